@@ -1,0 +1,65 @@
+import multipart from '@fastify/multipart'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { cronRoutes, type CronRoutesOptions } from './routes/cron.js'
+import { documentRoutes } from './routes/documents.js'
+import { requireApiKey } from './routes/authenticate.js'
+import { registerErrorHandlers } from './routes/error-handler.js'
+import { healthRoutes } from './routes/health.js'
+import { queueRoutes } from './routes/queue.js'
+import type { ApiKeyService } from './services/api-key-service.js'
+import type { DocumentService } from './services/document-service.js'
+import type { HealthService } from './services/health-service.js'
+
+export interface AppOptions {
+  logger: FastifyBaseLogger
+  uploadMaxBytes: number
+  cronSecret: string | undefined
+  documents: DocumentService
+  apiKeys: ApiKeyService
+  health: HealthService
+  sweep: CronRoutesOptions['sweep']
+}
+
+/** Builds the HTTP app with every route registered; it does not listen (see server.ts). */
+export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // Clients may retry with the same request id; ours is generated and returned for support.
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: false,
+    // JSON bodies here are tiny; uploads are streamed through multipart, which has its own limit.
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  registerErrorHandlers(app)
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff')
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'docqueue', version: '0.1.0', description: 'Durable document processing: upload, queue, extract, query.' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run keys -- create --tenant NAME`' },
+          cronSecret: { type: 'http', scheme: 'bearer', description: 'The CRON_SECRET of the deployment' }
+        }
+      }
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(multipart)
+
+  await app.register(healthRoutes, { health: options.health })
+  await app.register(cronRoutes, { cronSecret: options.cronSecret, sweep: options.sweep })
+  await app.register(async (api) => {
+    requireApiKey(api, options.apiKeys)
+    await api.register(documentRoutes, { documents: options.documents, uploadMaxBytes: options.uploadMaxBytes })
+    await api.register(queueRoutes, { documents: options.documents })
+  })
+  return app
+}

@@ -1,0 +1,46 @@
+import { Type, type Static } from 'typebox'
+import { Value } from 'typebox/value'
+
+const ConfigSchema = Type.Object({
+  DATABASE_URL: Type.String({ minLength: 1, default: 'postgres://postgres@localhost:5432/docqueue' }),
+  REDIS_URL: Type.String({ minLength: 1, default: 'redis://localhost:6379' }),
+  // Colons would split BullMQ's key namespace; braces allow a Redis Cluster hash tag like {docqueue}.
+  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_{}.-]+$', default: 'docqueue' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  UPLOAD_MAX_BYTES: Type.Integer({ minimum: 1, default: 25 * 1024 * 1024 }),
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+  CRON_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  LEASE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  PROCESSING_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  PROCESSING_MAX_MEMORY_MB: Type.Integer({ minimum: 32, default: 512 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25_000 })
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+/** Thrown when the environment does not describe a valid configuration. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/**
+ * Reads, converts and validates the service configuration from an environment map.
+ * Fails fast with a message naming every bad key, so a typo never starts a half-working service.
+ */
+export function loadConfig (env: Record<string, string | undefined>): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const config = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw))
+  const errors = [...Value.Errors(ConfigSchema, config)]
+  if (errors.length > 0) {
+    const problems = errors.map((error) => `${error.instancePath.slice(1) || 'config'} ${error.message}`)
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+  }
+  return config as Config
+}

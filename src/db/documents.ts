@@ -1,0 +1,110 @@
+import type { Queryable } from './pool.js'
+
+export type DocumentStatus = 'pending' | 'in_progress' | 'completed' | 'failed'
+export type Operation = 'process' | 'reprocess'
+
+/** A document as the API shows it: its row joined with its current queue item. */
+export interface DocumentRecord {
+  id: string
+  /** The current queue item. */
+  itemId: string
+  filename: string
+  declaredType: string | null
+  mediaType: string
+  size: number
+  sha256: string
+  status: DocumentStatus
+  priority: number
+  operation: Operation
+  attempts: number
+  maxAttempts: number
+  lastError: string | null
+  errorKind: string | null
+  runAt: Date
+  version: number
+  createdAt: Date
+  updatedAt: Date
+  processedAt: Date | null
+  metadata: Record<string, unknown>
+}
+
+const documentColumns = `
+  d.id, q.id as "itemId", d.filename, d.declared_type as "declaredType", d.media_type as "mediaType", d.size, d.sha256,
+  d.status, q.priority, q.operation, q.attempts, q.max_attempts as "maxAttempts", q.last_error as "lastError",
+  q.error_kind as "errorKind", q.run_at as "runAt", d.version, d.created_at as "createdAt",
+  d.updated_at as "updatedAt", d.processed_at as "processedAt", d.metadata`
+
+export interface NewDocument {
+  id: string
+  itemId: string
+  tenant: string
+  filename: string
+  declaredType: string | null
+  mediaType: string
+  size: number
+  sha256: string
+  priority: number
+  maxAttempts: number
+  bytes: Buffer
+}
+
+/**
+ * Inserts a document, its bytes and its first queue item in one statement: one round trip, and
+ * atomic without an explicit transaction (the foreign keys are checked at the statement's end).
+ */
+export async function insertDocumentWithItem (db: Queryable, doc: NewDocument): Promise<DocumentRecord> {
+  const { rows } = await db.query<DocumentRecord>(`
+    with d as (
+      insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, current_item_id)
+      values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)
+      returning *
+    ), blob as (
+      insert into document_blobs (document_id, bytes) values ($1, $9)
+    ), q as (
+      insert into queue_items (id, document_id, operation, priority, status, max_attempts)
+      values ($8, $1, 'process', $10, 'pending', $11)
+      returning *
+    )
+    select ${documentColumns} from d cross join q`,
+  [doc.id, doc.tenant, doc.filename, doc.declaredType, doc.mediaType, doc.size, doc.sha256, doc.itemId, doc.bytes, doc.priority, doc.maxAttempts])
+  return rows[0]
+}
+
+/** One document of a tenant, or undefined. */
+export async function findDocument (db: Queryable, tenant: string, id: string): Promise<DocumentRecord | undefined> {
+  const { rows } = await db.query<DocumentRecord>(`
+    select ${documentColumns}
+    from documents d join queue_items q on q.id = d.current_item_id
+    where d.id = $1 and d.tenant = $2`, [id, tenant])
+  return rows[0]
+}
+
+/** Where a listing stopped: creation time at full (microsecond) precision, and id. */
+export interface ListPosition { createdAt: string, id: string }
+
+/** A page of a tenant's documents, newest first, starting after `after`. */
+export async function listDocuments (db: Queryable, tenant: string, options: {
+  status?: DocumentStatus
+  after?: ListPosition
+  limit: number
+}): Promise<Array<DocumentRecord & { position: ListPosition }>> {
+  const { rows } = await db.query<DocumentRecord & { position: ListPosition }>(`
+    select ${documentColumns}, json_build_object('createdAt', d.created_at::text, 'id', d.id) as position
+    from documents d join queue_items q on q.id = d.current_item_id
+    where d.tenant = $1
+      and ($2::text is null or d.status = $2)
+      and ($3::timestamptz is null or (d.created_at, d.id) < ($3, $4::uuid))
+    order by d.created_at desc, d.id desc
+    limit $5`,
+  [tenant, options.status ?? null, options.after?.createdAt ?? null, options.after?.id ?? null, options.limit])
+  return rows
+}
+
+/** Deletes a tenant's document with its bytes and queue items; returns the removed item ids. */
+export async function deleteDocument (db: Queryable, tenant: string, id: string): Promise<string[] | undefined> {
+  const { rows } = await db.query<{ itemIds: string[] }>(`
+    with d as (delete from documents where id = $1 and tenant = $2 returning id)
+    select coalesce((select array_agg(q.id) from queue_items q where q.document_id = d.id), '{}') as "itemIds" from d`,
+  [id, tenant])
+  return rows[0]?.itemIds
+}

@@ -1,0 +1,37 @@
+import { Redis } from 'ioredis'
+
+export interface RedisLogger { warn: (object: object, message: string) => void }
+
+// Reconnect quickly at first, then every 2 s at most, forever: a Redis restart must heal itself.
+function retryStrategy (times: number): number {
+  return Math.min(times * 100, 2_000)
+}
+
+function logErrors (redis: Redis, logger: RedisLogger, role: string): Redis {
+  let lastLogged = 0
+  redis.on('error', (error: Error) => {
+    // A down Redis emits an error per reconnect attempt; one line every 10 s is enough.
+    if (Date.now() - lastLogged < 10_000) return
+    lastLogged = Date.now()
+    logger.warn({ role, err: error.message }, 'redis connection error')
+  })
+  return redis
+}
+
+/**
+ * The API's connection for adding jobs. It fails fast (no offline queue, a command timeout),
+ * because an upload must not hang when Redis is down: Postgres already holds the item.
+ */
+export function createProducerConnection (url: string, logger: RedisLogger): Redis {
+  return logErrors(new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    retryStrategy
+  }), logger, 'producer')
+}
+
+/** A connection for BullMQ workers: they must wait through outages, so no per-request retry limit. */
+export function createWorkerConnection (url: string, logger: RedisLogger): Redis {
+  return logErrors(new Redis(url, { maxRetriesPerRequest: null, retryStrategy }), logger, 'worker')
+}

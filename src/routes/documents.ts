@@ -1,0 +1,81 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { priorityRanks } from '../queue/priority.js'
+import type { DocumentService } from '../services/document-service.js'
+import { readUpload } from './read-upload.js'
+import { DocumentJson, DocumentParams, DocumentStatus, ErrorJson, Priority, authErrors, toDocumentJson } from './schemas.js'
+
+export interface DocumentRoutesOptions {
+  documents: DocumentService
+  uploadMaxBytes: number
+}
+
+const tags = ['documents']
+const security = [{ apiKey: [] }]
+
+/** `/documents`: upload, read, list, reprocess and delete a tenant's documents. */
+export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes }) => {
+  app.post('/documents', {
+    schema: {
+      tags,
+      security,
+      summary: 'Upload a document for processing',
+      description: 'multipart/form-data with one file part `file` and an optional field `priority` (high | normal | low). ' +
+        'Answers at once with 202 and the pending document; processing happens in the workers.',
+      consumes: ['multipart/form-data'],
+      response: { 202: DocumentJson, 400: ErrorJson, 413: ErrorJson, 415: ErrorJson, ...authErrors }
+    }
+  }, async (request, reply) => {
+    const upload = await readUpload(request, uploadMaxBytes)
+    const document = await documents.upload({ tenant: request.tenant, ...upload })
+    request.log.info({ documentId: document.id, bytes: document.size, mediaType: document.mediaType }, 'document accepted')
+    return reply.code(202).header('location', `/documents/${document.id}`).send(toDocumentJson(document))
+  })
+
+  app.get('/documents/:id', {
+    schema: { tags, security, summary: 'Get a document and its processing status', params: DocumentParams, response: { 200: DocumentJson, 400: ErrorJson, 404: ErrorJson, ...authErrors } }
+  }, async (request) => toDocumentJson(await documents.get(request.tenant, request.params.id)))
+
+  app.get('/documents', {
+    schema: {
+      tags,
+      security,
+      summary: 'List documents, newest first',
+      querystring: Type.Object({
+        limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+        cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+        status: Type.Optional(DocumentStatus)
+      }),
+      response: { 200: Type.Object({ items: Type.Array(DocumentJson), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorJson, ...authErrors }
+    }
+  }, async (request) => {
+    const page = await documents.list(request.tenant, request.query)
+    return { items: page.items.map(toDocumentJson), nextCursor: page.nextCursor }
+  })
+
+  app.post('/documents/:id/reprocess', {
+    schema: {
+      tags,
+      security,
+      summary: 'Process a document again',
+      params: DocumentParams,
+      body: Type.Object({ priority: Type.Optional(Priority) }, { additionalProperties: false, description: 'Optional; an empty body keeps the priority' }),
+      response: { 202: DocumentJson, 400: ErrorJson, 404: ErrorJson, 409: ErrorJson, ...authErrors }
+    },
+    // A reprocess without options may come without a body at all.
+    preValidation: async (request) => { request.body ??= {} }
+  }, async (request, reply) => {
+    const priority = request.body.priority
+    const document = await documents.reprocess(request.tenant, request.params.id, priority === undefined ? undefined : priorityRanks[priority])
+    request.log.info({ documentId: document.id }, 'document queued for reprocessing')
+    return reply.code(202).header('location', `/documents/${document.id}`).send(toDocumentJson(document))
+  })
+
+  app.delete('/documents/:id', {
+    schema: { tags, security, summary: 'Delete a document, its bytes and results', params: DocumentParams, response: { 204: Type.Null(), 400: ErrorJson, 404: ErrorJson, ...authErrors } }
+  }, async (request, reply) => {
+    await documents.delete(request.tenant, request.params.id)
+    request.log.info({ documentId: request.params.id }, 'document deleted')
+    return reply.code(204).send(null)
+  })
+}

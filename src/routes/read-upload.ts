@@ -1,0 +1,61 @@
+import type { FastifyRequest } from 'fastify'
+import { createHash } from 'node:crypto'
+import { AppError } from '../errors.js'
+import { priorityRanks, type PriorityName } from '../queue/priority.js'
+
+export interface ReceivedUpload {
+  filename: string
+  declaredType: string
+  bytes: Buffer
+  sha256: string
+  priority: number
+}
+
+// Multipart framing around the file: boundaries, part headers, a priority field.
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+/**
+ * Reads a `multipart/form-data` upload: exactly one file part named `file` and an optional
+ * `priority` field, in any order. The file is hashed while it streams in and refused as soon
+ * as it passes `maxBytes`, so an oversized upload never sits in memory whole.
+ */
+export async function readUpload (request: FastifyRequest, maxBytes: number): Promise<ReceivedUpload> {
+  if (!request.isMultipart()) {
+    throw new AppError('DOCQ_UPLOAD_NOT_MULTIPART', 'send the document as multipart/form-data with a part named file')
+  }
+  const declaredLength = Number(request.headers['content-length'])
+  if (declaredLength > maxBytes + MULTIPART_OVERHEAD_BYTES) {
+    throw new AppError('DOCQ_UPLOAD_TOO_LARGE', `the file exceeds the limit of ${maxBytes} bytes`)
+  }
+
+  let file: Omit<ReceivedUpload, 'priority'> | undefined
+  let priority: PriorityName = 'normal'
+  const parts = request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 12 } })
+  for await (const part of parts) {
+    if (part.type === 'field') {
+      if (part.fieldname !== 'priority') continue
+      const value = String(part.value)
+      if (!Object.hasOwn(priorityRanks, value)) {
+        throw new AppError('DOCQ_VALIDATION', `priority must be one of ${Object.keys(priorityRanks).join(', ')}`)
+      }
+      priority = value as PriorityName
+      continue
+    }
+    if (part.fieldname !== 'file') {
+      part.file.resume()
+      throw new AppError('DOCQ_UPLOAD_NO_FILE', `unexpected file part "${part.fieldname}"; send the document in a part named file`)
+    }
+    const hash = createHash('sha256')
+    const chunks: Buffer[] = []
+    for await (const chunk of part.file) {
+      hash.update(chunk as Buffer)
+      chunks.push(chunk as Buffer)
+    }
+    // The multipart parser stops at the limit and flags the stream instead of always throwing.
+    if (part.file.truncated) throw new AppError('DOCQ_UPLOAD_TOO_LARGE', `the file exceeds the limit of ${maxBytes} bytes`)
+    file = { filename: part.filename, declaredType: part.mimetype, bytes: Buffer.concat(chunks), sha256: hash.digest('hex') }
+  }
+  if (file === undefined) throw new AppError('DOCQ_UPLOAD_NO_FILE', 'no file part; send the document in a part named file')
+  if (file.bytes.length === 0) throw new AppError('DOCQ_UPLOAD_EMPTY', 'the file is empty')
+  return { ...file, priority: priorityRanks[priority] }
+}

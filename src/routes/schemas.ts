@@ -1,0 +1,72 @@
+import { Type, type Static } from 'typebox'
+import type { DocumentRecord } from '../db/documents.js'
+import { priorityName, priorityRanks } from '../queue/priority.js'
+
+export const Priority = Type.Enum(Object.keys(priorityRanks) as Array<keyof typeof priorityRanks>, {
+  description: 'Scheduling priority; high runs before normal before low.'
+})
+
+export const DocumentStatus = Type.Enum(['pending', 'in_progress', 'completed', 'failed'])
+
+export const DocumentParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Document id' }) })
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const DocumentJson = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  filename: Type.String(),
+  mediaType: Type.String({ description: 'Type detected from the bytes' }),
+  declaredType: Nullable(Type.String({ description: 'Type the client declared; a hint only' })),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  status: DocumentStatus,
+  priority: Priority,
+  operation: Type.Enum(['process', 'reprocess']),
+  attempts: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  errorKind: Nullable(Type.String()),
+  version: Type.Integer({ description: 'Number of results written; bumped by every completed (re)processing' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  processedAt: Nullable(Type.String({ format: 'date-time' })),
+  metadata: Type.Object({
+    words: Type.Optional(Type.Integer())
+  }, { additionalProperties: true, description: 'Extraction results: words, characters, pages, title, language, ...' })
+})
+
+export type DocumentJsonType = Static<typeof DocumentJson>
+
+export const ErrorJson = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String({ description: 'Stable machine-readable code, DOCQ_<AREA>_<WHAT>' }),
+  error: Type.String(),
+  message: Type.String()
+})
+
+/** The client's view of a document record. */
+export function toDocumentJson (record: DocumentRecord): DocumentJsonType {
+  return {
+    id: record.id,
+    filename: record.filename,
+    mediaType: record.mediaType,
+    declaredType: record.declaredType,
+    size: record.size,
+    sha256: record.sha256,
+    status: record.status,
+    priority: priorityName(record.priority),
+    operation: record.operation,
+    attempts: record.attempts,
+    maxAttempts: record.maxAttempts,
+    lastError: record.lastError,
+    errorKind: record.errorKind,
+    version: record.version,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+    processedAt: record.processedAt?.toISOString() ?? null,
+    metadata: record.metadata
+  }
+}
+
+/** Responses every authenticated route can give besides its own. */
+export const authErrors = { 401: ErrorJson }

@@ -1,0 +1,116 @@
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import type { Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import { runMigrations } from './db/migrate.js'
+import { createPool, ensureDatabase, type Pool } from './db/pool.js'
+import { createDocumentProcessor, type DocumentProcessor } from './processing/index.js'
+import { createDocumentQueue, type DocumentQueue } from './queue/document-jobs.js'
+import { DocumentQueueService } from './queue/document-queue-service.js'
+import { redisCall } from './queue/redis-call.js'
+import { createProducerConnection, createWorkerConnection } from './queue/redis.js'
+import { ApiKeyService } from './services/api-key-service.js'
+import { DocumentService } from './services/document-service.js'
+import { HealthService } from './services/health-service.js'
+import { createDocumentWorker } from './workers/document-worker.js'
+import type { ItemRunnerDeps, RunOutcome } from './workers/run-queue-item.js'
+import { processDocumentQueue, type SweepResult } from './workers/sweeper.js'
+
+/** Everything a docqueue process runs on, wired once from the configuration. */
+export interface Runtime {
+  config: Config
+  logger: Logger
+  pool: Pool
+  producer: Redis
+  queue: DocumentQueue
+  queueService: DocumentQueueService
+  documents: DocumentService
+  apiKeys: ApiKeyService
+  health: HealthService
+  processor: DocumentProcessor
+  runnerDeps: ItemRunnerDeps
+  /** Runs the sweeper once. */
+  sweep: (limit: number) => Promise<SweepResult>
+  /** Closes connections and extraction threads; call after the HTTP server and workers stopped. */
+  close: () => Promise<void>
+}
+
+/** A name that tells operators which host and process holds a lease. */
+export function createWorkerId (): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+}
+
+/** Creates the database if needed, migrates it, and wires pool, Redis, queue and services. */
+export async function createRuntime (config: Config, logger: Logger): Promise<Runtime> {
+  await ensureDatabase(config.DATABASE_URL)
+  const pool = createPool(config.DATABASE_URL, { max: 10 + config.WORKER_CONCURRENCY })
+  const applied = await runMigrations(pool)
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
+
+  const producer = createProducerConnection(config.REDIS_URL, logger)
+  const queue = createDocumentQueue(producer, config.QUEUE_PREFIX)
+  queue.on('error', (error) => logger.warn({ err: error.message }, 'queue error'))
+  const queueService = new DocumentQueueService({
+    pool, queue, isConnected: () => producer.status === 'ready', logger, workerId: createWorkerId(), leaseMs: config.LEASE_MS, maxAttempts: config.MAX_ATTEMPTS
+  })
+  const processor = createDocumentProcessor(
+    { timeoutMs: config.PROCESSING_TIMEOUT_MS, maxMemoryMb: config.PROCESSING_MAX_MEMORY_MB },
+    { threads: config.WORKER_CONCURRENCY }
+  )
+  const runnerDeps: ItemRunnerDeps = { queue: queueService, processor, logger, leaseMs: config.LEASE_MS }
+  let closing: Promise<void> | undefined
+
+  return {
+    config,
+    logger,
+    pool,
+    producer,
+    queue,
+    queueService,
+    documents: new DocumentService({ pool, queue: queueService }),
+    apiKeys: new ApiKeyService(pool),
+    health: new HealthService({ pool, redis: producer }),
+    processor,
+    runnerDeps,
+    sweep: async (limit) => await processDocumentQueue(runnerDeps, { limit }),
+    close: async () => {
+      closing ??= (async () => {
+        await processor.close()
+        await redisCall(() => producer.status === 'ready', async () => { await queue.close() }).catch(() => {})
+        producer.disconnect()
+        await pool.end()
+      })()
+      await closing
+    }
+  }
+}
+
+export interface RunningWorker {
+  worker: Worker<unknown, RunOutcome>
+  /** Stops taking jobs and waits up to `graceMs` for active ones; then stops waiting. */
+  close: (graceMs: number) => Promise<void>
+}
+
+/** Starts a BullMQ worker in this process on the runtime's queue. */
+export function startWorker (runtime: Runtime): RunningWorker {
+  const connection = createWorkerConnection(runtime.config.REDIS_URL, runtime.logger)
+  const worker = createDocumentWorker({
+    ...runtime.runnerDeps, connection, prefix: runtime.config.QUEUE_PREFIX, concurrency: runtime.config.WORKER_CONCURRENCY
+  })
+  void worker.run()
+  runtime.logger.info({ concurrency: runtime.config.WORKER_CONCURRENCY, worker: runtime.queueService.workerId }, 'worker started')
+  return {
+    worker: worker as Worker<unknown, RunOutcome>,
+    close: async (graceMs) => {
+      let timer: NodeJS.Timeout | undefined
+      const graceOver = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs) })
+      await Promise.race([worker.close(), graceOver])
+      clearTimeout(timer)
+      // Past the grace period, jobs still running keep their leases and are taken again after expiry.
+      await worker.close(true).catch(() => {})
+      connection.disconnect()
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto'
+import {
+  deleteDocument, findDocument, insertDocumentWithItem, listDocuments,
+  type DocumentRecord, type DocumentStatus, type ListPosition
+} from '../db/documents.js'
+import type { Pool } from '../db/pool.js'
+import type { QueueStats } from '../db/queue-stats.js'
+import { AppError } from '../errors.js'
+import { detectType } from '../processing/index.js'
+import type { DocumentQueueService } from '../queue/document-queue-service.js'
+import { sanitizeDeclaredType, sanitizeFilename } from './filename.js'
+
+export interface Upload {
+  tenant: string
+  filename: string | undefined
+  declaredType: string | undefined
+  bytes: Buffer
+  sha256: string
+  priority: number
+}
+
+export interface DocumentPage {
+  items: DocumentRecord[]
+  nextCursor: string | null
+}
+
+function encodeCursor (position: ListPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url')
+}
+
+function decodeCursor (cursor: string): ListPosition {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[]
+    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt)) &&
+      /^[0-9a-f-]{36}$/.test(id)) {
+      return { createdAt, id }
+    }
+  } catch {}
+  throw new AppError('DOCQ_VALIDATION', 'cursor is not one returned by this API')
+}
+
+function notFound (id: string): AppError {
+  return new AppError('DOCQ_DOCUMENT_NOT_FOUND', `document ${id} not found`)
+}
+
+/** Documents of a tenant: accept, read, list, reprocess and delete. Never waits for processing. */
+export class DocumentService {
+  readonly #pool: Pool
+  readonly #queue: DocumentQueueService
+
+  constructor (options: { pool: Pool, queue: DocumentQueueService }) {
+    this.#pool = options.pool
+    this.#queue = options.queue
+  }
+
+  /**
+   * Stores the document, its bytes and its first queue item in one statement, then dispatches
+   * the wake-up. A Redis outage does not fail the upload: the item waits in Postgres.
+   */
+  async upload (upload: Upload): Promise<DocumentRecord> {
+    if (upload.bytes.length === 0) throw new AppError('DOCQ_UPLOAD_EMPTY', 'the file is empty')
+    const document = await insertDocumentWithItem(this.#pool, {
+      id: randomUUID(),
+      itemId: randomUUID(),
+      tenant: upload.tenant,
+      filename: sanitizeFilename(upload.filename),
+      declaredType: sanitizeDeclaredType(upload.declaredType),
+      mediaType: await detectType(upload.bytes),
+      size: upload.bytes.length,
+      sha256: upload.sha256,
+      priority: upload.priority,
+      maxAttempts: this.#queue.maxAttempts,
+      bytes: upload.bytes
+    })
+    await this.#queue.dispatch({ id: document.itemId, documentId: document.id, priority: document.priority })
+    return document
+  }
+
+  /** One of the tenant's documents; another tenant's id is not found. */
+  async get (tenant: string, id: string): Promise<DocumentRecord> {
+    const document = await findDocument(this.#pool, tenant, id)
+    if (document === undefined) throw notFound(id)
+    return document
+  }
+
+  /** The tenant's documents, newest first, a page at a time. */
+  async list (tenant: string, options: { status?: DocumentStatus, cursor?: string, limit: number }): Promise<DocumentPage> {
+    const rows = await listDocuments(this.#pool, tenant, {
+      status: options.status,
+      after: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
+      limit: options.limit + 1
+    })
+    const page = rows.slice(0, options.limit)
+    const last = page.at(-1)
+    return { items: page, nextCursor: rows.length > options.limit && last !== undefined ? encodeCursor(last.position) : null }
+  }
+
+  /** Queues the document again; refused while it is pending or in progress. */
+  async reprocess (tenant: string, id: string, priority: number | undefined): Promise<DocumentRecord> {
+    const current = await this.get(tenant, id)
+    const item = await this.#queue.enqueue(id, 'reprocess', priority ?? current.priority)
+    if (item === undefined) {
+      const now = await findDocument(this.#pool, tenant, id)
+      if (now === undefined) throw notFound(id)
+      throw new AppError('DOCQ_DOCUMENT_BUSY', `document ${id} is ${now.status}; wait until it is completed or failed`)
+    }
+    return await this.get(tenant, id)
+  }
+
+  /** Removes the document, its bytes, results and queue items, and cancels its wake-ups. */
+  async delete (tenant: string, id: string): Promise<void> {
+    const itemIds = await deleteDocument(this.#pool, tenant, id)
+    if (itemIds === undefined) throw notFound(id)
+    await this.#queue.cancel(itemIds)
+  }
+
+  /** The tenant's queue counts. */
+  async stats (tenant: string): Promise<QueueStats> {
+    return await this.#queue.getQueueStats(tenant)
+  }
+}

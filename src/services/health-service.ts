@@ -1,0 +1,44 @@
+import type { Redis } from 'ioredis'
+import type { Pool } from '../db/pool.js'
+
+export interface Readiness {
+  ready: boolean
+  postgres: 'up' | 'down'
+  redis: 'up' | 'down'
+}
+
+const CHECK_TIMEOUT_MS = 2_000
+
+async function answers (check: () => Promise<unknown>): Promise<'up' | 'down'> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS)
+  })
+  try {
+    await Promise.race([check(), timeout])
+    return 'up'
+  } catch {
+    return 'down'
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Whether the engines docqueue depends on answer, each within two seconds. */
+export class HealthService {
+  readonly #pool: Pool
+  readonly #redis: Redis
+
+  constructor (options: { pool: Pool, redis: Redis }) {
+    this.#pool = options.pool
+    this.#redis = options.redis
+  }
+
+  async readiness (): Promise<Readiness> {
+    const [postgres, redis] = await Promise.all([
+      answers(() => this.#pool.query('select 1')),
+      answers(() => this.#redis.ping())
+    ])
+    return { ready: postgres === 'up' && redis === 'up', postgres, redis }
+  }
+}

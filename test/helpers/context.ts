@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import type { Test } from 'tap'
+import { buildApp } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config.js'
+import { dropDatabase } from '../../src/db/pool.js'
+import { createLogger } from '../../src/logger.js'
+import { createRuntime, startWorker, type RunningWorker, type Runtime } from '../../src/runtime.js'
+
+const postgresBase = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@localhost:5432/postgres'
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://localhost:6379'
+
+/**
+ * An isolated docqueue for one test file: its own database and BullMQ prefix, both removed at
+ * teardown, with everything opened on it closed in reverse order.
+ */
+export class TestContext {
+  readonly config: Config
+  readonly #cleanups: Array<() => Promise<void>> = []
+
+  private constructor (config: Config) {
+    this.config = config
+  }
+
+  /** Creates the context and registers its teardown on `t`. */
+  static create (t: Test, overrides: Record<string, string> = {}): TestContext {
+    const suffix = randomBytes(4).toString('hex')
+    const databaseUrl = new URL(postgresBase)
+    databaseUrl.pathname = `/docq_test_${suffix}`
+    const context = new TestContext(loadConfig({
+      DATABASE_URL: databaseUrl.toString(),
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: `dqtest-${suffix}`,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...overrides
+    }))
+    context.#cleanups.push(async () => { await dropDatabase(context.config.DATABASE_URL) })
+    t.teardown(async () => {
+      for (const cleanup of context.#cleanups.reverse()) await cleanup()
+    })
+    return context
+  }
+
+  /** A runtime (pool, queue, services) on this context; the first one also migrates the database. */
+  async runtime (overrides: Partial<Config> = {}): Promise<Runtime> {
+    const config = { ...this.config, ...overrides }
+    const runtime = await createRuntime(config, createLogger(config.LOG_LEVEL, 'test'))
+    this.#cleanups.push(async () => {
+      // A runtime pointed at an unreachable Redis has no queue data to remove, and BullMQ would wait.
+      if (runtime.producer.status === 'ready') await runtime.queue.obliterate({ force: true })
+      await runtime.close()
+    })
+    return runtime
+  }
+
+  /** The HTTP app on a runtime, not listening (use `inject`). */
+  async app (runtime: Runtime): Promise<FastifyInstance> {
+    const app = await buildApp({
+      logger: runtime.logger,
+      uploadMaxBytes: runtime.config.UPLOAD_MAX_BYTES,
+      cronSecret: runtime.config.CRON_SECRET,
+      documents: runtime.documents,
+      apiKeys: runtime.apiKeys,
+      health: runtime.health,
+      sweep: runtime.sweep
+    })
+    this.#cleanups.push(async () => { await app.close() })
+    return app
+  }
+
+  /** A BullMQ worker in this process on a runtime's queue. */
+  worker (runtime: Runtime): RunningWorker {
+    const worker = startWorker(runtime)
+    this.#cleanups.push(async () => { await worker.close(5_000) })
+    return worker
+  }
+
+  /** Registers another cleanup, run before the ones registered earlier. */
+  onCleanup (cleanup: () => Promise<void>): void {
+    this.#cleanups.push(cleanup)
+  }
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T> (probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
