@@ -80,7 +80,7 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
         await processor.close()
         await redisCall(() => producer.status === 'ready', async () => { await queue.close() }).catch(() => {})
         producer.disconnect()
-        await pool.end()
+        if (!pool.ended) await pool.end()
       })()
       await closing
     }
@@ -99,7 +99,7 @@ export function startWorker (runtime: Runtime): RunningWorker {
   const worker = createDocumentWorker({
     ...runtime.runnerDeps, connection, prefix: runtime.config.QUEUE_PREFIX, concurrency: runtime.config.WORKER_CONCURRENCY
   })
-  void worker.run()
+  worker.run().catch((error: Error) => runtime.logger.error({ err: error }, 'worker stopped with an error'))
   runtime.logger.info({ concurrency: runtime.config.WORKER_CONCURRENCY, worker: runtime.queueService.workerId }, 'worker started')
   return {
     worker: worker as Worker<unknown, RunOutcome>,

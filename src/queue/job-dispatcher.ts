@@ -40,7 +40,7 @@ export class JobDispatcher {
   dispatch (wakeUp: WakeUp): Promise<boolean> {
     return new Promise((resolve) => {
       this.#batch.push({ wakeUp, settle: resolve })
-      if (this.#batch.length === 1) setImmediate(() => { void this.#flush() })
+      if (this.#batch.length === 1) setImmediate(() => { this.#flush().catch(() => {}) })
     })
   }
 

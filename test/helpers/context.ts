@@ -36,7 +36,10 @@ export class TestContext {
     }))
     context.#cleanups.push(async () => { await dropDatabase(context.config.DATABASE_URL) })
     t.teardown(async () => {
-      for (const cleanup of context.#cleanups.reverse()) await cleanup()
+      // Every cleanup runs even if one fails, so no connection is left to hold the process open.
+      const failures: unknown[] = []
+      for (const cleanup of context.#cleanups.reverse()) await cleanup().catch((error: unknown) => failures.push(error))
+      if (failures.length > 0) throw new AggregateError(failures, 'test cleanup failed')
     })
     return context
   }

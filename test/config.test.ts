@@ -1,0 +1,30 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+t.test('loadConfig fills defaults for local Postgres and Redis', async (t) => {
+  const config = loadConfig({})
+  t.match(config, {
+    DATABASE_URL: 'postgres://postgres@localhost:5432/docqueue',
+    REDIS_URL: 'redis://localhost:6379',
+    QUEUE_PREFIX: 'docqueue',
+    PORT: 3000,
+    UPLOAD_MAX_BYTES: 25 * 1024 * 1024,
+    WORKER_CONCURRENCY: 2,
+    LOG_LEVEL: 'info'
+  })
+  t.equal(config.CRON_SECRET, undefined)
+})
+
+t.test('loadConfig converts numbers and ignores empty values', async (t) => {
+  const config = loadConfig({ PORT: '8080', WORKER_CONCURRENCY: '4', CRON_SECRET: '' })
+  t.equal(config.PORT, 8080)
+  t.equal(config.WORKER_CONCURRENCY, 4)
+  t.equal(config.CRON_SECRET, undefined)
+})
+
+t.test('loadConfig names every bad key', async (t) => {
+  const error = t.throws(() => loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', QUEUE_PREFIX: 'a:b', CRON_SECRET: 'short' })) as Error
+  t.equal(error.name, 'ConfigError')
+  for (const key of ['PORT', 'LOG_LEVEL', 'QUEUE_PREFIX', 'CRON_SECRET']) t.match(error.message, key)
+  t.throws(() => loadConfig({ WORKER_CONCURRENCY: '0' }), ConfigError)
+})
