@@ -4,14 +4,17 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { cronRoutes, type CronRoutesOptions } from './routes/cron.js'
+import { documentResultRoutes } from './routes/document-results.js'
 import { documentRoutes } from './routes/documents.js'
 import { requireApiKey } from './routes/authenticate.js'
 import { registerErrorHandlers } from './routes/error-handler.js'
 import { healthRoutes } from './routes/health.js'
 import { queueRoutes } from './routes/queue.js'
+import { searchRoutes } from './routes/search.js'
 import type { ApiKeyService } from './services/api-key-service.js'
 import type { DocumentService } from './services/document-service.js'
 import type { HealthService } from './services/health-service.js'
+import type { SearchService } from './services/search-service.js'
 
 export interface AppOptions {
   logger: FastifyBaseLogger
@@ -20,6 +23,7 @@ export interface AppOptions {
   documents: DocumentService
   apiKeys: ApiKeyService
   health: HealthService
+  search: SearchService
   sweep: CronRoutesOptions['sweep']
 }
 
@@ -59,7 +63,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (api) => {
     requireApiKey(api, options.apiKeys)
     await api.register(documentRoutes, { documents: options.documents, uploadMaxBytes: options.uploadMaxBytes })
+    await api.register(documentResultRoutes, { documents: options.documents })
     await api.register(queueRoutes, { documents: options.documents })
+    await api.register(searchRoutes, { search: options.search })
   })
   return app
 }

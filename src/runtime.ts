@@ -14,6 +14,7 @@ import { createProducerConnection, createWorkerConnection } from './queue/redis.
 import { ApiKeyService } from './services/api-key-service.js'
 import { DocumentService } from './services/document-service.js'
 import { HealthService } from './services/health-service.js'
+import { SearchService } from './services/search-service.js'
 import { createDocumentWorker } from './workers/document-worker.js'
 import type { ItemRunnerDeps, RunOutcome } from './workers/run-queue-item.js'
 import { processDocumentQueue, type SweepResult } from './workers/sweeper.js'
@@ -29,6 +30,7 @@ export interface Runtime {
   documents: DocumentService
   apiKeys: ApiKeyService
   health: HealthService
+  search: SearchService
   processor: DocumentProcessor
   runnerDeps: ItemRunnerDeps
   /** Runs the sweeper once. */
@@ -72,6 +74,7 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
     documents: new DocumentService({ pool, queue: queueService }),
     apiKeys: new ApiKeyService(pool),
     health: new HealthService({ pool, redis: producer }),
+    search: new SearchService(pool),
     processor,
     runnerDeps,
     sweep: async (limit) => await processDocumentQueue(runnerDeps, { limit }),

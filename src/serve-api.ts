@@ -12,6 +12,7 @@ export async function serveApi (runtime: Runtime): Promise<FastifyInstance> {
     documents: runtime.documents,
     apiKeys: runtime.apiKeys,
     health: runtime.health,
+    search: runtime.search,
     sweep: runtime.sweep
   })
   const bootstrap = await runtime.apiKeys.createBootstrapKey()

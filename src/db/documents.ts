@@ -20,6 +20,7 @@ export interface DocumentRecord {
   maxAttempts: number
   lastError: string | null
   errorKind: string | null
+  errorCode: string | null
   runAt: Date
   version: number
   createdAt: Date
@@ -31,7 +32,7 @@ export interface DocumentRecord {
 const documentColumns = `
   d.id, q.id as "itemId", d.filename, d.declared_type as "declaredType", d.media_type as "mediaType", d.size, d.sha256,
   d.status, q.priority, q.operation, q.attempts, q.max_attempts as "maxAttempts", q.last_error as "lastError",
-  q.error_kind as "errorKind", q.run_at as "runAt", d.version, d.created_at as "createdAt",
+  q.error_kind as "errorKind", q.error_code as "errorCode", q.run_at as "runAt", d.version, d.created_at as "createdAt",
   d.updated_at as "updatedAt", d.processed_at as "processedAt", d.metadata`
 
 export interface NewDocument {
@@ -107,4 +108,20 @@ export async function deleteDocument (db: Queryable, tenant: string, id: string)
     select coalesce((select array_agg(q.id) from queue_items q where q.document_id = d.id), '{}') as "itemIds" from d`,
   [id, tenant])
   return rows[0]?.itemIds
+}
+
+/** A tenant's document's status and extracted text (null until completed). */
+export async function findDocumentText (db: Queryable, tenant: string, id: string): Promise<{ status: DocumentStatus, text: string | null } | undefined> {
+  const { rows } = await db.query<{ status: DocumentStatus, text: string | null }>(
+    'select status, text from documents where id = $1 and tenant = $2', [id, tenant])
+  return rows[0]
+}
+
+/** A tenant's document's original bytes with its display name and detected type. */
+export async function findDocumentContent (db: Queryable, tenant: string, id: string): Promise<{ filename: string, mediaType: string, bytes: Buffer } | undefined> {
+  const { rows } = await db.query<{ filename: string, mediaType: string, bytes: Buffer }>(`
+    select d.filename, d.media_type as "mediaType", b.bytes
+      from documents d join document_blobs b on b.document_id = d.id
+     where d.id = $1 and d.tenant = $2`, [id, tenant])
+  return rows[0]
 }

@@ -1,3 +1,4 @@
+import type { ChunkRow } from './chunks.js'
 import type { Operation } from './documents.js'
 import type { Queryable } from './pool.js'
 
@@ -99,19 +100,20 @@ export interface ItemResult {
   mediaType: string
   text: string
   metadata: Record<string, unknown>
+  chunks: ChunkRow[]
 }
 
 /**
  * Marks an item completed and writes its result on the document, fenced by the claim
  * (worker and attempt): a worker whose lease was taken over changes nothing. Returns whether
- * this call wrote the result.
+ * this call wrote the result. The passages are written separately, in the same transaction.
  */
 export async function completeItem (db: Queryable, item: QueueItem, workerId: string, result: ItemResult): Promise<boolean> {
   const { rowCount } = await db.query(`
     with q as (
       update queue_items
          set status = 'completed', locked_by = null, locked_until = null, last_error = null,
-             error_kind = null, finished_at = now(), updated_at = now()
+             error_kind = null, error_code = null, finished_at = now(), updated_at = now()
        where id = $1 and status = 'in_progress' and locked_by = $2 and attempts = $3
       returning id, document_id
     ), d as (
@@ -126,12 +128,12 @@ export async function completeItem (db: Queryable, item: QueueItem, workerId: st
 }
 
 /** Marks an item failed for good, fenced by the claim like {@link completeItem}. */
-export async function failItem (db: Queryable, item: QueueItem, workerId: string, error: { message: string, kind: string }): Promise<boolean> {
+export async function failItem (db: Queryable, item: QueueItem, workerId: string, error: { message: string, kind: string, code: string }): Promise<boolean> {
   const { rowCount } = await db.query(`
     with q as (
       update queue_items
          set status = 'failed', locked_by = null, locked_until = null, last_error = $4,
-             error_kind = $5, finished_at = now(), updated_at = now()
+             error_kind = $5, error_code = $6, finished_at = now(), updated_at = now()
        where id = $1 and status = 'in_progress' and locked_by = $2 and attempts = $3
       returning id, document_id
     ), d as (
@@ -139,7 +141,7 @@ export async function failItem (db: Queryable, item: QueueItem, workerId: string
         from q where d.id = q.document_id and d.current_item_id = q.id
     )
     select id from q`,
-  [item.id, workerId, item.attempts, error.message, error.kind])
+  [item.id, workerId, item.attempts, error.message, error.kind, error.code])
   return rowCount === 1
 }
 

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
 import { randomUUID } from 'node:crypto'
 import type { Operation } from '../db/documents.js'
-import type { Pool } from '../db/pool.js'
+import { replaceChunks } from '../db/chunks.js'
+import { withTransaction, type Pool } from '../db/pool.js'
 import { queueStatsForTenant, type QueueStats } from '../db/queue-stats.js'
 import {
   claimItem, completeItem, failItem, findDueItems, insertItemForDocument, markDispatched, renewLease,
@@ -18,6 +19,8 @@ export interface FailureInfo {
   message: string
   /** `permanent` (the file itself is bad) or `transient` (anything that may pass on a retry). */
   kind: string
+  /** Machine-readable cause: `unsupported_type`, `corrupt`, `encrypted`, `limit_exceeded`, `timeout`, `internal`. */
+  code: string
 }
 
 /**
@@ -111,9 +114,18 @@ export class DocumentQueueService {
     return await renewLease(this.#pool, item, this.workerId, this.#leaseMs)
   }
 
-  /** Records the result; false when this worker no longer held the item (nothing was written). */
+  /**
+   * Records the result, text and passages in one transaction, so a reprocessed document shows
+   * either its old result or its new one, never a mix. False when this worker no longer held
+   * the item (nothing was written).
+   */
   async markCompleted (item: QueueItem, result: ItemResult): Promise<boolean> {
-    return await completeItem(this.#pool, item, this.workerId, result)
+    return await withTransaction(this.#pool, async (tx) => {
+      if (!await completeItem(tx, item, this.workerId, result)) return false
+      const title = typeof result.metadata.title === 'string' ? result.metadata.title : null
+      await replaceChunks(tx, item.documentId, title, result.chunks)
+      return true
+    })
   }
 
   /** Marks the item failed; false when this worker no longer held the item. */

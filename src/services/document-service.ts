@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { listChunks, type ChunkRow } from '../db/chunks.js'
 import {
-  deleteDocument, findDocument, insertDocumentWithItem, listDocuments,
+  deleteDocument, findDocument, findDocumentContent, findDocumentText, insertDocumentWithItem, listDocuments,
   type DocumentRecord, type DocumentStatus, type ListPosition
 } from '../db/documents.js'
 import type { Pool } from '../db/pool.js'
@@ -112,6 +113,34 @@ export class DocumentService {
     const itemIds = await deleteDocument(this.#pool, tenant, id)
     if (itemIds === undefined) throw notFound(id)
     await this.#queue.cancel(itemIds)
+  }
+
+  /** The extracted text of a completed document. */
+  async text (tenant: string, id: string): Promise<string> {
+    const found = await findDocumentText(this.#pool, tenant, id)
+    if (found === undefined) throw notFound(id)
+    if (found.status !== 'completed' || found.text === null) {
+      throw new AppError('DOCQ_DOCUMENT_NOT_READY', `document ${id} is ${found.status}; its text exists once it is completed`)
+    }
+    return found.text
+  }
+
+  /** A page of a completed document's passages, after ordinal `after` (-1 for the first page). */
+  async chunks (tenant: string, id: string, after: number, limit: number): Promise<{ items: ChunkRow[], nextAfter: number | null }> {
+    const document = await this.get(tenant, id)
+    if (document.status !== 'completed') {
+      throw new AppError('DOCQ_DOCUMENT_NOT_READY', `document ${id} is ${document.status}; its passages exist once it is completed`)
+    }
+    const rows = await listChunks(this.#pool, id, after, limit + 1)
+    const items = rows.slice(0, limit)
+    return { items, nextAfter: rows.length > limit ? items[items.length - 1].ordinal : null }
+  }
+
+  /** The original bytes as uploaded, with the display name and the detected type. */
+  async content (tenant: string, id: string): Promise<{ filename: string, mediaType: string, bytes: Buffer }> {
+    const found = await findDocumentContent(this.#pool, tenant, id)
+    if (found === undefined) throw notFound(id)
+    return found
   }
 
   /** The tenant's queue counts. */

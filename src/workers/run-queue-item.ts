@@ -25,14 +25,14 @@ export interface ItemRunnerDeps {
  */
 export async function processDocumentContent (processor: DocumentProcessor, item: ClaimedItem): Promise<ItemResult> {
   const processed = await processor.process({ bytes: item.bytes, filename: item.filename, declaredType: item.declaredType })
-  return { mediaType: processed.detectedType, text: processed.text, metadata: { ...processed.metadata } }
+  return { mediaType: processed.detectedType, text: processed.text, metadata: { ...processed.metadata }, chunks: processed.chunks }
 }
 
 function describeFailure (error: unknown): FailureInfo {
   if (error instanceof ProcessingError) {
-    return { message: error.message, kind: error.permanent ? 'permanent' : 'transient' }
+    return { message: error.message, kind: error.permanent ? 'permanent' : 'transient', code: error.code }
   }
-  return { message: error instanceof Error ? error.message : String(error), kind: 'transient' }
+  return { message: error instanceof Error ? error.message : String(error), kind: 'transient', code: 'internal' }
 }
 
 /**

@@ -72,7 +72,7 @@ t.test('the sweeper takes over an item whose worker died (lease expired)', async
   t.same(await runtime.sweep(10), { processed: 1, completed: 1, failed: 0 })
   t.match(await documentRow(doc.id), { status: 'completed', attempts: 2, version: 1 })
 
-  const lateResult = await runtime.queueService.markCompleted(claimed!, { mediaType: 'text/plain', text: 'stale', metadata: {} })
+  const lateResult = await runtime.queueService.markCompleted(claimed!, { mediaType: 'text/plain', text: 'stale', metadata: {}, chunks: [] })
   t.equal(lateResult, false, 'the dead worker’s late result is refused')
   t.equal((await documentRow(doc.id)).version, 1)
 })

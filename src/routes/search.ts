@@ -1,0 +1,38 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { SearchService } from '../services/search-service.js'
+import { ErrorJson, authErrors } from './schemas.js'
+
+const SearchResults = Type.Object({
+  total: Type.Integer({ description: 'Matching documents in all pages' }),
+  results: Type.Array(Type.Object({
+    documentId: Type.String({ format: 'uuid' }),
+    filename: Type.String(),
+    title: Type.Union([Type.String(), Type.Null()]),
+    rank: Type.Number(),
+    hits: Type.Array(Type.Object({
+      ordinal: Type.Integer(),
+      page: Type.Union([Type.Integer(), Type.Null()]),
+      rank: Type.Number(),
+      snippet: Type.String({ description: 'HTML-escaped passage excerpt; matches wrapped in <mark>' })
+    }))
+  }))
+})
+
+/** `/search`: full-text search over the tenant's completed documents. */
+export const searchRoutes: FastifyPluginAsyncTypebox<{ search: SearchService }> = async (app, { search }) => {
+  app.get('/search', {
+    schema: {
+      tags: ['search'],
+      security: [{ apiKey: [] }],
+      summary: 'Search your completed documents',
+      description: 'Web-search syntax: words, "exact phrases", OR, -excluded. English stemming plus exact-word matching.',
+      querystring: Type.Object({
+        q: Type.String({ minLength: 1, maxLength: 500 }),
+        limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
+        offset: Type.Integer({ minimum: 0, maximum: 10_000, default: 0 })
+      }),
+      response: { 200: SearchResults, 400: ErrorJson, ...authErrors }
+    }
+  }, async (request) => await search.search(request.tenant, request.query.q, { limit: request.query.limit, offset: request.query.offset }))
+}
