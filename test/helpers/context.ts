@@ -65,7 +65,7 @@ export class TestContext {
       documents: runtime.documents,
       apiKeys: runtime.apiKeys,
       health: runtime.health,
-    search: runtime.search,
+      search: runtime.search,
       sweep: runtime.sweep
     })
     this.#cleanups.push(async () => { await app.close() })
