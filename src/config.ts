@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
+import type { RetryPolicies } from './queue/retry-policy.js'
 
 const ConfigSchema = Type.Object({
   DATABASE_URL: Type.String({ minLength: 1, default: 'postgres://postgres@localhost:5432/docqueue' }),
@@ -12,8 +13,16 @@ const ConfigSchema = Type.Object({
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   CRON_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
-  LEASE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  // How long a worker's claim lasts without renewal; a dead worker's items are taken again after it.
+  LEASE_MS: Type.Integer({ minimum: 500, default: 30_000 }),
   MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  RETRY_BASE_MS: Type.Integer({ minimum: 0, default: 5_000 }),
+  RETRY_MAX_MS: Type.Integer({ minimum: 0, default: 15 * 60_000 }),
+  // Per-operation overrides; unset means the general value above.
+  REPROCESS_MAX_ATTEMPTS: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  REPROCESS_RETRY_BASE_MS: Type.Optional(Type.Integer({ minimum: 0 })),
+  REPROCESS_RETRY_MAX_MS: Type.Optional(Type.Integer({ minimum: 0 })),
+  RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   PROCESSING_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
   PROCESSING_MAX_MEMORY_MB: Type.Integer({ minimum: 32, default: 512 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25_000 })
@@ -43,4 +52,17 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
   }
   return config as Config
+}
+
+/** The retry policy of each operation, with the per-operation overrides applied. */
+export function retryPolicies (config: Config): RetryPolicies {
+  const general = { maxAttempts: config.MAX_ATTEMPTS, baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS }
+  return {
+    process: general,
+    reprocess: {
+      maxAttempts: config.REPROCESS_MAX_ATTEMPTS ?? general.maxAttempts,
+      baseMs: config.REPROCESS_RETRY_BASE_MS ?? general.baseMs,
+      maxMs: config.REPROCESS_RETRY_MAX_MS ?? general.maxMs
+    }
+  }
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import type { Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import type { Config } from './config.js'
+import { retryPolicies, type Config } from './config.js'
 import { runMigrations } from './db/migrate.js'
 import { createPool, ensureDatabase, type Pool } from './db/pool.js'
 import { createDocumentProcessor, type DocumentProcessor } from './processing/index.js'
@@ -16,6 +16,7 @@ import { DocumentService } from './services/document-service.js'
 import { HealthService } from './services/health-service.js'
 import { SearchService } from './services/search-service.js'
 import { createDocumentWorker } from './workers/document-worker.js'
+import { startReconciler } from './workers/reconciler.js'
 import type { ItemRunnerDeps, RunOutcome } from './workers/run-queue-item.js'
 import { processDocumentQueue, type SweepResult } from './workers/sweeper.js'
 
@@ -39,6 +40,17 @@ export interface Runtime {
   close: () => Promise<void>
 }
 
+const REDIS_STARTUP_WAIT_MS = 3_000
+
+async function waitForConnection (redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return true
+  return await new Promise((resolve) => {
+    const timer = setTimeout(() => { redis.off('ready', onReady); resolve(false) }, timeoutMs)
+    function onReady (): void { clearTimeout(timer); resolve(true) }
+    redis.once('ready', onReady)
+  })
+}
+
 /** A name that tells operators which host and process holds a lease. */
 export function createWorkerId (): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
@@ -52,16 +64,20 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
 
   const producer = createProducerConnection(config.REDIS_URL, logger)
+  if (!await waitForConnection(producer, REDIS_STARTUP_WAIT_MS)) {
+    // Not fatal: uploads are kept in Postgres and dispatched once Redis answers.
+    logger.warn({ redis: config.REDIS_URL.replace(/\/\/[^@]*@/, '//***@') }, 'redis is not reachable yet; starting without it')
+  }
   const queue = createDocumentQueue(producer, config.QUEUE_PREFIX)
   queue.on('error', (error) => logger.warn({ err: error.message }, 'queue error'))
   const queueService = new DocumentQueueService({
-    pool, queue, isConnected: () => producer.status === 'ready', logger, workerId: createWorkerId(), leaseMs: config.LEASE_MS, maxAttempts: config.MAX_ATTEMPTS
+    pool, queue, isConnected: () => producer.status === 'ready', logger, workerId: createWorkerId(), leaseMs: config.LEASE_MS, retry: retryPolicies(config)
   })
   const processor = createDocumentProcessor(
     { timeoutMs: config.PROCESSING_TIMEOUT_MS, maxMemoryMb: config.PROCESSING_MAX_MEMORY_MB },
     { threads: config.WORKER_CONCURRENCY }
   )
-  const runnerDeps: ItemRunnerDeps = { queue: queueService, processor, logger, leaseMs: config.LEASE_MS }
+  const runnerDeps: ItemRunnerDeps = { queue: queueService, processor, logger, leaseMs: config.LEASE_MS, active: new Set() }
   let closing: Promise<void> | undefined
 
   return {
@@ -92,27 +108,35 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
 
 export interface RunningWorker {
   worker: Worker<unknown, RunOutcome>
-  /** Stops taking jobs and waits up to `graceMs` for active ones; then stops waiting. */
+  /**
+   * Stops taking jobs and lets active ones finish for up to `graceMs`; items still running then
+   * are released back to pending without spending an attempt, for another worker to take.
+   */
   close: (graceMs: number) => Promise<void>
 }
 
-/** Starts a BullMQ worker in this process on the runtime's queue. */
+/** Starts a BullMQ worker and the queue reconciler in this process on the runtime's queue. */
 export function startWorker (runtime: Runtime): RunningWorker {
-  const connection = createWorkerConnection(runtime.config.REDIS_URL, runtime.logger)
-  const worker = createDocumentWorker({
-    ...runtime.runnerDeps, connection, prefix: runtime.config.QUEUE_PREFIX, concurrency: runtime.config.WORKER_CONCURRENCY
-  })
-  worker.run().catch((error: Error) => runtime.logger.error({ err: error }, 'worker stopped with an error'))
-  runtime.logger.info({ concurrency: runtime.config.WORKER_CONCURRENCY, worker: runtime.queueService.workerId }, 'worker started')
+  const { config, logger, runnerDeps, queueService } = runtime
+  const connection = createWorkerConnection(config.REDIS_URL, logger)
+  const worker = createDocumentWorker({ ...runnerDeps, connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY })
+  worker.run().catch((error: Error) => logger.error({ err: error }, 'worker stopped with an error'))
+  const reconciler = startReconciler({ pool: runtime.pool, queue: queueService, logger, intervalMs: config.RECONCILE_INTERVAL_MS })
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, worker: queueService.workerId }, 'worker started')
   return {
     worker: worker as Worker<unknown, RunOutcome>,
     close: async (graceMs) => {
+      await reconciler.stop()
       let timer: NodeJS.Timeout | undefined
-      const graceOver = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs) })
-      await Promise.race([worker.close(), graceOver])
+      const graceOver = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs) })
+      const finished = await Promise.race([worker.close().then(() => 'finished' as const), graceOver])
       clearTimeout(timer)
-      // Past the grace period, jobs still running keep their leases and are taken again after expiry.
-      await worker.close(true).catch(() => {})
+      if (finished === 'timeout') {
+        const held = [...runnerDeps.active]
+        const released = await Promise.all(held.map(async (item) => await queueService.release(item).catch(() => false)))
+        logger.warn({ released: released.filter(Boolean).length, held: held.length }, 'grace period over; unfinished items released')
+        await worker.close(true).catch(() => {})
+      }
       connection.disconnect()
     }
   }

@@ -22,6 +22,7 @@ export interface DocumentRecord {
   errorKind: string | null
   errorCode: string | null
   runAt: Date
+  wakeups: number
   version: number
   createdAt: Date
   updatedAt: Date
@@ -32,7 +33,7 @@ export interface DocumentRecord {
 const documentColumns = `
   d.id, q.id as "itemId", d.filename, d.declared_type as "declaredType", d.media_type as "mediaType", d.size, d.sha256,
   d.status, q.priority, q.operation, q.attempts, q.max_attempts as "maxAttempts", q.last_error as "lastError",
-  q.error_kind as "errorKind", q.error_code as "errorCode", q.run_at as "runAt", d.version, d.created_at as "createdAt",
+  q.error_kind as "errorKind", q.error_code as "errorCode", q.run_at as "runAt", q.wakeups, d.version, d.created_at as "createdAt",
   d.updated_at as "updatedAt", d.processed_at as "processedAt", d.metadata`
 
 export interface NewDocument {
@@ -47,27 +48,39 @@ export interface NewDocument {
   priority: number
   maxAttempts: number
   bytes: Buffer
+  idempotencyKey: string | null
 }
 
 /**
  * Inserts a document, its bytes and its first queue item in one statement: one round trip, and
  * atomic without an explicit transaction (the foreign keys are checked at the statement's end).
+ * With an idempotency key the tenant already used, nothing is inserted and undefined returned.
  */
-export async function insertDocumentWithItem (db: Queryable, doc: NewDocument): Promise<DocumentRecord> {
+export async function insertDocumentWithItem (db: Queryable, doc: NewDocument): Promise<DocumentRecord | undefined> {
   const { rows } = await db.query<DocumentRecord>(`
     with d as (
-      insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, current_item_id)
-      values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)
+      insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, current_item_id, idempotency_key)
+      values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $12)
+      on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
       returning *
     ), blob as (
-      insert into document_blobs (document_id, bytes) values ($1, $9)
+      insert into document_blobs (document_id, bytes) select d.id, $9 from d
     ), q as (
       insert into queue_items (id, document_id, operation, priority, status, max_attempts)
-      values ($8, $1, 'process', $10, 'pending', $11)
+      select $8, d.id, 'process', $10, 'pending', $11 from d
       returning *
     )
     select ${documentColumns} from d cross join q`,
-  [doc.id, doc.tenant, doc.filename, doc.declaredType, doc.mediaType, doc.size, doc.sha256, doc.itemId, doc.bytes, doc.priority, doc.maxAttempts])
+  [doc.id, doc.tenant, doc.filename, doc.declaredType, doc.mediaType, doc.size, doc.sha256, doc.itemId, doc.bytes, doc.priority, doc.maxAttempts, doc.idempotencyKey])
+  return rows[0]
+}
+
+/** The document a tenant created with an idempotency key, with its checksum. */
+export async function findDocumentByIdempotencyKey (db: Queryable, tenant: string, key: string): Promise<DocumentRecord | undefined> {
+  const { rows } = await db.query<DocumentRecord>(`
+    select ${documentColumns}
+    from documents d join queue_items q on q.id = d.current_item_id
+    where d.tenant = $1 and d.idempotency_key = $2`, [tenant, key])
   return rows[0]
 }
 
@@ -101,13 +114,15 @@ export async function listDocuments (db: Queryable, tenant: string, options: {
   return rows
 }
 
-/** Deletes a tenant's document with its bytes and queue items; returns the removed item ids. */
-export async function deleteDocument (db: Queryable, tenant: string, id: string): Promise<string[] | undefined> {
-  const { rows } = await db.query<{ itemIds: string[] }>(`
+/** Deletes a tenant's document with its bytes and queue items; returns the removed items. */
+export async function deleteDocument (db: Queryable, tenant: string, id: string): Promise<Array<{ id: string, wakeups: number }> | undefined> {
+  const { rows } = await db.query<{ items: Array<{ id: string, wakeups: number }> }>(`
     with d as (delete from documents where id = $1 and tenant = $2 returning id)
-    select coalesce((select array_agg(q.id) from queue_items q where q.document_id = d.id), '{}') as "itemIds" from d`,
+    select coalesce((select json_agg(json_build_object('id', q.id, 'wakeups', q.wakeups))
+                       from queue_items q where q.document_id = d.id), '[]') as items
+      from d`,
   [id, tenant])
-  return rows[0]?.itemIds
+  return rows[0]?.items
 }
 
 /** A tenant's document's status and extracted text (null until completed). */

@@ -15,13 +15,14 @@ export interface QueueItem {
   runAt: Date
   lockedBy: string | null
   lockedUntil: Date | null
-  dispatchedAt: Date | null
+  /** Wake-ups sent after the first; names the current BullMQ job (see wakeUpJobId). */
+  wakeups: number
 }
 
 const itemColumns = `
   q.id, q.document_id as "documentId", q.operation, q.priority, q.status, q.attempts,
   q.max_attempts as "maxAttempts", q.run_at as "runAt", q.locked_by as "lockedBy",
-  q.locked_until as "lockedUntil", q.dispatched_at as "dispatchedAt"`
+  q.locked_until as "lockedUntil", q.wakeups`
 
 /** A claimed item with what processing needs from its document. */
 export interface ClaimedItem extends QueueItem {
@@ -29,6 +30,8 @@ export interface ClaimedItem extends QueueItem {
   declaredType: string | null
   bytes: Buffer
 }
+
+const leaseInterval = "make_interval(secs => $3::float8 / 1000)"
 
 /**
  * Adds a queue item for an existing document and makes it the document's current item, unless
@@ -59,21 +62,31 @@ export async function insertItemForDocument (db: Queryable, item: {
 
 /**
  * Claims an item for `workerId`: pending and due, or in progress with an expired lease (its
- * worker died). The conditional update is the only gate to processing: a concurrent claimer
- * re-evaluates the condition on the updated row and gets nothing. The document's status flips
- * in the same statement.
+ * worker died) and attempts left. The row lock and re-checked condition make this the only gate
+ * to processing: a concurrent claimer gets nothing. In the same statement the document flips to
+ * in progress, the attempt is recorded, and a dead worker's attempt is recorded as crashed.
  */
 export async function claimItem (db: Queryable, itemId: string, workerId: string, leaseMs: number): Promise<ClaimedItem | undefined> {
   const { rows } = await db.query<ClaimedItem>(`
-    with q as (
+    with prev as (
+      select id, status, attempts from queue_items
+       where id = $1
+         and ((status = 'pending' and run_at <= now())
+           or (status = 'in_progress' and locked_until < now() and attempts < max_attempts))
+      for update
+    ), q as (
       update queue_items q
-         set status = 'in_progress', attempts = attempts + 1, locked_by = $2,
-             locked_until = now() + make_interval(secs => $3::float8 / 1000),
-             started_at = now(), updated_at = now()
-       where q.id = $1
-         and ((q.status = 'pending' and q.run_at <= now())
-           or (q.status = 'in_progress' and q.locked_until < now()))
-      returning q.*
+         set status = 'in_progress', attempts = q.attempts + 1, locked_by = $2,
+             locked_until = now() + ${leaseInterval}, started_at = now(), updated_at = now()
+        from prev where q.id = prev.id
+      returning q.*, prev.status as prev_status, prev.attempts as prev_attempts
+    ), crashed as (
+      update queue_item_attempts a
+         set outcome = 'crashed', finished_at = now(), error = 'the worker stopped before finishing (lease expired)'
+        from q
+       where q.prev_status = 'in_progress' and a.item_id = q.id and a.attempt = q.prev_attempts and a.outcome is null
+    ), attempt as (
+      insert into queue_item_attempts (item_id, attempt, worker) select q.id, q.attempts, $2 from q
     ), flipped as (
       update documents d set status = 'in_progress', updated_at = now()
       from q where d.id = q.document_id and d.current_item_id = q.id
@@ -89,8 +102,7 @@ export async function claimItem (db: Queryable, itemId: string, workerId: string
 /** Extends the lease of an item this worker holds; false when the claim was lost. */
 export async function renewLease (db: Queryable, item: QueueItem, workerId: string, leaseMs: number): Promise<boolean> {
   const { rowCount } = await db.query(`
-    update queue_items
-       set locked_until = now() + make_interval(secs => $3::float8 / 1000)
+    update queue_items set locked_until = now() + ${leaseInterval}
      where id = $1 and status = 'in_progress' and locked_by = $2 and attempts = $4`,
   [item.id, workerId, leaseMs, item.attempts])
   return rowCount === 1
@@ -103,19 +115,25 @@ export interface ItemResult {
   chunks: ChunkRow[]
 }
 
+// Every finishing statement below is fenced by the claim (status, worker, attempt): a worker
+// whose lease was taken over changes nothing, and learns so from the row count.
+const fence = "status = 'in_progress' and locked_by = $2 and attempts = $3"
+
 /**
- * Marks an item completed and writes its result on the document, fenced by the claim
- * (worker and attempt): a worker whose lease was taken over changes nothing. Returns whether
- * this call wrote the result. The passages are written separately, in the same transaction.
+ * Marks an item completed and writes its result on the document. Returns whether this call
+ * wrote it. The passages are written separately, in the same transaction.
  */
-export async function completeItem (db: Queryable, item: QueueItem, workerId: string, result: ItemResult): Promise<boolean> {
+export async function completeItem (db: Queryable, item: QueueItem, workerId: string, result: Omit<ItemResult, 'chunks'>): Promise<boolean> {
   const { rowCount } = await db.query(`
     with q as (
       update queue_items
          set status = 'completed', locked_by = null, locked_until = null, last_error = null,
              error_kind = null, error_code = null, finished_at = now(), updated_at = now()
-       where id = $1 and status = 'in_progress' and locked_by = $2 and attempts = $3
-      returning id, document_id
+       where id = $1 and ${fence}
+      returning id, document_id, attempts
+    ), attempt as (
+      update queue_item_attempts a set outcome = 'completed', finished_at = now()
+        from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
     ), d as (
       update documents d
          set status = 'completed', media_type = $4, text = $5, metadata = $6, version = version + 1,
@@ -127,27 +145,112 @@ export async function completeItem (db: Queryable, item: QueueItem, workerId: st
   return rowCount === 1
 }
 
-/** Marks an item failed for good, fenced by the claim like {@link completeItem}. */
-export async function failItem (db: Queryable, item: QueueItem, workerId: string, error: { message: string, kind: string, code: string }): Promise<boolean> {
+export interface FailureRecord {
+  message: string
+  /** permanent, timeout or exhausted: why no further attempt is made. */
+  kind: string
+  /** The processing error code, e.g. corrupt or internal. */
+  code: string
+}
+
+/** Marks an item failed for good. */
+export async function failItem (db: Queryable, item: QueueItem, workerId: string, failure: FailureRecord): Promise<boolean> {
   const { rowCount } = await db.query(`
     with q as (
       update queue_items
          set status = 'failed', locked_by = null, locked_until = null, last_error = $4,
              error_kind = $5, error_code = $6, finished_at = now(), updated_at = now()
-       where id = $1 and status = 'in_progress' and locked_by = $2 and attempts = $3
-      returning id, document_id
+       where id = $1 and ${fence}
+      returning id, document_id, attempts
+    ), attempt as (
+      update queue_item_attempts a set outcome = 'failed', finished_at = now(), error = $4
+        from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
     ), d as (
       update documents d set status = 'failed', updated_at = now()
         from q where d.id = q.document_id and d.current_item_id = q.id
     )
     select id from q`,
-  [item.id, workerId, item.attempts, error.message, error.kind, error.code])
+  [item.id, workerId, item.attempts, failure.message, failure.kind, failure.code])
   return rowCount === 1
 }
 
 /**
+ * Puts an item that failed transiently back to pending, due at `runAt`: Postgres holds the
+ * retry schedule, so it survives Redis losing the delayed wake-up. Returns the new wake-up count
+ * (naming the delayed job to send), or undefined when the claim was lost.
+ */
+export async function scheduleRetry (db: Queryable, item: QueueItem, workerId: string, failure: { message: string, code: string }, runAt: Date): Promise<number | undefined> {
+  const { rows } = await db.query<{ wakeups: number }>(`
+    with q as (
+      update queue_items
+         set status = 'pending', locked_by = null, locked_until = null, run_at = $6, wakeups = wakeups + 1,
+             last_error = $4, error_kind = 'transient', error_code = $5, updated_at = now()
+       where id = $1 and ${fence}
+      returning id, document_id, attempts, wakeups
+    ), attempt as (
+      update queue_item_attempts a set outcome = 'retrying', finished_at = now(), error = $4
+        from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
+    ), d as (
+      update documents d set status = 'pending', updated_at = now()
+        from q where d.id = q.document_id and d.current_item_id = q.id
+    )
+    select wakeups from q`,
+  [item.id, workerId, item.attempts, failure.message, failure.code, runAt])
+  return rows[0]?.wakeups
+}
+
+/**
+ * Gives a claimed item back without spending an attempt (a worker shutting down before it could
+ * finish). Returns the new wake-up count, or undefined when the claim was already lost.
+ */
+export async function releaseItem (db: Queryable, item: QueueItem, workerId: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ wakeups: number }>(`
+    with q as (
+      update queue_items
+         set status = 'pending', attempts = attempts - 1, locked_by = null, locked_until = null,
+             run_at = now(), wakeups = wakeups + 1, updated_at = now()
+       where id = $1 and ${fence}
+      returning id, document_id, wakeups
+    ), attempt as (
+      update queue_item_attempts a set outcome = 'released', finished_at = now(), error = 'released at worker shutdown'
+        from q where a.item_id = q.id and a.attempt = $3 and a.outcome is null
+    ), d as (
+      update documents d set status = 'pending', updated_at = now()
+        from q where d.id = q.document_id and d.current_item_id = q.id
+    )
+    select wakeups from q`,
+  [item.id, workerId, item.attempts])
+  return rows[0]?.wakeups
+}
+
+/**
+ * Fails items whose worker died holding them on their last attempt (poison documents that kill
+ * their worker every time). Returns how many were failed.
+ */
+export async function failExhaustedCrashes (db: Queryable): Promise<number> {
+  const { rowCount } = await db.query(`
+    with q as (
+      update queue_items
+         set status = 'failed', locked_by = null, locked_until = null, error_kind = 'crashed', error_code = 'crashed',
+             last_error = 'the worker stopped before finishing on each of ' || attempts || ' attempts',
+             finished_at = now(), updated_at = now()
+       where status = 'in_progress' and locked_until < now() and attempts >= max_attempts
+      returning id, document_id, attempts
+    ), attempt as (
+      update queue_item_attempts a
+         set outcome = 'crashed', finished_at = now(), error = 'the worker stopped before finishing (lease expired)'
+        from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
+    ), d as (
+      update documents d set status = 'failed', updated_at = now()
+        from q where d.id = q.document_id and d.current_item_id = q.id
+    )
+    select id from q`)
+  return rowCount ?? 0
+}
+
+/**
  * Items that are due and not held by a live worker: pending with `run_at` passed, or in progress
- * with an expired lease. Highest priority and longest waiting first.
+ * with an expired lease and attempts left. Highest priority and longest waiting first.
  */
 export async function findDueItems (db: Queryable, limit: number): Promise<QueueItem[]> {
   const { rows } = await db.query<QueueItem>(`
@@ -156,13 +259,43 @@ export async function findDueItems (db: Queryable, limit: number): Promise<Queue
       order by q.priority, q.run_at limit $1)
     union all
     (select ${itemColumns} from queue_items q
-      where q.status = 'in_progress' and q.locked_until < now()
+      where q.status = 'in_progress' and q.locked_until < now() and q.attempts < q.max_attempts
       order by q.locked_until limit $1)`,
   [limit])
   return rows
 }
 
+/**
+ * Counts a new wake-up for an item if nobody else did since `wakeups` was read. Returns the new
+ * count, or undefined when the item moved on meanwhile.
+ */
+export async function bumpWakeups (db: Queryable, itemId: string, wakeups: number): Promise<number | undefined> {
+  const { rows } = await db.query<{ wakeups: number }>(
+    'update queue_items set wakeups = wakeups + 1 where id = $1 and wakeups = $2 returning wakeups', [itemId, wakeups])
+  return rows[0]?.wakeups
+}
+
 /** Records that wake-ups for these items reached Redis. */
 export async function markDispatched (db: Queryable, itemIds: string[]): Promise<void> {
   await db.query('update queue_items set dispatched_at = now() where id = any($1::uuid[])', [itemIds])
+}
+
+export interface AttemptRow {
+  operation: Operation
+  attempt: number
+  worker: string
+  startedAt: Date
+  finishedAt: Date | null
+  outcome: string | null
+  error: string | null
+}
+
+/** Every attempt at every item of a document, oldest first. */
+export async function listAttempts (db: Queryable, documentId: string): Promise<AttemptRow[]> {
+  const { rows } = await db.query<AttemptRow>(`
+    select q.operation, a.attempt, a.worker, a.started_at as "startedAt", a.finished_at as "finishedAt", a.outcome, a.error
+      from queue_item_attempts a join queue_items q on q.id = a.item_id
+     where q.document_id = $1
+     order by a.id`, [documentId])
+  return rows
 }

@@ -5,24 +5,36 @@ export interface QueueStats {
   inProgress: number
   completed: number
   failed: number
+  /** Pending after at least one failed attempt, waiting for their retry. */
+  retrying: number
+  /** Failed documents by why: permanent, exhausted, timeout, crashed. */
+  failedByKind: Record<string, number>
   oldestPendingAgeSeconds: number | null
+  oldestInProgressAgeSeconds: number | null
 }
 
 /**
- * A tenant's documents by status (a document's status is its current item's) and how long the
- * oldest pending one has waited. Served by the (tenant, status, ...) index.
+ * A tenant's documents by the status of their current item (which their own status mirrors),
+ * with retries, failure kinds and the oldest waits. Served by the (tenant, status, ...) index.
  */
 export async function queueStatsForTenant (db: Queryable, tenant: string): Promise<QueueStats> {
   const { rows } = await db.query<QueueStats>(`
+    with current as (
+      select d.status, q.attempts, q.error_kind, q.created_at, q.started_at
+        from documents d join queue_items q on q.id = d.current_item_id
+       where d.tenant = $1
+    )
     select
-      count(*) filter (where d.status = 'pending')::int as pending,
-      count(*) filter (where d.status = 'in_progress')::int as "inProgress",
-      count(*) filter (where d.status = 'completed')::int as completed,
-      count(*) filter (where d.status = 'failed')::int as failed,
-      (select extract(epoch from now() - min(q.created_at))::float8
-         from documents p join queue_items q on q.id = p.current_item_id
-        where p.tenant = $1 and p.status = 'pending') as "oldestPendingAgeSeconds"
-    from documents d
-    where d.tenant = $1`, [tenant])
+      count(*) filter (where status = 'pending')::int as pending,
+      count(*) filter (where status = 'in_progress')::int as "inProgress",
+      count(*) filter (where status = 'completed')::int as completed,
+      count(*) filter (where status = 'failed')::int as failed,
+      count(*) filter (where status = 'pending' and attempts > 0)::int as retrying,
+      coalesce((select json_object_agg(kind, n) from (
+        select coalesce(error_kind, 'unknown') as kind, count(*)::int as n from current where status = 'failed' group by 1
+      ) k), '{}') as "failedByKind",
+      extract(epoch from now() - min(created_at) filter (where status = 'pending'))::float8 as "oldestPendingAgeSeconds",
+      extract(epoch from now() - min(started_at) filter (where status = 'in_progress'))::float8 as "oldestInProgressAgeSeconds"
+    from current`, [tenant])
   return rows[0]
 }

@@ -18,15 +18,23 @@ export function createDocumentQueue (connection: Redis, prefix: string): Documen
 }
 
 /**
- * Job options for a wake-up. The job id is the queue item id, so adding twice is harmless.
- * BullMQ attempts cover only infrastructure failures (Postgres unreachable at claim time);
- * a document's own failures are decided and recorded in Postgres.
+ * The BullMQ job id of an item's current wake-up: the item id for the first one, then one id per
+ * re-dispatch, because BullMQ ignores an add whose id an older job (say, the active one) still holds.
+ * Adding the same wake-up twice stays harmless.
  */
-export function wakeUpOptions (itemId: string, priority: number, delayMs = 0): JobsOptions {
+export function wakeUpJobId (itemId: string, wakeups: number): string {
+  return wakeups === 0 ? itemId : `${itemId}_w${wakeups}`
+}
+
+/**
+ * Job options for a wake-up. BullMQ attempts cover only infrastructure failures (Postgres
+ * unreachable at claim time); a document's own failures and retries are decided in Postgres.
+ */
+export function wakeUpOptions (jobId: string, priority: number, delayMs = 0): JobsOptions {
   return {
-    jobId: itemId,
+    jobId,
     priority,
-    delay: delayMs,
+    delay: Math.max(0, delayMs),
     attempts: 5,
     backoff: { type: 'exponential', delay: 1_000 },
     removeOnComplete: true,

@@ -1,32 +1,40 @@
 import type { Logger } from 'pino'
 import { randomUUID } from 'node:crypto'
-import type { Operation } from '../db/documents.js'
 import { replaceChunks } from '../db/chunks.js'
+import type { Operation } from '../db/documents.js'
 import { withTransaction, type Pool } from '../db/pool.js'
-import { queueStatsForTenant, type QueueStats } from '../db/queue-stats.js'
 import {
-  claimItem, completeItem, failItem, findDueItems, insertItemForDocument, markDispatched, renewLease,
+  bumpWakeups, claimItem, completeItem, failExhaustedCrashes, failItem, findDueItems, insertItemForDocument,
+  markDispatched, releaseItem, renewLease, scheduleRetry,
   type ClaimedItem, type ItemResult, type QueueItem
 } from '../db/queue-items.js'
-import type { DocumentQueue } from './document-jobs.js'
+import { queueStatsForTenant, type QueueStats } from '../db/queue-stats.js'
+import { wakeUpJobId, type DocumentQueue } from './document-jobs.js'
 import { JobDispatcher } from './job-dispatcher.js'
 import { redisCall } from './redis-call.js'
+import { backoffDelayMs, type RetryPolicies } from './retry-policy.js'
 
 // BullMQ states in which a wake-up will still reach a worker by itself.
 const LIVE_JOB_STATES = new Set(['waiting', 'prioritized', 'delayed', 'active', 'waiting-children'])
+// A delayed wake-up fires a little after the item's run_at, never before it is claimable.
+const RETRY_WAKE_MARGIN_MS = 25
 
 export interface FailureInfo {
   message: string
-  /** `permanent` (the file itself is bad) or `transient` (anything that may pass on a retry). */
-  kind: string
+  /** Whether running the same bytes again cannot succeed (a bad file, a limit). */
+  permanent: boolean
   /** Machine-readable cause: `unsupported_type`, `corrupt`, `encrypted`, `limit_exceeded`, `timeout`, `internal`. */
   code: string
 }
 
+/** How a failed attempt was recorded: failed for good, scheduled again, or not at all (claim lost). */
+export type FailureOutcome = 'failed' | 'retrying' | 'lost'
+
 /**
  * The queue as the rest of docqueue sees it. Postgres `queue_items` holds the state of every
- * item; BullMQ only carries wake-ups whose job id is the item id. Every state change is a
- * conditional update fenced by the claimer's identity, so duplicate deliveries are no-ops.
+ * item, its retry schedule and its attempts; BullMQ only carries wake-ups named after the item.
+ * Every state change is a conditional update fenced by the claimer's identity, so duplicate
+ * deliveries and late finishers are no-ops.
  */
 export class DocumentQueueService {
   readonly workerId: string
@@ -35,7 +43,7 @@ export class DocumentQueueService {
   readonly #isConnected: () => boolean
   readonly #log: Logger
   readonly #leaseMs: number
-  readonly #maxAttempts: number
+  readonly #retry: RetryPolicies
   readonly #dispatcher: JobDispatcher
 
   constructor (options: {
@@ -46,7 +54,7 @@ export class DocumentQueueService {
     logger: Logger
     workerId: string
     leaseMs: number
-    maxAttempts: number
+    retry: RetryPolicies
   }) {
     this.#pool = options.pool
     this.#queue = options.queue
@@ -54,18 +62,18 @@ export class DocumentQueueService {
     this.#log = options.logger
     this.workerId = options.workerId
     this.#leaseMs = options.leaseMs
-    this.#maxAttempts = options.maxAttempts
+    this.#retry = options.retry
     this.#dispatcher = new JobDispatcher({
       queue: options.queue,
       isConnected: options.isConnected,
       onDispatched: async (itemIds) => { await markDispatched(this.#pool, itemIds) },
-      onError: (error, count) => this.#log.warn({ err: error.message, count }, 'wake-up not dispatched; the sweeper will pick the items up')
+      onError: (error, count) => this.#log.warn({ err: error.message, count }, 'wake-up not dispatched; the reconciler or sweeper will pick the items up')
     })
   }
 
-  /** The attempt budget given to new items. */
-  get maxAttempts (): number {
-    return this.#maxAttempts
+  /** The attempt budget of new items of an operation. */
+  maxAttemptsFor (operation: Operation): number {
+    return this.#retry[operation].maxAttempts
   }
 
   /**
@@ -74,34 +82,37 @@ export class DocumentQueueService {
    */
   async enqueue (documentId: string, operation: Operation, priority: number): Promise<QueueItem | undefined> {
     const item = await insertItemForDocument(this.#pool, {
-      id: randomUUID(), documentId, operation, priority, maxAttempts: this.#maxAttempts
+      id: randomUUID(), documentId, operation, priority, maxAttempts: this.maxAttemptsFor(operation)
     })
     if (item !== undefined) await this.dispatch(item)
     return item
   }
 
-  /** Sends the wake-up of an item already committed to Postgres; false if Redis did not take it. */
-  async dispatch (item: Pick<QueueItem, 'id' | 'documentId' | 'priority'>): Promise<boolean> {
-    return await this.#dispatcher.dispatch({ itemId: item.id, documentId: item.documentId, priority: item.priority })
+  /** Sends the current wake-up of an item already committed to Postgres; false if Redis did not take it. */
+  async dispatch (item: Pick<QueueItem, 'id' | 'documentId' | 'priority' | 'wakeups'>, delayMs = 0): Promise<boolean> {
+    return await this.#dispatcher.dispatch({ itemId: item.id, documentId: item.documentId, priority: item.priority, wakeups: item.wakeups, delayMs })
   }
 
   /**
    * Items that are due and that nothing else will handle: pending items whose wake-up is not
-   * (or no longer) in Redis, and in-progress items whose lease expired. When Redis cannot be
-   * asked, every due item counts: claiming is safe against racing workers anyway.
+   * (or no longer) in Redis, and in-progress items whose lease expired and whose wake-up is gone.
+   * When Redis cannot be asked, every due item counts: claiming is safe against racing workers.
    */
   async getPendingItems (limit: number): Promise<QueueItem[]> {
     const due = await findDueItems(this.#pool, limit)
-    const pending = due.filter((item) => item.status === 'pending')
-    let alive = new Set<string>()
+    const alive = await this.#withLiveWakeUp(due)
+    return due.filter((item) => !alive.has(item.id)).slice(0, limit)
+  }
+
+  async #withLiveWakeUp (items: QueueItem[]): Promise<Set<string>> {
     try {
       const states = await redisCall(this.#isConnected, async () =>
-        await Promise.all(pending.map(async (item) => [item.id, await this.#queue.getJobState(item.id)] as const)))
-      alive = new Set(states.filter(([, state]) => LIVE_JOB_STATES.has(state)).map(([id]) => id))
+        await Promise.all(items.map(async (item) => [item.id, await this.#queue.getJobState(wakeUpJobId(item.id, item.wakeups))] as const)))
+      return new Set(states.filter(([, state]) => LIVE_JOB_STATES.has(state)).map(([id]) => id))
     } catch (error) {
-      this.#log.warn({ err: (error as Error).message }, 'redis unavailable; sweeping every due item')
+      this.#log.warn({ err: (error as Error).message }, 'redis unavailable; treating every due item as orphaned')
+      return new Set()
     }
-    return due.filter((item) => !alive.has(item.id)).slice(0, limit)
   }
 
   /** Claims an item for this worker with a lease; undefined when someone else has it or it is done. */
@@ -128,12 +139,51 @@ export class DocumentQueueService {
     })
   }
 
-  /** Marks the item failed; false when this worker no longer held the item. */
-  async markFailed (item: QueueItem, error: FailureInfo): Promise<boolean> {
-    return await failItem(this.#pool, item, this.workerId, error)
+  /**
+   * Records a failed attempt. Permanent failures fail the item at once; transient ones schedule
+   * the next attempt with backoff (in Postgres, then as a delayed wake-up) until the attempts
+   * run out, and then fail it as `exhausted`.
+   */
+  async markFailed (item: QueueItem, failure: FailureInfo): Promise<FailureOutcome> {
+    if (!failure.permanent && item.attempts < item.maxAttempts) {
+      const delayMs = backoffDelayMs(this.#retry[item.operation], item.attempts)
+      const runAt = new Date(Date.now() + delayMs)
+      const wakeups = await scheduleRetry(this.#pool, item, this.workerId, failure, runAt)
+      if (wakeups === undefined) return 'lost'
+      await this.dispatch({ ...item, wakeups }, delayMs + RETRY_WAKE_MARGIN_MS)
+      return 'retrying'
+    }
+    const kind = failure.permanent ? (failure.code === 'timeout' ? 'timeout' : 'permanent') : 'exhausted'
+    const message = kind === 'exhausted' ? `${failure.message} (gave up after ${item.attempts} attempts)` : failure.message
+    return await failItem(this.#pool, item, this.workerId, { message, kind, code: failure.code }) ? 'failed' : 'lost'
   }
 
-  /** A tenant's documents by status and the age of its oldest pending one. */
+  /** Gives a claimed item back without spending an attempt, and wakes a worker for it. */
+  async release (item: QueueItem): Promise<boolean> {
+    const wakeups = await releaseItem(this.#pool, item, this.workerId)
+    if (wakeups === undefined) return false
+    await this.dispatch({ ...item, wakeups })
+    return true
+  }
+
+  /**
+   * One reconciliation pass: fails poison items whose worker died on every attempt, and sends a
+   * fresh wake-up for each due item whose wake-up Redis lost (a flush, a restart without
+   * persistence, a job that failed in BullMQ). Run by one leader at a time.
+   */
+  async reconcile (limit: number): Promise<{ redispatched: number, crashed: number }> {
+    const crashed = await failExhaustedCrashes(this.#pool)
+    if (!this.#isConnected()) return { redispatched: 0, crashed }
+    let redispatched = 0
+    for (const item of await this.getPendingItems(limit)) {
+      const wakeups = await bumpWakeups(this.#pool, item.id, item.wakeups)
+      if (wakeups === undefined) continue
+      if (await this.dispatch({ ...item, wakeups })) redispatched += 1
+    }
+    return { redispatched, crashed }
+  }
+
+  /** A tenant's documents by status, retries, failures by kind, and the oldest waits. */
   async getQueueStats (tenant: string): Promise<QueueStats> {
     return await queueStatsForTenant(this.#pool, tenant)
   }
@@ -142,10 +192,11 @@ export class DocumentQueueService {
    * Removes the wake-ups of items that no longer exist; a job a worker holds right now stays.
    * Best effort: a wake-up left behind finds no item and does nothing.
    */
-  async cancel (itemIds: string[]): Promise<void> {
-    await Promise.all(itemIds.map(async (id) => {
-      await redisCall(this.#isConnected, async () => await this.#queue.remove(id)).catch((error: Error) => {
-        this.#log.debug({ itemId: id, err: error.message }, 'wake-up not removed')
+  async cancel (items: Array<{ id: string, wakeups: number }>): Promise<void> {
+    await Promise.all(items.map(async (item) => {
+      const jobId = wakeUpJobId(item.id, item.wakeups)
+      await redisCall(this.#isConnected, async () => await this.#queue.remove(jobId)).catch((error: Error) => {
+        this.#log.debug({ itemId: item.id, err: error.message }, 'wake-up not removed')
       })
     }))
   }

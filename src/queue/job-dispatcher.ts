@@ -1,10 +1,12 @@
-import { wakeUpOptions, type DocumentQueue } from './document-jobs.js'
+import { wakeUpJobId, wakeUpOptions, type DocumentQueue } from './document-jobs.js'
 import { redisCall } from './redis-call.js'
 
 export interface WakeUp {
   itemId: string
   documentId: string
   priority: number
+  /** The item's wake-up count, naming the job (see wakeUpJobId). */
+  wakeups: number
   delayMs?: number
 }
 
@@ -52,7 +54,7 @@ export class JobDispatcher {
       await redisCall(this.#isConnected, async () => await this.#queue.addBulk(batch.map(({ wakeUp }) => ({
         name: 'process',
         data: { itemId: wakeUp.itemId, documentId: wakeUp.documentId },
-        opts: wakeUpOptions(wakeUp.itemId, wakeUp.priority, wakeUp.delayMs)
+        opts: wakeUpOptions(wakeUpJobId(wakeUp.itemId, wakeUp.wakeups), wakeUp.priority, wakeUp.delayMs)
       }))))
     } catch (error) {
       this.#onError(error as Error, batch.length)

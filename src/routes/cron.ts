@@ -8,7 +8,7 @@ import { ErrorJson } from './schemas.js'
 export interface CronRoutesOptions {
   /** Unset disables the route. */
   cronSecret: string | undefined
-  sweep: (limit: number) => Promise<{ processed: number, completed: number, failed: number }>
+  sweep: (limit: number) => Promise<{ processed: number, completed: number, failed: number, retrying: number }>
 }
 
 function digest (value: string): Buffer {
@@ -25,7 +25,7 @@ export const cronRoutes: FastifyPluginAsyncTypebox<CronRoutesOptions> = async (a
       security: [{ cronSecret: [] }],
       querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }) }),
       response: {
-        200: Type.Object({ processed: Type.Integer(), completed: Type.Integer(), failed: Type.Integer() }),
+        200: Type.Object({ processed: Type.Integer(), completed: Type.Integer(), failed: Type.Integer(), retrying: Type.Integer() }),
         400: ErrorJson,
         401: ErrorJson,
         403: ErrorJson

@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { priorityRanks } from '../queue/priority.js'
 import type { DocumentService } from '../services/document-service.js'
 import { readUpload } from './read-upload.js'
-import { DocumentJson, DocumentParams, DocumentStatus, ErrorJson, Priority, authErrors, toDocumentJson } from './schemas.js'
+import { DocumentJson, DocumentParams, DocumentStatus, ErrorJson, Priority, authErrors, toDocumentDetailsJson, toDocumentJson } from './schemas.js'
 
 export interface DocumentRoutesOptions {
   documents: DocumentService
@@ -21,20 +21,25 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       security,
       summary: 'Upload a document for processing',
       description: 'multipart/form-data with one file part `file` and an optional field `priority` (high | normal | low). ' +
-        'Answers at once with 202 and the pending document; processing happens in the workers.',
+        'Answers at once with 202 and the pending document; processing happens in the workers. ' +
+        'With an `Idempotency-Key` header, a retried upload returns the first document (header `Idempotent-Replayed: true`).',
       consumes: ['multipart/form-data'],
-      response: { 202: DocumentJson, 400: ErrorJson, 413: ErrorJson, 415: ErrorJson, ...authErrors }
+      headers: Type.Object({
+        'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$', description: 'Your unique key for this upload' }))
+      }),
+      response: { 202: DocumentJson, 400: ErrorJson, 413: ErrorJson, 415: ErrorJson, 422: ErrorJson, ...authErrors }
     }
   }, async (request, reply) => {
     const upload = await readUpload(request, uploadMaxBytes)
-    const document = await documents.upload({ tenant: request.tenant, ...upload })
-    request.log.info({ documentId: document.id, bytes: document.size, mediaType: document.mediaType }, 'document accepted')
+    const { document, replayed } = await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload })
+    request.log.info({ documentId: document.id, bytes: document.size, mediaType: document.mediaType, replayed }, replayed ? 'upload replayed' : 'document accepted')
+    if (replayed) reply.header('idempotent-replayed', 'true')
     return reply.code(202).header('location', `/documents/${document.id}`).send(toDocumentJson(document))
   })
 
   app.get('/documents/:id', {
-    schema: { tags, security, summary: 'Get a document and its processing status', params: DocumentParams, response: { 200: DocumentJson, 400: ErrorJson, 404: ErrorJson, ...authErrors } }
-  }, async (request) => toDocumentJson(await documents.get(request.tenant, request.params.id)))
+    schema: { tags, security, summary: 'Get a document, its processing status and the history of its attempts', params: DocumentParams, response: { 200: DocumentJson, 400: ErrorJson, 404: ErrorJson, ...authErrors } }
+  }, async (request) => toDocumentDetailsJson(await documents.details(request.tenant, request.params.id)))
 
   app.get('/documents', {
     schema: {

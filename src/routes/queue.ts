@@ -8,7 +8,10 @@ const QueueStatsJson = Type.Object({
   inProgress: Type.Integer(),
   completed: Type.Integer(),
   failed: Type.Integer(),
-  oldestPendingAgeSeconds: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds the oldest pending document has waited; null when none is pending' })
+  retrying: Type.Integer({ description: 'Pending documents waiting for a retry after a failed attempt' }),
+  failedByKind: Type.Record(Type.String(), Type.Integer(), { description: 'Failed documents by errorKind: permanent, exhausted, timeout, crashed' }),
+  oldestPendingAgeSeconds: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds the oldest pending document has waited; null when none is pending' }),
+  oldestInProgressAgeSeconds: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds the longest-running attempt has run; null when none runs' })
 })
 
 /** `/queue/stats`: the tenant's documents by status. */

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import type { DocumentRecord } from '../db/documents.js'
+import type { AttemptRow } from '../db/queue-items.js'
 import { priorityName, priorityRanks } from '../queue/priority.js'
 
 export const Priority = Type.Enum(Object.keys(priorityRanks) as Array<keyof typeof priorityRanks>, {
@@ -25,15 +26,25 @@ export const DocumentJson = Type.Object({
   attempts: Type.Integer(),
   maxAttempts: Type.Integer(),
   lastError: Nullable(Type.String()),
-  errorKind: Nullable(Type.String({ description: 'permanent (the file is bad) or transient' })),
-  errorCode: Nullable(Type.String({ description: 'unsupported_type, corrupt, encrypted, limit_exceeded, timeout or internal' })),
+  errorKind: Nullable(Type.String({ description: 'transient while retrying; permanent, exhausted, timeout or crashed once failed' })),
+  errorCode: Nullable(Type.String({ description: 'unsupported_type, corrupt, encrypted, limit_exceeded, timeout, internal or crashed' })),
+  nextRetryAt: Nullable(Type.String({ format: 'date-time', description: 'When the next attempt is due, while a retry is scheduled' })),
   version: Type.Integer({ description: 'Number of results written; bumped by every completed (re)processing' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   processedAt: Nullable(Type.String({ format: 'date-time' })),
   metadata: Type.Object({
     words: Type.Optional(Type.Integer())
-  }, { additionalProperties: true, description: 'Extraction results: words, characters, pages, title, language, ...' })
+  }, { additionalProperties: true, description: 'Extraction results: words, characters, pages, title, language, ...' }),
+  history: Type.Optional(Type.Array(Type.Object({
+    operation: Type.Enum(['process', 'reprocess']),
+    attempt: Type.Integer(),
+    worker: Type.String(),
+    startedAt: Type.String({ format: 'date-time' }),
+    finishedAt: Nullable(Type.String({ format: 'date-time' })),
+    outcome: Nullable(Type.Enum(['completed', 'failed', 'retrying', 'crashed', 'released'], { description: 'null while running' })),
+    error: Nullable(Type.String())
+  }), { description: 'Every attempt, oldest first (single-document reads only)' }))
 })
 
 export type DocumentJsonType = Static<typeof DocumentJson>
@@ -62,11 +73,28 @@ export function toDocumentJson (record: DocumentRecord): DocumentJsonType {
     lastError: record.lastError,
     errorKind: record.errorKind,
     errorCode: record.errorCode,
+    nextRetryAt: record.status === 'pending' && record.attempts > 0 ? record.runAt.toISOString() : null,
     version: record.version,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     processedAt: record.processedAt?.toISOString() ?? null,
     metadata: record.metadata
+  }
+}
+
+/** A document with the history of its attempts. */
+export function toDocumentDetailsJson (record: DocumentRecord & { history: AttemptRow[] }): DocumentJsonType {
+  return {
+    ...toDocumentJson(record),
+    history: record.history.map((entry) => ({
+      operation: entry.operation,
+      attempt: entry.attempt,
+      worker: entry.worker,
+      startedAt: entry.startedAt.toISOString(),
+      finishedAt: entry.finishedAt?.toISOString() ?? null,
+      outcome: entry.outcome as 'completed' | 'failed' | 'retrying' | 'crashed' | 'released' | null,
+      error: entry.error
+    }))
   }
 }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { listChunks, type ChunkRow } from '../db/chunks.js'
 import {
-  deleteDocument, findDocument, findDocumentContent, findDocumentText, insertDocumentWithItem, listDocuments,
+  deleteDocument, findDocument, findDocumentByIdempotencyKey, findDocumentContent, findDocumentText, insertDocumentWithItem, listDocuments,
   type DocumentRecord, type DocumentStatus, type ListPosition
 } from '../db/documents.js'
 import type { Pool } from '../db/pool.js'
+import { listAttempts, type AttemptRow } from '../db/queue-items.js'
 import type { QueueStats } from '../db/queue-stats.js'
 import { AppError } from '../errors.js'
 import { detectType } from '../processing/index.js'
@@ -18,7 +19,17 @@ export interface Upload {
   bytes: Buffer
   sha256: string
   priority: number
+  /** A client's key for this upload: a retry with the same key returns the first document. */
+  idempotencyKey?: string
 }
+
+export interface Accepted {
+  document: DocumentRecord
+  /** True when an earlier upload with the same idempotency key is returned instead. */
+  replayed: boolean
+}
+
+export type DocumentDetails = DocumentRecord & { history: AttemptRow[] }
 
 export interface DocumentPage {
   items: DocumentRecord[]
@@ -57,8 +68,10 @@ export class DocumentService {
   /**
    * Stores the document, its bytes and its first queue item in one statement, then dispatches
    * the wake-up. A Redis outage does not fail the upload: the item waits in Postgres.
+   * With an idempotency key already used by the tenant, the first document is returned (or 422
+   * when the bytes differ), and nothing new is stored.
    */
-  async upload (upload: Upload): Promise<DocumentRecord> {
+  async upload (upload: Upload): Promise<Accepted> {
     if (upload.bytes.length === 0) throw new AppError('DOCQ_UPLOAD_EMPTY', 'the file is empty')
     const document = await insertDocumentWithItem(this.#pool, {
       id: randomUUID(),
@@ -70,11 +83,24 @@ export class DocumentService {
       size: upload.bytes.length,
       sha256: upload.sha256,
       priority: upload.priority,
-      maxAttempts: this.#queue.maxAttempts,
-      bytes: upload.bytes
+      maxAttempts: this.#queue.maxAttemptsFor('process'),
+      bytes: upload.bytes,
+      idempotencyKey: upload.idempotencyKey ?? null
     })
-    await this.#queue.dispatch({ id: document.itemId, documentId: document.id, priority: document.priority })
-    return document
+    if (document === undefined) return { document: await this.#replay(upload), replayed: true }
+    await this.#queue.dispatch({ id: document.itemId, documentId: document.id, priority: document.priority, wakeups: 0 })
+    return { document, replayed: false }
+  }
+
+  async #replay (upload: Upload): Promise<DocumentRecord> {
+    const key = upload.idempotencyKey ?? ''
+    const original = await findDocumentByIdempotencyKey(this.#pool, upload.tenant, key)
+    // Deleted between the insert's conflict and this read: rare, and a retry then uploads anew.
+    if (original === undefined) throw new AppError('DOCQ_DOCUMENT_NOT_FOUND', 'the document of this idempotency key was deleted')
+    if (original.sha256 !== upload.sha256) {
+      throw new AppError('DOCQ_IDEMPOTENCY_MISMATCH', 'this Idempotency-Key was used for an upload with different content')
+    }
+    return original
   }
 
   /** One of the tenant's documents; another tenant's id is not found. */
@@ -82,6 +108,12 @@ export class DocumentService {
     const document = await findDocument(this.#pool, tenant, id)
     if (document === undefined) throw notFound(id)
     return document
+  }
+
+  /** A document with the history of every attempt at it. */
+  async details (tenant: string, id: string): Promise<DocumentDetails> {
+    const document = await this.get(tenant, id)
+    return { ...document, history: await listAttempts(this.#pool, id) }
   }
 
   /** The tenant's documents, newest first, a page at a time. */
@@ -110,9 +142,9 @@ export class DocumentService {
 
   /** Removes the document, its bytes, results and queue items, and cancels its wake-ups. */
   async delete (tenant: string, id: string): Promise<void> {
-    const itemIds = await deleteDocument(this.#pool, tenant, id)
-    if (itemIds === undefined) throw notFound(id)
-    await this.#queue.cancel(itemIds)
+    const items = await deleteDocument(this.#pool, tenant, id)
+    if (items === undefined) throw notFound(id)
+    await this.#queue.cancel(items)
   }
 
   /** The extracted text of a completed document. */

@@ -19,7 +19,16 @@ export function createDocumentWorker (options: DocumentWorkerOptions): Worker<Do
   const worker = new Worker<DocumentJobData, RunOutcome>(
     DOCUMENT_QUEUE_NAME,
     async (job) => await runQueueItem(deps, { id: job.data.itemId }),
-    { connection, prefix, concurrency, autorun: false }
+    {
+      connection,
+      prefix,
+      concurrency,
+      autorun: false,
+      // BullMQ's lock and stall check follow our lease: a dead worker's wake-up comes back about
+      // when its Postgres lease expires, and a redelivery before that finds nothing to claim.
+      lockDuration: deps.leaseMs,
+      stalledInterval: deps.leaseMs
+    }
   )
   worker.on('error', (error) => deps.logger.warn({ err: error.message }, 'worker error'))
   worker.on('failed', (job, error) => {

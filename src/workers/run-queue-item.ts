@@ -1,27 +1,30 @@
 import type { Logger } from 'pino'
-import type { ClaimedItem, ItemResult } from '../db/queue-items.js'
+import type { ClaimedItem, ItemResult, QueueItem } from '../db/queue-items.js'
 import { ProcessingError, type DocumentProcessor } from '../processing/index.js'
 import type { DocumentQueueService, FailureInfo } from '../queue/document-queue-service.js'
 
 /**
  * What happened to one delivery of an item:
- * - `completed` / `failed`: this call claimed the item and recorded the outcome;
- * - `skipped`: nothing to do (already claimed by another worker, finished, or deleted);
- * - `lost`: this call processed the item but its claim was taken over meanwhile, so its
- *   result was discarded and the new holder's outcome stands.
+ * - `completed` / `failed`: this call claimed the item and recorded the final outcome;
+ * - `retrying`: the attempt failed transiently and the next one is scheduled;
+ * - `skipped`: nothing to do (claimed by another worker, not due, finished, or deleted);
+ * - `lost`: this call ran the item but its claim was taken over or released meanwhile, so its
+ *   outcome was discarded and the new holder's stands.
  */
-export type RunOutcome = 'completed' | 'failed' | 'skipped' | 'lost'
+export type RunOutcome = 'completed' | 'failed' | 'retrying' | 'skipped' | 'lost'
 
 export interface ItemRunnerDeps {
   queue: DocumentQueueService
   processor: DocumentProcessor
   logger: Logger
   leaseMs: number
+  /** Items this process holds right now, so that a shutdown can give them back. */
+  active: Set<QueueItem>
 }
 
 /**
- * Extraction as the queue sees it: the claimed item's bytes in, the document's text and
- * metadata out. Everything format-specific lives behind the processor.
+ * Extraction as the queue sees it: the claimed item's bytes in, the document's text, metadata
+ * and passages out. Everything format-specific lives behind the processor.
  */
 export async function processDocumentContent (processor: DocumentProcessor, item: ClaimedItem): Promise<ItemResult> {
   const processed = await processor.process({ bytes: item.bytes, filename: item.filename, declaredType: item.declaredType })
@@ -29,18 +32,16 @@ export async function processDocumentContent (processor: DocumentProcessor, item
 }
 
 function describeFailure (error: unknown): FailureInfo {
-  if (error instanceof ProcessingError) {
-    return { message: error.message, kind: error.permanent ? 'permanent' : 'transient', code: error.code }
-  }
-  return { message: error instanceof Error ? error.message : String(error), kind: 'transient', code: 'internal' }
+  if (error instanceof ProcessingError) return { message: error.message, permanent: error.permanent, code: error.code }
+  return { message: error instanceof Error ? error.message : String(error), permanent: false, code: 'internal' }
 }
 
 /**
  * The one path every delivery takes, from a BullMQ worker or the sweeper alike:
- * claim (a conditional update with a lease) → {@link processDocumentContent} → mark completed
- * or failed, fenced by the claim. A second delivery of an item that is claimed or finished
- * finds nothing to claim and returns `skipped`. Errors reaching Postgres are thrown: the item
- * keeps its lease and is taken again once the lease expires.
+ * claim (a conditional update with a lease) → {@link processDocumentContent} → record the
+ * outcome, fenced by the claim. A second delivery of an item that is claimed or finished finds
+ * nothing to claim and returns `skipped`. Errors reaching Postgres are thrown: the item keeps
+ * its lease and is taken again once the lease expires.
  */
 export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): Promise<RunOutcome> {
   const item = await deps.queue.markInProgress(ref)
@@ -48,12 +49,14 @@ export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): 
 
   const log = deps.logger.child({ itemId: item.id, documentId: item.documentId, attempt: item.attempts, worker: deps.queue.workerId })
   const startedAt = performance.now()
+  const elapsed = (): number => Math.round(performance.now() - startedAt)
   log.info({ operation: item.operation }, 'item claimed')
+  deps.active.add(item)
   const renewal = setInterval(() => {
     deps.queue.renewLease(item).then((held) => {
-      if (!held) log.warn('lease lost while processing; the result will be discarded')
+      if (!held) log.warn('lease lost while processing; the outcome will be discarded')
     }, (error: Error) => log.warn({ err: error.message }, 'lease renewal failed'))
-  }, Math.max(250, Math.floor(deps.leaseMs / 3)))
+  }, Math.max(100, Math.floor(deps.leaseMs / 3)))
 
   try {
     let result: ItemResult
@@ -61,24 +64,21 @@ export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): 
       result = await processDocumentContent(deps.processor, item)
     } catch (error) {
       const failure = describeFailure(error)
-      const recorded = await deps.queue.markFailed(item, failure)
-      const durationMs = Math.round(performance.now() - startedAt)
-      if (!recorded) {
-        log.warn({ durationMs }, 'item failed but its claim was lost; outcome discarded')
-        return 'lost'
-      }
-      log.warn({ durationMs, errorKind: failure.kind, err: failure.message }, 'item failed')
-      return 'failed'
+      const outcome = await deps.queue.markFailed(item, failure)
+      const fields = { durationMs: elapsed(), errorCode: failure.code, err: failure.message }
+      if (outcome === 'lost') log.warn(fields, 'item failed but its claim was lost; outcome discarded')
+      else if (outcome === 'retrying') log.warn(fields, 'item failed transiently; retry scheduled')
+      else log.warn(fields, 'item failed')
+      return outcome
     }
-    const recorded = await deps.queue.markCompleted(item, result)
-    const durationMs = Math.round(performance.now() - startedAt)
-    if (!recorded) {
-      log.warn({ durationMs }, 'item processed but its claim was lost; result discarded')
+    if (!await deps.queue.markCompleted(item, result)) {
+      log.warn({ durationMs: elapsed() }, 'item processed but its claim was lost; result discarded')
       return 'lost'
     }
-    log.info({ durationMs, words: result.metadata.words }, 'item completed')
+    log.info({ durationMs: elapsed(), words: result.metadata.words }, 'item completed')
     return 'completed'
   } finally {
     clearInterval(renewal)
+    deps.active.delete(item)
   }
 }

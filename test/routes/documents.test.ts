@@ -206,7 +206,7 @@ t.test('a tenant sees and changes only its own documents and stats', async (t) =
   const list = await app.inject({ method: 'GET', url: '/documents', headers: asBob })
   t.same(list.json().items, [])
   const stats = await app.inject({ method: 'GET', url: '/queue/stats', headers: asBob })
-  t.same(stats.json(), { pending: 0, inProgress: 0, completed: 0, failed: 0, oldestPendingAgeSeconds: null })
+  t.same(stats.json(), { pending: 0, inProgress: 0, completed: 0, failed: 0, retrying: 0, failedByKind: {}, oldestPendingAgeSeconds: null, oldestInProgressAgeSeconds: null })
   const aliceStats = await app.inject({ method: 'GET', url: '/queue/stats', headers: { authorization: `Bearer ${alice.key}` } })
   t.equal(aliceStats.json().pending, 1)
   t.ok(aliceStats.json().oldestPendingAgeSeconds >= 0)

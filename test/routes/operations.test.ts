@@ -31,7 +31,7 @@ t.test('GET /readyz answers 503 naming Redis when Redis cannot be reached', asyn
   t.equal(accepted.statusCode, 202, 'uploads still succeed: Postgres holds the item')
   const { rows } = await offline.pool.query('select q.status, q.dispatched_at from queue_items q join documents d on d.current_item_id = q.id where d.id = $1', [accepted.json().id])
   t.same(rows, [{ status: 'pending', dispatched_at: null }])
-  t.same(await runtime.sweep(10), { processed: 1, completed: 1, failed: 0 }, 'the sweeper takes the undispatched item')
+  t.same(await runtime.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0 }, 'the sweeper takes the undispatched item')
 })
 
 t.test('POST /cron/process needs the cron secret and runs the sweeper', async (t) => {
@@ -51,9 +51,9 @@ t.test('POST /cron/process needs the cron secret and runs the sweeper', async (t
   await runtime.queue.obliterate({ force: true })
   const first = await app.inject({ method: 'POST', url: '/cron/process?limit=2', headers: { authorization: `Bearer ${CRON_SECRET}` } })
   t.equal(first.statusCode, 200)
-  t.same(first.json(), { processed: 2, completed: 2, failed: 0 })
+  t.same(first.json(), { processed: 2, completed: 2, failed: 0, retrying: 0 })
   const second = await app.inject({ method: 'POST', url: '/cron/process', headers: { authorization: `Bearer ${CRON_SECRET}` } })
-  t.same(second.json(), { processed: 1, completed: 1, failed: 0 })
+  t.same(second.json(), { processed: 1, completed: 1, failed: 0, retrying: 0 })
   const { rows } = await runtime.pool.query("select count(*)::int as n from documents where id = any($1::uuid[]) and status = 'completed'", [ids])
   t.equal(rows[0].n, 3)
 })
@@ -72,7 +72,8 @@ t.test('GET /docs serves the OpenAPI UI and /docs/json the spec of every route',
   const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
   t.equal(spec.openapi.slice(0, 2), '3.')
   t.same(Object.keys(spec.paths).sort(), [
-    '/cron/process', '/documents', '/documents/{id}', '/documents/{id}/reprocess', '/healthz', '/queue/stats', '/readyz'
+    '/cron/process', '/documents', '/documents/{id}', '/documents/{id}/chunks', '/documents/{id}/content',
+    '/documents/{id}/reprocess', '/documents/{id}/text', '/healthz', '/queue/stats', '/readyz', '/search'
   ])
   t.ok(spec.paths['/documents'].post.responses['202'], 'upload documents its 202')
 })
