@@ -31,7 +31,7 @@ export interface ClaimedItem extends QueueItem {
   bytes: Buffer
 }
 
-const leaseInterval = "make_interval(secs => $3::float8 / 1000)"
+const leaseInterval = 'make_interval(secs => $3::float8 / 1000)'
 
 /**
  * Adds a queue item for an existing document and makes it the document's current item, unless
