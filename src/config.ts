@@ -25,7 +25,9 @@ const ConfigSchema = Type.Object({
   RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   PROCESSING_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
   PROCESSING_MAX_MEMORY_MB: Type.Integer({ minimum: 32, default: 512 }),
-  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25_000 })
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25_000 }),
+  // Reliability tests only: documents named with fault markers misbehave (see fault-injection.ts).
+  FAULT_INJECTION: Type.Boolean({ default: false })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -16,6 +16,7 @@ import { DocumentService } from './services/document-service.js'
 import { HealthService } from './services/health-service.js'
 import { SearchService } from './services/search-service.js'
 import { createDocumentWorker } from './workers/document-worker.js'
+import { createFaultInjector } from './workers/fault-injection.js'
 import { startReconciler } from './workers/reconciler.js'
 import type { ItemRunnerDeps, RunOutcome } from './workers/run-queue-item.js'
 import { processDocumentQueue, type SweepResult } from './workers/sweeper.js'
@@ -78,6 +79,10 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
     { threads: config.WORKER_CONCURRENCY }
   )
   const runnerDeps: ItemRunnerDeps = { queue: queueService, processor, logger, leaseMs: config.LEASE_MS, active: new Set() }
+  if (config.FAULT_INJECTION) {
+    logger.warn('FAULT_INJECTION is on: documents with fault markers in their names will misbehave')
+    runnerDeps.faults = createFaultInjector()
+  }
   let closing: Promise<void> | undefined
 
   return {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { ClaimedItem, ItemResult, QueueItem } from '../db/queue-items.js'
 import { ProcessingError, type DocumentProcessor } from '../processing/index.js'
 import type { DocumentQueueService, FailureInfo } from '../queue/document-queue-service.js'
+import type { FaultInjector } from './fault-injection.js'
 
 /**
  * What happened to one delivery of an item:
@@ -20,6 +21,8 @@ export interface ItemRunnerDeps {
   leaseMs: number
   /** Items this process holds right now, so that a shutdown can give them back. */
   active: Set<QueueItem>
+  /** Reliability-test faults; absent in normal operation. */
+  faults?: FaultInjector
 }
 
 /**
@@ -61,6 +64,7 @@ export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): 
   try {
     let result: ItemResult
     try {
+      await deps.faults?.beforeProcessing(item)
       result = await processDocumentContent(deps.processor, item)
     } catch (error) {
       const failure = describeFailure(error)

@@ -1,0 +1,34 @@
+import type { ClaimedItem } from '../db/queue-items.js'
+
+/**
+ * Faults for the reliability tests, aimed at single documents by markers in their filename, so
+ * a test can mix healthy and sick documents in one real deployment:
+ * - `flakyN`: the first N attempts fail with a transient error;
+ * - `poison`: the worker process kills itself (SIGKILL) on every attempt;
+ * - `sleepMS`: the attempt waits MS milliseconds first (to be caught in flight);
+ * - `blockMS`: the attempt blocks the event loop for MS milliseconds (stalls BullMQ's lock).
+ * Only active with FAULT_INJECTION=true; never set it in production.
+ */
+export interface FaultInjector {
+  beforeProcessing: (item: ClaimedItem) => Promise<void>
+}
+
+export function createFaultInjector (): FaultInjector {
+  return {
+    beforeProcessing: async (item) => {
+      const name = item.filename
+      const flaky = /flaky(\d+)/.exec(name)
+      if (flaky !== null && item.attempts <= Number(flaky[1])) {
+        throw new Error(`injected transient failure on attempt ${item.attempts} of ${flaky[1]}`)
+      }
+      if (name.includes('poison')) process.kill(process.pid, 'SIGKILL')
+      const sleep = /sleep(\d+)/.exec(name)
+      if (sleep !== null) await new Promise((resolve) => setTimeout(resolve, Number(sleep[1])))
+      const block = /block(\d+)/.exec(name)
+      if (block !== null) {
+        const until = Date.now() + Number(block[1])
+        while (Date.now() < until) { /* deliberately hold the event loop */ }
+      }
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import t from 'tap'
+import { wakeUpJobId } from '../../src/queue/document-jobs.js'
+import { runQueueItem } from '../../src/workers/run-queue-item.js'
+import { TestContext, waitFor } from '../helpers/context.js'
+import { upload } from '../helpers/http.js'
+
+const context = TestContext.create(t, {
+  FAULT_INJECTION: 'true',
+  RETRY_BASE_MS: '300',
+  RETRY_MAX_MS: '1000',
+  MAX_ATTEMPTS: '3',
+  LEASE_MS: '1000'
+})
+const runtime = await context.runtime()
+const app = await context.app(runtime)
+const { key } = await runtime.apiKeys.create('retries')
+const auth = { authorization: `Bearer ${key}` }
+
+async function document (id: string): Promise<any> {
+  return (await app.inject({ method: 'GET', url: `/documents/${id}`, headers: auth })).json()
+}
+
+async function currentItemId (documentId: string): Promise<string> {
+  const { rows } = await runtime.pool.query('select current_item_id as id from documents where id = $1', [documentId])
+  return rows[0].id
+}
+
+async function finished (id: string): Promise<any> {
+  return await waitFor(async () => {
+    const doc = await document(id)
+    return doc.status === 'completed' || doc.status === 'failed' ? doc : undefined
+  }, `document ${id} to finish`)
+}
+
+t.test('a transient failure is scheduled again in Postgres with backoff and a delayed wake-up', async (t) => {
+  const doc = (await upload(app, key, 'flaky words here', { filename: 'report.flaky1.txt' })).json()
+  const itemId = await currentItemId(doc.id)
+  const before = Date.now()
+  t.equal(await runQueueItem(runtime.runnerDeps, { id: itemId }), 'retrying')
+
+  const pending = await document(doc.id)
+  t.match(pending, { status: 'pending', attempts: 1, maxAttempts: 3, errorKind: 'transient', errorCode: 'internal', lastError: /injected transient failure/ })
+  const nextRetry = Date.parse(pending.nextRetryAt)
+  t.ok(nextRetry >= before && nextRetry <= Date.now() + 300, 'next attempt due within the first backoff ceiling (300 ms)')
+  t.match(pending.history, [{ attempt: 1, outcome: 'retrying', error: /injected/ }])
+  const state = await runtime.queue.getJobState(wakeUpJobId(itemId, 1))
+  t.ok(['delayed', 'prioritized', 'waiting'].includes(state), `a new wake-up is queued (${state})`)
+
+  await waitFor(async () => Date.now() >= nextRetry ? true : undefined, 'the retry to be due')
+  t.equal(await runQueueItem(runtime.runnerDeps, { id: itemId }), 'completed')
+  const done = await document(doc.id)
+  t.match(done, { status: 'completed', attempts: 2, errorKind: null, lastError: null, nextRetryAt: null, version: 1 })
+  t.same(done.history.map((h: { outcome: string }) => h.outcome), ['retrying', 'completed'])
+})
+
+t.test('a worker retries a flaky document until it completes, recording every attempt', async (t) => {
+  const worker = context.worker(runtime)
+  const doc = (await upload(app, key, 'flaky twice then fine', { filename: 'notes.flaky2.txt' })).json()
+  const done = await finished(doc.id)
+  t.match(done, { status: 'completed', attempts: 3, version: 1 })
+  t.same(done.history.map((h: { outcome: string }) => h.outcome), ['retrying', 'retrying', 'completed'])
+  for (let k = 1; k < done.history.length; k++) {
+    const gap = Date.parse(done.history[k].startedAt) - Date.parse(done.history[k - 1].finishedAt)
+    t.ok(gap >= 0 && gap <= Math.min(1000, 300 * 2 ** (k - 1)) + 1500, `retry ${k} started ${gap} ms after the failure`)
+  }
+  await worker.close(5_000)
+})
+
+t.test('after the last attempt a transient failure is final, as exhausted', async (t) => {
+  const doc = (await upload(app, key, 'never works', { filename: 'broken.flaky9.txt' })).json()
+  const itemId = await currentItemId(doc.id)
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await waitFor(async () => (await runQueueItem(runtime.runnerDeps, { id: itemId })) !== 'skipped' ? true : undefined, `attempt ${attempt}`)
+  }
+  const failed = await document(doc.id)
+  t.match(failed, { status: 'failed', attempts: 3, errorKind: 'exhausted', lastError: /gave up after 3 attempts/, nextRetryAt: null })
+  t.same(failed.history.map((h: { outcome: string }) => h.outcome), ['retrying', 'retrying', 'failed'])
+})
+
+t.test('a permanent failure is not retried', async (t) => {
+  const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
+  const doc = (await upload(app, key, png, { filename: 'image.txt' })).json()
+  t.equal(await runQueueItem(runtime.runnerDeps, { id: await currentItemId(doc.id) }), 'failed')
+  t.match(await document(doc.id), { status: 'failed', attempts: 1, errorKind: 'permanent', errorCode: 'unsupported_type' })
+})
+
+t.test('a retry whose delayed wake-up Redis lost still runs on time, from Postgres', async (t) => {
+  const doc = (await upload(app, key, 'lost retry', { filename: 'lost.flaky1.txt' })).json()
+  const itemId = await currentItemId(doc.id)
+  t.equal(await runQueueItem(runtime.runnerDeps, { id: itemId }), 'retrying')
+  await runtime.queue.obliterate({ force: true })
+  const { nextRetryAt } = await document(doc.id)
+  await waitFor(async () => Date.now() >= Date.parse(nextRetryAt) ? true : undefined, 'the retry to be due')
+  const repaired = await runtime.queueService.reconcile(100)
+  t.equal(repaired.redispatched, 1, 'the reconciler sends a new wake-up')
+  t.ok(await runtime.queue.getJob(wakeUpJobId(itemId, 2)), 'named after the new wake-up count')
+  t.same(await runtime.sweep(10), { processed: 0, completed: 0, failed: 0, retrying: 0 }, 'the sweeper leaves it to that wake-up')
+  await runtime.queue.obliterate({ force: true })
+  t.same(await runtime.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0 }, 'and takes it once that is lost too')
+})
+
+t.test('a crashed attempt is recorded, the item taken again, and a poison item fails as crashed', async (t) => {
+  const doc = (await upload(app, key, 'crash me', { filename: 'crash.txt' })).json()
+  const itemId = await currentItemId(doc.id)
+  const expire = async (): Promise<void> => {
+    await runtime.pool.query("update queue_items set locked_until = now() - interval '1 second' where id = $1", [itemId])
+  }
+  // Three workers claim it in turn and die without a word.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    t.ok(await runtime.queueService.markInProgress({ id: itemId }), `attempt ${attempt} claimed`)
+    await expire()
+  }
+  t.same(await runtime.queueService.reconcile(100), { redispatched: 0, crashed: 1 })
+  const failed = await document(doc.id)
+  t.match(failed, { status: 'failed', attempts: 3, errorKind: 'crashed', lastError: /each of 3 attempts/ })
+  t.same(failed.history.map((h: { outcome: string }) => h.outcome), ['crashed', 'crashed', 'crashed'])
+})
+
+t.test('SIGTERM-style close releases unfinished items without spending an attempt', async (t) => {
+  const worker = context.worker(runtime)
+  const doc = (await upload(app, key, 'slow document', { filename: 'slow.sleep3000.txt' })).json()
+  await waitFor(async () => (await document(doc.id)).status === 'in_progress' ? true : undefined, 'the slow item to start')
+  await worker.close(200)
+  const released = await document(doc.id)
+  t.match(released, { status: 'pending', attempts: 0 })
+  t.same(released.history.map((h: { outcome: string }) => h.outcome), ['released'])
+
+  const next = await context.runtime()
+  context.worker(next)
+  const done = await finished(doc.id)
+  t.match(done, { status: 'completed', attempts: 1, version: 1 })
+  t.same(done.history.map((h: { outcome: string }) => h.outcome), ['released', 'completed'])
+})
+
+t.test('an Idempotency-Key returns the first document instead of a duplicate', async (t) => {
+  const headers = { 'idempotency-key': 'order-7781' }
+  const first = await upload(app, key, 'idempotent content', { headers })
+  const again = await upload(app, key, 'idempotent content', { headers })
+  t.equal(first.statusCode, 202)
+  t.equal(again.statusCode, 202)
+  t.equal(again.json().id, first.json().id)
+  t.equal(again.headers['idempotent-replayed'], 'true')
+  t.notOk(first.headers['idempotent-replayed'])
+  const { rows } = await runtime.pool.query('select count(*)::int as n from documents where idempotency_key = $1', ['order-7781'])
+  t.equal(rows[0].n, 1)
+
+  const different = await upload(app, key, 'other content', { headers })
+  t.equal(different.statusCode, 422)
+  t.equal(different.json().code, 'DOCQ_IDEMPOTENCY_MISMATCH')
+
+  const other = await runtime.apiKeys.create('other-tenant')
+  const theirs = await upload(app, other.key, 'idempotent content', { headers })
+  t.not(theirs.json().id, first.json().id, 'keys are per tenant')
+
+  const bad = await upload(app, key, 'x', { headers: { 'idempotency-key': 'spaces are not allowed' } })
+  t.equal(bad.statusCode, 400)
+})
+
+t.test('queue stats count retries, failures by kind and in-progress age', async (t) => {
+  const stats = (await app.inject({ method: 'GET', url: '/queue/stats', headers: auth })).json()
+  t.match(stats, { failed: 3, failedByKind: { exhausted: 1, permanent: 1, crashed: 1 }, retrying: 0 })
+  t.ok('oldestInProgressAgeSeconds' in stats)
+})
