@@ -75,7 +75,14 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
     pool, queue, isConnected: () => producer.status === 'ready', logger, workerId: createWorkerId(), leaseMs: config.LEASE_MS, retry: retryPolicies(config)
   })
   const processor = createDocumentProcessor(
-    { timeoutMs: config.PROCESSING_TIMEOUT_MS, maxMemoryMb: config.PROCESSING_MAX_MEMORY_MB },
+    {
+      timeoutMs: config.PROCESSING_TIMEOUT_MS,
+      maxMemoryMb: config.PROCESSING_MAX_MEMORY_MB,
+      maxPages: config.PROCESSING_MAX_PAGES,
+      maxCharacters: config.PROCESSING_MAX_CHARACTERS,
+      maxZipEntries: config.DOCX_MAX_ENTRIES,
+      maxUncompressedBytes: config.DOCX_MAX_UNCOMPRESSED_BYTES
+    },
     { threads: config.WORKER_CONCURRENCY }
   )
   const runnerDeps: ItemRunnerDeps = { queue: queueService, processor, logger, leaseMs: config.LEASE_MS, active: new Set() }
