@@ -1,8 +1,11 @@
 import multipart from '@fastify/multipart'
+import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import { AppError } from './errors.js'
 import { cronRoutes, type CronRoutesOptions } from './routes/cron.js'
 import { documentResultRoutes } from './routes/document-results.js'
 import { documentRoutes } from './routes/documents.js'
@@ -19,6 +22,12 @@ import type { SearchService } from './services/search-service.js'
 export interface AppOptions {
   logger: FastifyBaseLogger
   uploadMaxBytes: number
+  maxConcurrentUploads: number
+  /** Requests per tenant per minute; 0 for no limit. */
+  rateLimitPerMinute: number
+  /** Where rate-limit counters live, shared by all API processes, under this key prefix. */
+  redis: Redis
+  redisPrefix: string
   cronSecret: string | undefined
   documents: DocumentService
   apiKeys: ApiKeyService
@@ -62,7 +71,23 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(cronRoutes, { cronSecret: options.cronSecret, sweep: options.sweep })
   await app.register(async (api) => {
     requireApiKey(api, options.apiKeys)
-    await api.register(documentRoutes, { documents: options.documents, uploadMaxBytes: options.uploadMaxBytes })
+    if (options.rateLimitPerMinute > 0) {
+      await api.register(rateLimit, {
+        max: options.rateLimitPerMinute,
+        timeWindow: 60_000,
+        redis: options.redis,
+        nameSpace: `${options.redisPrefix}:rate-limit:`,
+        // A Redis outage must not take the API down with it: count nothing then.
+        skipOnError: true,
+        // After authentication, so the limit is per tenant rather than per address.
+        hook: 'preHandler',
+        keyGenerator: (request) => `tenant:${request.tenant}`,
+        errorResponseBuilder: (_request, context) => new AppError('DOCQ_RATE_LIMITED', `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`)
+      })
+    }
+    await api.register(documentRoutes, {
+      documents: options.documents, uploadMaxBytes: options.uploadMaxBytes, maxConcurrentUploads: options.maxConcurrentUploads
+    })
     await api.register(documentResultRoutes, { documents: options.documents })
     await api.register(queueRoutes, { documents: options.documents })
     await api.register(searchRoutes, { search: options.search })

@@ -52,6 +52,19 @@ async function waitForConnection (redis: Redis, timeoutMs: number): Promise<bool
   })
 }
 
+/**
+ * BullMQ needs `maxmemory-policy noeviction`: with an evicting policy Redis silently drops jobs
+ * and locks under memory pressure. Postgres still recovers the items, but an operator must know.
+ */
+async function warnAboutEvictionPolicy (redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const [, policy] = await redis.config('GET', 'maxmemory-policy') as [string, string]
+    if (policy !== 'noeviction') logger.error({ policy }, 'redis maxmemory-policy must be noeviction; jobs can be evicted')
+  } catch {
+    // Managed Redis services often forbid CONFIG; nothing to check then.
+  }
+}
+
 /** A name that tells operators which host and process holds a lease. */
 export function createWorkerId (): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
@@ -65,7 +78,9 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
 
   const producer = createProducerConnection(config.REDIS_URL, logger)
-  if (!await waitForConnection(producer, REDIS_STARTUP_WAIT_MS)) {
+  if (await waitForConnection(producer, REDIS_STARTUP_WAIT_MS)) {
+    await warnAboutEvictionPolicy(producer, logger)
+  } else {
     // Not fatal: uploads are kept in Postgres and dispatched once Redis answers.
     logger.warn({ redis: config.REDIS_URL.replace(/\/\/[^@]*@/, '//***@') }, 'redis is not reachable yet; starting without it')
   }

@@ -2,12 +2,16 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import type { Runtime } from './runtime.js'
 
-/** Builds the app on a runtime, creates the first API key on an empty database, and listens. */
-export async function serveApi (runtime: Runtime): Promise<FastifyInstance> {
-  const { config, logger } = runtime
-  const app = await buildApp({
-    logger,
+/** The HTTP app on a runtime's services and configuration; not listening yet. */
+export async function buildRuntimeApp (runtime: Runtime): Promise<FastifyInstance> {
+  const { config } = runtime
+  return await buildApp({
+    logger: runtime.logger,
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
+    maxConcurrentUploads: config.MAX_CONCURRENT_UPLOADS,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    redis: runtime.producer,
+    redisPrefix: config.QUEUE_PREFIX,
     cronSecret: config.CRON_SECRET,
     documents: runtime.documents,
     apiKeys: runtime.apiKeys,
@@ -15,11 +19,16 @@ export async function serveApi (runtime: Runtime): Promise<FastifyInstance> {
     search: runtime.search,
     sweep: runtime.sweep
   })
+}
+
+/** Builds the app, creates the first API key on an empty database, and listens. */
+export async function serveApi (runtime: Runtime): Promise<FastifyInstance> {
+  const app = await buildRuntimeApp(runtime)
   const bootstrap = await runtime.apiKeys.createBootstrapKey()
   if (bootstrap !== undefined) {
     // Shown once so that a newcomer can call the API straight away; only its hash is stored.
-    logger.info({ tenant: bootstrap.tenant, apiKey: bootstrap.key }, 'created the first API key; keep it, it is not shown again')
+    runtime.logger.info({ tenant: bootstrap.tenant, apiKey: bootstrap.key }, 'created the first API key; keep it, it is not shown again')
   }
-  await app.listen({ port: config.PORT, host: config.HOST })
+  await app.listen({ port: runtime.config.PORT, host: runtime.config.HOST })
   return app
 }

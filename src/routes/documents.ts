@@ -3,18 +3,22 @@ import { Type } from 'typebox'
 import { priorityRanks } from '../queue/priority.js'
 import type { DocumentService } from '../services/document-service.js'
 import { readUpload } from './read-upload.js'
+import { UploadGate } from './upload-gate.js'
 import { DocumentJson, DocumentParams, DocumentStatus, ErrorJson, Priority, authErrors, toDocumentDetailsJson, toDocumentJson } from './schemas.js'
 
 export interface DocumentRoutesOptions {
   documents: DocumentService
   uploadMaxBytes: number
+  maxConcurrentUploads: number
 }
 
 const tags = ['documents']
 const security = [{ apiKey: [] }]
 
 /** `/documents`: upload, read, list, reprocess and delete a tenant's documents. */
-export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes }) => {
+export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes, maxConcurrentUploads }) => {
+  const gate = new UploadGate(maxConcurrentUploads)
+
   app.post('/documents', {
     schema: {
       tags,
@@ -27,11 +31,13 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       headers: Type.Object({
         'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$', description: 'Your unique key for this upload' }))
       }),
-      response: { 202: DocumentJson, 400: ErrorJson, 413: ErrorJson, 415: ErrorJson, 422: ErrorJson, ...authErrors }
+      response: { 202: DocumentJson, 400: ErrorJson, 413: ErrorJson, 415: ErrorJson, 422: ErrorJson, 503: ErrorJson, ...authErrors }
     }
   }, async (request, reply) => {
-    const upload = await readUpload(request, uploadMaxBytes)
-    const { document, replayed } = await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload })
+    const { document, replayed } = await gate.admit(async () => {
+      const upload = await readUpload(request, uploadMaxBytes)
+      return await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload })
+    })
     request.log.info({ documentId: document.id, bytes: document.size, mediaType: document.mediaType, replayed }, replayed ? 'upload replayed' : 'document accepted')
     if (replayed) reply.header('idempotent-replayed', 'true')
     return reply.code(202).header('location', `/documents/${document.id}`).send(toDocumentJson(document))

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
-import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { dropDatabase } from '../../src/db/pool.js'
 import { createLogger } from '../../src/logger.js'
 import { createRuntime, startWorker, type RunningWorker, type Runtime } from '../../src/runtime.js'
+import { buildRuntimeApp } from '../../src/serve-api.js'
 
 const postgresBase = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@localhost:5432/postgres'
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://localhost:6379'
@@ -58,16 +58,7 @@ export class TestContext {
 
   /** The HTTP app on a runtime, not listening (use `inject`). */
   async app (runtime: Runtime): Promise<FastifyInstance> {
-    const app = await buildApp({
-      logger: runtime.logger,
-      uploadMaxBytes: runtime.config.UPLOAD_MAX_BYTES,
-      cronSecret: runtime.config.CRON_SECRET,
-      documents: runtime.documents,
-      apiKeys: runtime.apiKeys,
-      health: runtime.health,
-      search: runtime.search,
-      sweep: runtime.sweep
-    })
+    const app = await buildRuntimeApp(runtime)
     this.#cleanups.push(async () => { await app.close() })
     return app
   }
