@@ -81,11 +81,16 @@ export class DocumentQueueService {
    * Returns undefined when the document does not exist or is already pending or in progress.
    */
   async enqueue (documentId: string, operation: Operation, priority: number): Promise<QueueItem | undefined> {
-    const item = await insertItemForDocument(this.#pool, {
-      id: randomUUID(), documentId, operation, priority, maxAttempts: this.maxAttemptsFor(operation)
-    })
+    const item = await this.addItem(documentId, operation, priority)
     if (item !== undefined) await this.dispatch(item)
     return item
+  }
+
+  /** The first half of {@link enqueue}: the item in Postgres, not yet dispatched. */
+  async addItem (documentId: string, operation: Operation, priority: number): Promise<QueueItem | undefined> {
+    return await insertItemForDocument(this.#pool, {
+      id: randomUUID(), documentId, operation, priority, maxAttempts: this.maxAttemptsFor(operation)
+    })
   }
 
   /** Sends the current wake-up of an item already committed to Postgres; false if Redis did not take it. */

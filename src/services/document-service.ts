@@ -128,16 +128,21 @@ export class DocumentService {
     return { items: page, nextCursor: rows.length > options.limit && last !== undefined ? encodeCursor(last.position) : null }
   }
 
-  /** Queues the document again; refused while it is pending or in progress. */
+  /**
+   * Queues the document again; refused while it is pending or in progress. Answers with the
+   * document as queued (read before the wake-up goes out, so a fast worker cannot race the reply).
+   */
   async reprocess (tenant: string, id: string, priority: number | undefined): Promise<DocumentRecord> {
     const current = await this.get(tenant, id)
-    const item = await this.#queue.enqueue(id, 'reprocess', priority ?? current.priority)
+    const item = await this.#queue.addItem(id, 'reprocess', priority ?? current.priority)
     if (item === undefined) {
       const now = await findDocument(this.#pool, tenant, id)
       if (now === undefined) throw notFound(id)
       throw new AppError('DOCQ_DOCUMENT_BUSY', `document ${id} is ${now.status}; wait until it is completed or failed`)
     }
-    return await this.get(tenant, id)
+    const queued = await this.get(tenant, id)
+    await this.#queue.dispatch(item)
+    return queued
   }
 
   /** Removes the document, its bytes, results and queue items, and cancels its wake-ups. */
