@@ -172,3 +172,14 @@ t.test('two sweepers and a worker racing over 200 items complete each exactly on
       from documents d join queue_items q on q.id = d.current_item_id where d.id = any($1::uuid[])`, [ids])
   t.same(rows[0], { once: 200, total: 200 })
 })
+
+t.test('DocumentQueueService.enqueue queues a finished document again and refuses a busy one', async (t) => {
+  const doc = (await upload(app, key, 'enqueue me again')).json()
+  t.equal(await runtime.queueService.enqueue(doc.id, 'reprocess', 1), undefined, 'refused while pending')
+  await runtime.queue.obliterate({ force: true })
+  await runtime.sweep(10)
+  const item = await runtime.queueService.enqueue(doc.id, 'reprocess', 1)
+  t.match(item, { documentId: doc.id, operation: 'reprocess', priority: 1, status: 'pending', attempts: 0, wakeups: 0 })
+  t.ok(await runtime.queue.getJob(item!.id), 'its wake-up is in Redis')
+  t.match(await documentRow(doc.id), { status: 'pending', itemId: item!.id })
+})
