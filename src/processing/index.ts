@@ -1,0 +1,66 @@
+/**
+ * Document processing: the seam between the queue workers and the parsers.
+ *
+ * The rest of the service sees only this file. `createDocumentProcessor()` returns an object
+ * whose `process()` takes the uploaded bytes and gives back normalised text, metadata and
+ * chunks, or rejects with a `ProcessingError` whose `code` and `permanent` flag tell the
+ * queue whether to retry. Everything that touches document bytes (type sniffing aside) runs
+ * in worker threads with a heap ceiling and a hard timeout (extraction-pool.ts), so a hostile
+ * file can cost at most one thread, never the worker process. Inside a thread,
+ * process-document.ts detects the type from the bytes and hands them to one format module
+ * (extract-*.ts), all of the same shape. `detectType()` is exported for the upload path
+ * (it is cheap and runs on the caller's thread).
+ *
+ * Retry policy lives in processing-error.ts: every code but `internal` is permanent, so a
+ * queue worker maps `permanent` to BullMQ's UnrecoverableError. A job's `timeoutMs` counts
+ * from the moment a ready thread receives it; time queued behind other jobs is not counted.
+ * Create one processor per worker process, pass `threads` equal to the number of documents
+ * processed at once, and `close()` it at shutdown.
+ */
+import os from 'node:os'
+import assert from 'node:assert/strict'
+import { ExtractionPool } from './extraction-pool.js'
+import { resolveLimits } from './limits.js'
+import type { DocumentProcessor, ProcessingLimits } from './types.js'
+
+export type {
+  DocumentInput,
+  DocumentMetadata,
+  DocumentProcessor,
+  ProcessedDocument,
+  ProcessingErrorCode,
+  ProcessingLimits,
+  TextChunk
+} from './types.js'
+export { ProcessingError } from './processing-error.js'
+export { defaultProcessingLimits } from './limits.js'
+export { detectType } from './detect-type.js'
+export { supportedMediaTypes } from './media-types.js'
+
+/** Options that are about the machine rather than the document. */
+export interface DocumentProcessorOptions {
+  /**
+   * Extraction threads, started lazily and reused between jobs. Match it to the number of
+   * documents processed at once; each thread may use up to `maxMemoryMb` of heap.
+   * Default: 2, or 1 on a single-core machine.
+   */
+  threads?: number
+}
+
+/**
+ * Creates a processor with the given limits (missing ones take `defaultProcessingLimits`).
+ * Call `close()` at shutdown to terminate its threads.
+ */
+export function createDocumentProcessor (
+  limits: Partial<ProcessingLimits> = {},
+  options: DocumentProcessorOptions = {}
+): DocumentProcessor {
+  const resolved = resolveLimits(limits)
+  const threads = options.threads ?? Math.min(2, os.availableParallelism())
+  assert.ok(Number.isSafeInteger(threads) && threads > 0, `threads must be a positive integer, got ${String(threads)}`)
+  const pool = new ExtractionPool(resolved, threads)
+  return {
+    process: async (input) => await pool.run(input),
+    close: async () => { await pool.close() }
+  }
+}
