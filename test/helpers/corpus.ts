@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
+import type { ProcessingErrorCode } from '../../src/processing/index.js'
 
 /** The shared corpus; CORPUS_DIR overrides the checkout-relative default. */
 export const corpusDir: URL = process.env.CORPUS_DIR !== undefined && process.env.CORPUS_DIR !== ''
@@ -51,3 +52,24 @@ export function normalizeForMatch (text: string): string {
 export function containsExpected (text: string, expected: string): boolean {
   return normalizeForMatch(text).includes(normalizeForMatch(expected))
 }
+
+/**
+ * The outcome each corpus file must reach, taken from its `special` column. Files not listed
+ * here must complete with their `expected` snippet; a file added to the manifest without an
+ * `expected` snippet and without an entry here fails the corpus tests until someone decides.
+ */
+export const expectedFailures: Record<string, { code: ProcessingErrorCode, message: RegExp }> = {
+  'pdfjs_issue6010_1.pdf': { code: 'encrypted', message: /^PDF is encrypted with a password$/ },
+  'pdfjs_bug1020226.pdf': { code: 'corrupt', message: /^corrupt PDF: / },
+  'pdfjs_REDHAT-1531897-0.pdf': { code: 'corrupt', message: /^corrupt PDF: / },
+  'tika_testWORD_truncated.docx': { code: 'corrupt', message: /^corrupt DOCX: .*central directory/ },
+  'poi_bug53475-password-is-pass.docx': { code: 'encrypted', message: /^DOCX is password-protected \(OLE2 container\)$/ },
+  'tika_droste.zip': { code: 'unsupported_type', message: /^unsupported media type application\/zip$/ },
+  'poi_poc-xmlbomb.xlsx': { code: 'unsupported_type', message: /^unsupported media type application\/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet$/ }
+}
+
+/** Scans: pages but no text layer. */
+export const scans = new Set(['tika_testOCR.pdf', 'pdfjs_issue7200.pdf'])
+
+/** Complete without an expected snippet; their tests assert what is special about them. */
+export const specialCompletions = new Set(['pdfjs_poppler-85140-0.pdf', 'poi_ExternalEntityInText.docx'])

@@ -1,29 +1,8 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import { createDocumentProcessor, ProcessingError } from '../../src/processing/index.js'
-import type { ProcessedDocument, ProcessingErrorCode } from '../../src/processing/index.js'
-import { containsExpected, readCorpusFile, readManifest } from '../helpers/corpus.js'
-
-/**
- * The outcome each corpus file must reach, taken from its `special` column. Files not listed
- * here must complete with their `expected` snippet; a file added to the manifest without an
- * `expected` snippet and without an entry here fails the test until someone decides.
- */
-const failures: Record<string, { code: ProcessingErrorCode, message: RegExp }> = {
-  'pdfjs_issue6010_1.pdf': { code: 'encrypted', message: /^PDF is encrypted with a password$/ },
-  'pdfjs_bug1020226.pdf': { code: 'corrupt', message: /^corrupt PDF: / },
-  'pdfjs_REDHAT-1531897-0.pdf': { code: 'corrupt', message: /^corrupt PDF: / },
-  'tika_testWORD_truncated.docx': { code: 'corrupt', message: /^corrupt DOCX: .*central directory/ },
-  'poi_bug53475-password-is-pass.docx': { code: 'encrypted', message: /^DOCX is password-protected \(OLE2 container\)$/ },
-  'tika_droste.zip': { code: 'unsupported_type', message: /^unsupported media type application\/zip$/ },
-  'poi_poc-xmlbomb.xlsx': { code: 'unsupported_type', message: /^unsupported media type application\/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet$/ }
-}
-
-/** Scans: pages but no text layer. */
-const scans = new Set(['tika_testOCR.pdf', 'pdfjs_issue7200.pdf'])
-
-/** Completes without an expected snippet, with its own assertions below. */
-const specialCompletions = new Set(['pdfjs_poppler-85140-0.pdf', 'poi_ExternalEntityInText.docx'])
+import type { ProcessedDocument } from '../../src/processing/index.js'
+import { containsExpected, expectedFailures as failures, readCorpusFile, readManifest, scans, specialCompletions } from '../helpers/corpus.js'
 
 const manifest = readManifest()
 const processor = createDocumentProcessor()
