@@ -12,8 +12,5 @@ create table document_chunks (
 
 create index document_chunks_tsv_idx on document_chunks using gin (tsv);
 
--- Search filters on the tenant's completed documents first.
-create index documents_tenant_completed_idx on documents (tenant, id) where status = 'completed';
-
 -- Why an item failed, for machines: the processing error code (corrupt, encrypted, ...).
 alter table queue_items add column error_code text;
