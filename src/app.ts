@@ -22,7 +22,7 @@ import type { SearchService } from './services/search-service.js'
 export interface AppOptions {
   logger: FastifyBaseLogger
   uploadMaxBytes: number
-  maxConcurrentUploads: number
+  uploadBufferBudgetBytes: number
   /** Requests per tenant per minute; 0 for no limit. */
   rateLimitPerMinute: number
   /** Where rate-limit counters live, shared by all API processes, under this key prefix. */
@@ -86,7 +86,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
       })
     }
     await api.register(documentRoutes, {
-      documents: options.documents, uploadMaxBytes: options.uploadMaxBytes, maxConcurrentUploads: options.maxConcurrentUploads
+      documents: options.documents, uploadMaxBytes: options.uploadMaxBytes, uploadBufferBudgetBytes: options.uploadBufferBudgetBytes
     })
     await api.register(documentResultRoutes, { documents: options.documents })
     await api.register(queueRoutes, { documents: options.documents })

@@ -10,8 +10,8 @@ const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   UPLOAD_MAX_BYTES: Type.Integer({ minimum: 1, default: 25 * 1024 * 1024 }),
-  // Uploads are buffered while they arrive: this many at once bounds the API's memory.
-  MAX_CONCURRENT_UPLOADS: Type.Integer({ minimum: 1, default: 32 }),
+  // Uploads are buffered while they arrive: their declared sizes together stay under this.
+  UPLOAD_BUFFER_BUDGET_BYTES: Type.Integer({ minimum: 1, default: 512 * 1024 * 1024 }),
   // Requests per tenant per minute, counted in Redis across API processes; 0 turns it off.
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 0 }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),

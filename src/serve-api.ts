@@ -8,7 +8,7 @@ export async function buildRuntimeApp (runtime: Runtime): Promise<FastifyInstanc
   return await buildApp({
     logger: runtime.logger,
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
-    maxConcurrentUploads: config.MAX_CONCURRENT_UPLOADS,
+    uploadBufferBudgetBytes: config.UPLOAD_BUFFER_BUDGET_BYTES,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     redis: runtime.producer,
     redisPrefix: config.QUEUE_PREFIX,

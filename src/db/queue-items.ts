@@ -275,11 +275,6 @@ export async function bumpWakeups (db: Queryable, itemId: string, wakeups: numbe
   return rows[0]?.wakeups
 }
 
-/** Records that wake-ups for these items reached Redis. */
-export async function markDispatched (db: Queryable, itemIds: string[]): Promise<void> {
-  await db.query('update queue_items set dispatched_at = now() where id = any($1::uuid[])', [itemIds])
-}
-
 export interface AttemptRow {
   operation: Operation
   attempt: number

@@ -28,7 +28,7 @@ export function countWords (text: string): number {
 }
 
 /** Characters sampled for language identification; more adds time, not accuracy. */
-const languageSample = 20_000
+const languageSample = 4_000
 const minLetters = 40
 const cjkLetter = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu
 

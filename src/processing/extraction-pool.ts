@@ -35,7 +35,7 @@ function resolveTsx (): string | null {
 }
 
 /** A thread is replaced after this many jobs, so caches and leaks of the parsers stay bounded. */
-const jobsPerThread = 200
+const jobsPerThread = 2_000
 /** Loading the parsers in a fresh thread is not part of a job's time limit, but is bounded. */
 const startupTimeoutMs = 60_000
 /** Console output one thread may pass to the process's stderr over its life. */
@@ -78,8 +78,6 @@ export class ExtractionPool {
   constructor (limits: ProcessingLimits, size: number) {
     this.#limits = limits
     this.#size = size
-    // One thread starts at once, so the first job does not wait for the parsers to load.
-    this.#spawn()
   }
 
   /** Queues one document; resolves with the result or rejects with a ProcessingError. */

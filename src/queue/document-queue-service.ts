@@ -5,7 +5,7 @@ import type { Operation } from '../db/documents.js'
 import { withTransaction, type Pool } from '../db/pool.js'
 import {
   bumpWakeups, claimItem, completeItem, failExhaustedCrashes, failItem, findDueItems, insertItemForDocument,
-  markDispatched, releaseItem, renewLease, scheduleRetry,
+  releaseItem, renewLease, scheduleRetry,
   type ClaimedItem, type ItemResult, type QueueItem
 } from '../db/queue-items.js'
 import { queueStatsForTenant, type QueueStats } from '../db/queue-stats.js'
@@ -66,7 +66,6 @@ export class DocumentQueueService {
     this.#dispatcher = new JobDispatcher({
       queue: options.queue,
       isConnected: options.isConnected,
-      onDispatched: async (itemIds) => { await markDispatched(this.#pool, itemIds) },
       onError: (error, count) => this.#log.warn({ err: error.message, count }, 'wake-up not dispatched; the reconciler or sweeper will pick the items up')
     })
   }

@@ -21,7 +21,6 @@ interface Waiting { wakeUp: WakeUp, settle: (added: boolean) => void }
 export class JobDispatcher {
   readonly #queue: DocumentQueue
   readonly #isConnected: () => boolean
-  readonly #onDispatched: (itemIds: string[]) => Promise<void>
   readonly #onError: (error: Error, count: number) => void
   #batch: Waiting[] = []
 
@@ -29,12 +28,10 @@ export class JobDispatcher {
     queue: DocumentQueue
     /** Whether the Redis connection is up; while it is not, adds fail at once instead of waiting. */
     isConnected: () => boolean
-    onDispatched: (itemIds: string[]) => Promise<void>
     onError: (error: Error, count: number) => void
   }) {
     this.#queue = options.queue
     this.#isConnected = options.isConnected
-    this.#onDispatched = options.onDispatched
     this.#onError = options.onError
   }
 
@@ -62,7 +59,5 @@ export class JobDispatcher {
       return
     }
     for (const waiting of batch) waiting.settle(true)
-    // Bookkeeping only; the caller does not wait for it.
-    this.#onDispatched(batch.map(({ wakeUp }) => wakeUp.itemId)).catch((error: Error) => this.#onError(error, batch.length))
   }
 }

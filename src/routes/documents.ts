@@ -9,15 +9,15 @@ import { DocumentJson, DocumentParams, DocumentStatus, ErrorJson, Priority, auth
 export interface DocumentRoutesOptions {
   documents: DocumentService
   uploadMaxBytes: number
-  maxConcurrentUploads: number
+  uploadBufferBudgetBytes: number
 }
 
 const tags = ['documents']
 const security = [{ apiKey: [] }]
 
 /** `/documents`: upload, read, list, reprocess and delete a tenant's documents. */
-export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes, maxConcurrentUploads }) => {
-  const gate = new UploadGate(maxConcurrentUploads)
+export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes, uploadBufferBudgetBytes }) => {
+  const gate = new UploadGate(uploadBufferBudgetBytes)
 
   app.post('/documents', {
     schema: {
@@ -34,7 +34,9 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       response: { 202: DocumentJson, 400: ErrorJson, 413: ErrorJson, 415: ErrorJson, 422: ErrorJson, 503: ErrorJson, ...authErrors }
     }
   }, async (request, reply) => {
-    const { document, replayed } = await gate.admit(async () => {
+    const declared = Number(request.headers['content-length'])
+    const reserve = Number.isFinite(declared) && declared > 0 ? Math.min(declared, uploadMaxBytes) : uploadMaxBytes
+    const { document, replayed } = await gate.admit(reserve, async () => {
       const upload = await readUpload(request, uploadMaxBytes)
       return await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload })
     })

@@ -1,24 +1,26 @@
 import { AppError } from '../errors.js'
 
 /**
- * Counts uploads being received by this process and refuses new ones past `max`, so that a
- * flood of large uploads cannot exhaust memory: each is buffered until it is stored.
+ * Bounds the memory that uploads being received by this process may take: each upload reserves
+ * its declared size (or the largest allowed when it declares none) until it is stored, and an
+ * upload that would pass the budget is refused. Many small uploads fit; a flood of large ones
+ * cannot exhaust memory.
  */
 export class UploadGate {
-  #inFlight = 0
+  #reserved = 0
 
-  constructor (readonly max: number) {}
+  constructor (readonly budgetBytes: number) {}
 
-  /** Runs `receive` if there is room, else throws a 503 the client may retry. */
-  async admit<T> (receive: () => Promise<T>): Promise<T> {
-    if (this.#inFlight >= this.max) {
-      throw new AppError('DOCQ_UPLOADS_SATURATED', `too many uploads in progress (${this.max}); retry in a moment`)
+  /** Runs `receive` if `bytes` fit in the budget, else throws a 503 the client may retry. */
+  async admit<T> (bytes: number, receive: () => Promise<T>): Promise<T> {
+    if (this.#reserved > 0 && this.#reserved + bytes > this.budgetBytes) {
+      throw new AppError('DOCQ_UPLOADS_SATURATED', 'too many uploads in progress; retry in a moment')
     }
-    this.#inFlight += 1
+    this.#reserved += bytes
     try {
       return await receive()
     } finally {
-      this.#inFlight -= 1
+      this.#reserved -= bytes
     }
   }
 }

@@ -21,14 +21,16 @@ t.test('a tenant over its rate limit gets 429 with a code; other tenants are not
   t.equal(other.statusCode, 200)
 })
 
-t.test('the upload gate refuses past its maximum and frees its slot afterwards', async (t) => {
-  const gate = new UploadGate(1)
+t.test('the upload gate refuses uploads past its byte budget and frees it afterwards', async (t) => {
+  const gate = new UploadGate(100)
   let finishFirst: () => void = () => {}
-  const first = gate.admit(async () => await new Promise<string>((resolve) => { finishFirst = () => resolve('first') }))
-  await t.rejects(gate.admit(async () => 'second'), { code: 'DOCQ_UPLOADS_SATURATED', statusCode: 503 })
+  const first = gate.admit(60, async () => await new Promise<string>((resolve) => { finishFirst = () => resolve('first') }))
+  t.equal(await gate.admit(40, async () => 'small'), 'small', 'what fits is admitted')
+  await t.rejects(gate.admit(41, async () => 'second'), { code: 'DOCQ_UPLOADS_SATURATED', statusCode: 503 })
   finishFirst()
   t.equal(await first, 'first')
-  t.equal(await gate.admit(async () => 'third'), 'third', 'the slot is free again')
-  await t.rejects(gate.admit(async () => { throw new Error('boom') }), { message: 'boom' })
-  t.equal(await gate.admit(async () => 'fourth'), 'fourth', 'a failed upload frees its slot too')
+  t.equal(await gate.admit(100, async () => 'third'), 'third', 'the budget is free again')
+  await t.rejects(gate.admit(100, async () => { throw new Error('boom') }), { message: 'boom' })
+  t.equal(await gate.admit(100, async () => 'fourth'), 'fourth', 'a failed upload frees its share too')
+  t.equal(await gate.admit(500, async () => 'huge'), 'huge', 'one upload larger than the budget still runs alone')
 })

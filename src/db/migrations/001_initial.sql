@@ -50,7 +50,6 @@ create table queue_items (
   locked_until timestamptz,
   last_error text,
   error_kind text,
-  dispatched_at timestamptz,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   started_at timestamptz,

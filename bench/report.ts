@@ -1,0 +1,173 @@
+import type { MachineInfo } from './machine.js'
+import type { UploadStats } from './upload-load.js'
+
+/** One pipeline's upload run. */
+export interface UploadPhase {
+  stats: UploadStats
+  warmupOk: number
+  /** Rows in the pipeline's table after warm-up and run. */
+  rows: number
+  /** Requests of warm-up and run that were cut off in flight when the load stopped. */
+  cutOff: number
+  /** docqueue only: queue items whose wake-up reached BullMQ. */
+  dispatched?: number
+  apiPeakRssBytes: number | undefined
+  cpu: Record<string, number>
+}
+
+/** One pipeline's backlog drain. */
+export interface DrainPhase {
+  docs: number
+  completed: number
+  failed: number
+  /** From spawning the workers to the poll that saw the last document finish. */
+  wallSeconds: number
+  /** First to last completion, from the database's timestamps: the rate once workers run. */
+  drainSeconds: number
+  docsPerSecond: number
+  /** docqueue only: claim to completion of one item, in ms. */
+  itemMs?: { p50: number, p99: number }
+  workerPeakRssBytes: Array<number | undefined>
+  cpu: Record<string, number>
+}
+
+export interface PipelineResults { upload: UploadPhase, drain?: DrainPhase }
+
+export interface BenchSettings {
+  seconds: number
+  warmupSeconds: number
+  connections: number
+  fileBytes: number
+  docs: number | 'backlog'
+  workers: number
+  concurrency: number
+}
+
+export interface BenchReport {
+  date: Date
+  settings: BenchSettings
+  machine: MachineInfo
+  /** Cores busy on the machine during a second before the bench started anything. */
+  busyBefore: number
+  docqueue: PipelineResults
+  naive?: PipelineResults
+}
+
+const numberFormat = (digits: number): Intl.NumberFormat =>
+  new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+function fmt (value: number | undefined, digits = 0): string {
+  return value === undefined || Number.isNaN(value) ? 'n/a' : numberFormat(digits).format(value)
+}
+
+function mib (bytes: number | undefined): string {
+  return bytes === undefined ? 'n/a' : `${fmt(bytes / 2 ** 20)} MiB`
+}
+
+function ratio (a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || b === 0 ? '' : `${fmt(a / b, 2)}×`
+}
+
+function maxOf (values: Array<number | undefined>): number | undefined {
+  const known = values.filter((value): value is number => value !== undefined)
+  return known.length === 0 ? undefined : Math.max(...known)
+}
+
+function cores (cpu: Record<string, number> | undefined, key: string): number | undefined {
+  return cpu?.[key]
+}
+
+/** CPU time of the service's processes per upload: robust to other load on the machine, unlike the rate. */
+function cpuMsPerUpload (upload: UploadPhase | undefined): number | undefined {
+  if (upload === undefined) return undefined
+  const { api = 0, postgres = 0, redis = 0 } = upload.cpu
+  return (api + postgres + redis) / upload.stats.okPerSecond * 1000
+}
+
+/** CPU time of workers, Postgres and Redis per drained document; the window includes the workers' start. */
+function cpuMsPerDoc (drain: DrainPhase | undefined): number | undefined {
+  if (drain === undefined) return undefined
+  const { workers = 0, postgres = 0, redis = 0 } = drain.cpu
+  return (workers + postgres + redis) * drain.wallSeconds / drain.docs * 1000
+}
+
+function rowsCheck (upload: UploadPhase): string {
+  const ok = upload.warmupOk + upload.stats.ok
+  if (upload.rows === ok) return `${fmt(upload.rows)} = 2xx ✓`
+  const explained = upload.rows > ok && upload.rows <= ok + upload.cutOff
+  return `${fmt(upload.rows)} vs 2xx ${fmt(ok)}${explained ? ` (+${fmt(upload.rows - ok)} cut off in flight ✓)` : ' ✗'}`
+}
+
+/** The results as a Markdown document: settings, a side-by-side table, the machine. */
+export function renderReport (report: BenchReport): string {
+  const { settings, machine, docqueue: dq, naive } = report
+  const rows: Array<[string, string, string, string]> = []
+  const row = (label: string, a: number | undefined, b: number | undefined, digits = 0, unit = ''): void => {
+    rows.push([label, `${fmt(a, digits)}${a === undefined ? '' : unit}`, naive === undefined ? '' : `${fmt(b, digits)}${b === undefined ? '' : unit}`, ratio(a, b)])
+  }
+  const du = dq.upload
+  const nu = naive?.upload
+  row('uploads/s (2xx)', du.stats.okPerSecond, nu?.stats.okPerSecond)
+  row('latency p50', du.stats.latencyMs.p50, nu?.stats.latencyMs.p50, 0, ' ms')
+  row('latency p97.5', du.stats.latencyMs.p97_5, nu?.stats.latencyMs.p97_5, 0, ' ms')
+  row('latency p99', du.stats.latencyMs.p99, nu?.stats.latencyMs.p99, 0, ' ms')
+  row('latency max', du.stats.latencyMs.max, nu?.stats.latencyMs.max, 0, ' ms')
+  rows.push(['non-2xx / errors / timeouts',
+    `${fmt(du.stats.non2xx)} / ${fmt(du.stats.errors)} / ${fmt(du.stats.timeouts)}`,
+    nu === undefined ? '' : `${fmt(nu.stats.non2xx)} / ${fmt(nu.stats.errors)} / ${fmt(nu.stats.timeouts)}`, ''])
+  rows.push(['rows written (warm-up + run)', rowsCheck(du), nu === undefined ? '' : rowsCheck(nu), ''])
+  if (du.dispatched !== undefined) rows.push(['wake-ups in BullMQ', `${fmt(du.dispatched)} of ${fmt(du.rows)}`, '', ''])
+  rows.push(['API peak RSS', mib(du.apiPeakRssBytes), nu === undefined ? '' : mib(nu.apiPeakRssBytes), ratio(du.apiPeakRssBytes, nu?.apiPeakRssBytes)])
+  row('CPU time per upload (API + Postgres + Redis)', cpuMsPerUpload(du), cpuMsPerUpload(nu), 2, ' ms')
+  for (const [key, label] of [['api', 'API'], ['postgres', 'Postgres'], ['redis', 'Redis'], ['load', 'autocannon + bench'], ['other', 'everything else'], ['machine', 'whole machine']]) {
+    row(`CPU cores during upload: ${label}`, cores(du.cpu, key), cores(nu?.cpu, key), 2)
+  }
+  const dd = dq.drain
+  const nd = naive?.drain
+  if (dd !== undefined) {
+    row('end to end docs/s (first → last completion)', dd.docsPerSecond, nd?.docsPerSecond)
+    row('end to end docs/s (incl. worker start)', dd.docs / dd.wallSeconds, nd === undefined ? undefined : nd.docs / nd.wallSeconds)
+    rows.push(['docs completed / failed / total', `${fmt(dd.completed)} / ${fmt(dd.failed)} / ${fmt(dd.docs)}`,
+      nd === undefined ? '' : `${fmt(nd.completed)} / ${fmt(nd.failed)} / ${fmt(nd.docs)}`, ''])
+    if (dd.itemMs !== undefined) rows.push(['one item, claim → completed, p50 / p99', `${fmt(dd.itemMs.p50, 1)} / ${fmt(dd.itemMs.p99, 1)} ms`, '', ''])
+    const dPeak = maxOf(dd.workerPeakRssBytes)
+    const nPeak = nd === undefined ? undefined : maxOf(nd.workerPeakRssBytes)
+    rows.push([`worker peak RSS (max of ${dd.workerPeakRssBytes.length})`, mib(dPeak), nd === undefined ? '' : mib(nPeak), ratio(dPeak, nPeak)])
+    row('CPU time per document (workers + Postgres + Redis)', cpuMsPerDoc(dd), cpuMsPerDoc(nd), 2, ' ms')
+    for (const [key, label] of [['workers', 'workers'], ['postgres', 'Postgres'], ['redis', 'Redis'], ['other', 'everything else'], ['machine', 'whole machine']]) {
+      row(`CPU cores while draining: ${label}`, cores(dd.cpu, key), cores(nd?.cpu, key), 2)
+    }
+  }
+
+  const table = [
+    `| | docqueue | ${naive === undefined ? '' : 'naive pipeline'} | ${naive === undefined ? '' : 'docqueue / naive'} |`,
+    '|---|---:|---:|---:|',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`)
+  ]
+  const docs = settings.docs === 'backlog' ? 'the upload backlog' : `a fresh batch of ${fmt(settings.docs)} documents`
+  return [
+    `# docqueue benchmark, ${report.date.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `Uploads: POST /documents, multipart with one ${fmt(settings.fileBytes / 1024)} KB plain-text file, ` +
+    `${settings.connections} connections over loopback, ${settings.warmupSeconds} s warm-up then ${settings.seconds} s measured ` +
+    '(autocannon, in the bench process). API alone, LOG_LEVEL=warn.',
+    `End to end: ${docs} uploaded with no worker running, then ${settings.workers} worker process(es) × concurrency ` +
+    `${settings.concurrency} drain it; the API is stopped meanwhile.`,
+    'The naive pipeline is bench/naive-app.ts (one insert of the bytes + one BullMQ add) and bench/naive-worker.ts ' +
+    '(one update per job), run the same way on the same database and Redis.',
+    '',
+    ...table,
+    '',
+    '| machine | |',
+    '|---|---|',
+    `| CPU | ${machine.cpu} |`,
+    `| cores | ${machine.cores} |`,
+    `| RAM | ${fmt(machine.ramGiB, 1)} GiB |`,
+    `| kernel | ${machine.kernel} |`,
+    `| Node.js | ${machine.node} |`,
+    `| PostgreSQL | ${machine.postgres} |`,
+    `| Redis | ${machine.redis} |`,
+    `| busy before the run | ${fmt(report.busyBefore, 2)} cores${report.busyBefore > 0.25 ? ' (other work was running: the numbers are low)' : ''} |`,
+    ''
+  ].join('\n')
+}
