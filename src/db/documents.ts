@@ -52,27 +52,42 @@ export interface NewDocument {
 }
 
 /**
- * Inserts a document, its bytes and its first queue item in one statement: one round trip, and
- * atomic without an explicit transaction (the foreign keys are checked at the statement's end).
- * With an idempotency key the tenant already used, nothing is inserted and undefined returned.
+ * Inserts documents, their bytes and their first queue items in one statement: one round trip
+ * and one commit for a whole batch of uploads, atomic without an explicit transaction (foreign
+ * keys are checked at the statement's end). Scalars travel as arrays; the bytes as one binary
+ * parameter each, because a bytea array would travel hex-encoded. A document whose idempotency
+ * key the tenant already used is not inserted and is missing from the result.
  */
-export async function insertDocumentWithItem (db: Queryable, doc: NewDocument): Promise<DocumentRecord | undefined> {
+export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument[]): Promise<DocumentRecord[]> {
+  const columns = 11
+  const blobRows = docs.map((_doc, i) => `($${columns + 1 + 2 * i}::uuid, $${columns + 2 + 2 * i}::bytea)`).join(', ')
   const { rows } = await db.query<DocumentRecord>(`
-    with d as (
+    with input as (
+      select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
+                           $8::uuid[], $9::smallint[], $10::int[], $11::text[])
+        as i(id, tenant, filename, declared_type, media_type, size, sha256, item_id, priority, max_attempts, idempotency_key)
+    ), d as (
       insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, current_item_id, idempotency_key)
-      values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $12)
+      select id, tenant, filename, declared_type, media_type, size, sha256, 'pending', item_id, idempotency_key from input
       on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
       returning *
     ), blob as (
-      insert into document_blobs (document_id, bytes) select d.id, $9 from d
+      insert into document_blobs (document_id, bytes)
+      select d.id, b.bytes from d join (values ${blobRows}) as b(id, bytes) on b.id = d.id
     ), q as (
       insert into queue_items (id, document_id, operation, priority, status, max_attempts)
-      select $8, d.id, 'process', $10, 'pending', $11 from d
+      select i.item_id, d.id, 'process', i.priority, 'pending', i.max_attempts from d join input i on i.id = d.id
       returning *
     )
-    select ${documentColumns} from d cross join q`,
-  [doc.id, doc.tenant, doc.filename, doc.declaredType, doc.mediaType, doc.size, doc.sha256, doc.itemId, doc.bytes, doc.priority, doc.maxAttempts, doc.idempotencyKey])
-  return rows[0]
+    select ${documentColumns} from d join q on q.document_id = d.id`,
+  [
+    docs.map((doc) => doc.id), docs.map((doc) => doc.tenant), docs.map((doc) => doc.filename),
+    docs.map((doc) => doc.declaredType), docs.map((doc) => doc.mediaType), docs.map((doc) => doc.size),
+    docs.map((doc) => doc.sha256), docs.map((doc) => doc.itemId), docs.map((doc) => doc.priority),
+    docs.map((doc) => doc.maxAttempts), docs.map((doc) => doc.idempotencyKey),
+    ...docs.flatMap((doc) => [doc.id, doc.bytes])
+  ])
+  return rows
 }
 
 /** The document a tenant created with an idempotency key, with its checksum. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { listChunks, type ChunkRow } from '../db/chunks.js'
 import {
-  deleteDocument, findDocument, findDocumentByIdempotencyKey, findDocumentContent, findDocumentText, insertDocumentWithItem, listDocuments,
+  deleteDocument, findDocument, findDocumentByIdempotencyKey, findDocumentContent, findDocumentText, listDocuments,
   type DocumentRecord, type DocumentStatus, type ListPosition
 } from '../db/documents.js'
 import type { Pool } from '../db/pool.js'
@@ -11,6 +11,7 @@ import { AppError } from '../errors.js'
 import { detectType } from '../processing/index.js'
 import type { DocumentQueueService } from '../queue/document-queue-service.js'
 import { sanitizeDeclaredType, sanitizeFilename } from './filename.js'
+import { UploadBatcher } from './upload-batcher.js'
 
 export interface Upload {
   tenant: string
@@ -59,21 +60,23 @@ function notFound (id: string): AppError {
 export class DocumentService {
   readonly #pool: Pool
   readonly #queue: DocumentQueueService
+  readonly #batcher: UploadBatcher
 
   constructor (options: { pool: Pool, queue: DocumentQueueService }) {
     this.#pool = options.pool
     this.#queue = options.queue
+    this.#batcher = new UploadBatcher(options.pool)
   }
 
   /**
-   * Stores the document, its bytes and its first queue item in one statement, then dispatches
-   * the wake-up. A Redis outage does not fail the upload: the item waits in Postgres.
+   * Stores the document, its bytes and its first queue item in one statement (shared with the
+   * uploads that finish at the same moment), then dispatches the wake-up. A Redis outage does not fail the upload: the item waits in Postgres.
    * With an idempotency key already used by the tenant, the first document is returned (or 422
    * when the bytes differ), and nothing new is stored.
    */
   async upload (upload: Upload): Promise<Accepted> {
     if (upload.bytes.length === 0) throw new AppError('DOCQ_UPLOAD_EMPTY', 'the file is empty')
-    const document = await insertDocumentWithItem(this.#pool, {
+    const document = await this.#batcher.insert({
       id: randomUUID(),
       itemId: randomUUID(),
       tenant: upload.tenant,

@@ -219,3 +219,26 @@ t.test('an unknown route answers 404 with a code', async (t) => {
   t.equal(response.statusCode, 404)
   t.equal(response.json().code, 'DOCQ_ROUTE_NOT_FOUND')
 })
+
+t.test('concurrent uploads are stored together, each once, and share an idempotency key correctly', async (t) => {
+  const tenant = await runtime.apiKeys.create('burst')
+  const responses = await Promise.all([
+    ...Array.from({ length: 20 }, async (_, i) => await upload(app, tenant.key, `burst document ${i}`)),
+    upload(app, tenant.key, 'same key', { headers: { 'idempotency-key': 'burst-key' } }),
+    upload(app, tenant.key, 'same key', { headers: { 'idempotency-key': 'burst-key' } })
+  ])
+  t.ok(responses.every((r) => r.statusCode === 202), 'all accepted')
+  const ids = responses.map((r) => r.json().id)
+  t.equal(new Set(ids.slice(0, 20)).size, 20, 'twenty distinct documents')
+  t.equal(ids[20], ids[21], 'the retried upload returns the first document')
+  const { rows } = await runtime.pool.query(`
+    select count(*)::int as documents, count(b.document_id)::int as blobs, count(q.id)::int as items
+      from documents d left join document_blobs b on b.document_id = d.id left join queue_items q on q.document_id = d.id
+     where d.tenant = 'burst'`)
+  t.same(rows[0], { documents: 21, blobs: 21, items: 21 })
+  const texts = await Promise.all(ids.slice(0, 20).map(async (id) => {
+    const { rows } = await runtime.pool.query('select b.bytes from document_blobs b where b.document_id = $1', [id])
+    return rows[0].bytes.toString()
+  }))
+  t.same(texts, Array.from({ length: 20 }, (_, i) => `burst document ${i}`), 'each document has its own bytes')
+})
