@@ -10,7 +10,7 @@ import { renderProfile, summarizeProfiles } from './cpu-profile.js'
 import { backgroundLoad, cpuCores, cpuSnapshot } from './cpu-usage.js'
 import { machineInfo } from './machine.js'
 import { NAIVE_QUEUE_NAME } from './naive-pipeline.js'
-import { renderReport, type BenchSettings, type DrainPhase, type PipelineResults, type UploadPhase } from './report.js'
+import { renderExtraction, renderReport, type BenchSettings, type DrainPhase, type ExtractionStats, type PipelineResults, type UploadPhase } from './report.js'
 import { multipartFile, sampleText } from './sample-text.js'
 import { databaseUrl, deleteRedisKeys, dropDatabase, queryOnce, redisVersion, waitingJobs } from './stores.js'
 import { runUploadLoad, type UploadStats } from './upload-load.js'
@@ -301,9 +301,11 @@ try {
 
   const docqueue = await benchDocqueue(apiKey)
   const naive = withNaive ? await benchNaive() : undefined
+  log('extraction throughput over the corpus')
+  const extraction = JSON.parse(await runScript('bench/extraction.ts', [], { cwd: repoRoot, env: {} })) as ExtractionStats
   const profileNote = 'Profiled run (BENCH_CPU_PROFILE=1): the V8 sampler slows every process, so the rates above are low.'
   if (profileDir !== undefined) log(`the .cpuprofile files are in ${profileDir} (open them in Chrome DevTools)`)
-  const markdown = renderReport({ date: new Date(), settings, machine, busyBefore, docqueue, naive }) +
+  const markdown = renderReport({ date: new Date(), settings, machine, busyBefore, docqueue, naive }) + renderExtraction(extraction) +
     (profiles.length === 0 ? '' : `\n## CPU profiles\n\n${profileNote}\n\n${profiles.join('\n')}`)
   process.stdout.write(`\n${markdown}\n`)
   await writeFile(resultsFile, markdown)

@@ -1,0 +1,57 @@
+import { readFile, readdir } from 'node:fs/promises'
+import { createDocumentProcessor, ProcessingError } from '../src/processing/index.js'
+
+// Extraction throughput over the shared corpus, in its own process so that its peak RSS
+// (main thread and extraction threads together) is the processor's alone. Prints one JSON line.
+const corpusDir = new URL(process.env.CORPUS_DIR !== undefined ? `file://${process.env.CORPUS_DIR}/` : '../../shared/corpus/', import.meta.url)
+const rounds = Number(process.env.BENCH_EXTRACTION_ROUNDS ?? 5)
+const threads = Number(process.env.BENCH_EXTRACTION_THREADS ?? 2)
+
+const names = (await readdir(corpusDir)).filter((name) => name !== 'MANIFEST.tsv' && name !== 'README.md').sort()
+const files = await Promise.all(names.map(async (name) => ({ name, bytes: await readFile(new URL(name, corpusDir)) })))
+const processor = createDocumentProcessor({}, { threads })
+
+async function pass (): Promise<{ pages: number, bytes: number, failed: number }> {
+  const totals = { pages: 0, bytes: 0, failed: 0 }
+  let next = 0
+  // As many documents in flight as threads, like a worker with that concurrency.
+  await Promise.all(Array.from({ length: threads }, async () => {
+    while (next < files.length) {
+      const file = files[next++]
+      totals.bytes += file.bytes.length
+      try {
+        const result = await processor.process({ bytes: file.bytes, filename: file.name, declaredType: null })
+        totals.pages += result.metadata.pages ?? 0
+      } catch (error) {
+        if (!(error instanceof ProcessingError)) throw error
+        totals.failed += 1
+      }
+    }
+  }))
+  return totals
+}
+
+try {
+  await pass() // warm-up: threads started, parsers loaded and compiled
+  const started = performance.now()
+  const totals = { pages: 0, bytes: 0, failed: 0 }
+  for (let round = 0; round < rounds; round++) {
+    const one = await pass()
+    totals.pages += one.pages
+    totals.bytes += one.bytes
+    totals.failed += one.failed
+  }
+  const seconds = (performance.now() - started) / 1000
+  process.stdout.write(JSON.stringify({
+    files: files.length,
+    rounds,
+    threads,
+    documentsPerSecond: (files.length * rounds) / seconds,
+    pagesPerSecond: totals.pages / seconds,
+    megabytesPerSecond: totals.bytes / 1024 / 1024 / seconds,
+    failedPerRound: totals.failed / rounds,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024
+  }) + '\n')
+} finally {
+  await processor.close()
+}
