@@ -120,28 +120,46 @@ export interface ItemResult {
 const fence = "status = 'in_progress' and locked_by = $2 and attempts = $3"
 
 /**
+ * The statement every way of finishing an attempt shares: the fenced item update, the outcome
+ * of its attempt in the history, and the document's mirrored status, all at once.
+ */
+function finishAttemptSql (options: {
+  itemSet: string
+  outcome: 'completed' | 'failed' | 'retrying' | 'released'
+  attemptError: string
+  /** Which attempt row: the item's count, unless the update itself changes it. */
+  attemptNumber?: string
+  documentSet: string
+  returning: string
+}): string {
+  return `
+    with q as (
+      update queue_items
+         set ${options.itemSet}, locked_by = null, locked_until = null, updated_at = now()
+       where id = $1 and ${fence}
+      returning id, document_id, attempts, wakeups
+    ), attempt as (
+      update queue_item_attempts a set outcome = '${options.outcome}', finished_at = now(), error = ${options.attemptError}
+        from q where a.item_id = q.id and a.attempt = ${options.attemptNumber ?? 'q.attempts'} and a.outcome is null
+    ), d as (
+      update documents d set ${options.documentSet}, updated_at = now()
+        from q where d.id = q.document_id and d.current_item_id = q.id
+    )
+    select ${options.returning} from q`
+}
+
+/**
  * Marks an item completed and writes its result on the document. Returns whether this call
  * wrote it. The passages are written separately, in the same transaction.
  */
 export async function completeItem (db: Queryable, item: QueueItem, workerId: string, result: Omit<ItemResult, 'chunks'>): Promise<boolean> {
-  const { rowCount } = await db.query(`
-    with q as (
-      update queue_items
-         set status = 'completed', locked_by = null, locked_until = null, last_error = null,
-             error_kind = null, error_code = null, finished_at = now(), updated_at = now()
-       where id = $1 and ${fence}
-      returning id, document_id, attempts
-    ), attempt as (
-      update queue_item_attempts a set outcome = 'completed', finished_at = now()
-        from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
-    ), d as (
-      update documents d
-         set status = 'completed', media_type = $4, text = $5, metadata = $6, version = version + 1,
-             processed_at = now(), updated_at = now()
-        from q where d.id = q.document_id and d.current_item_id = q.id
-    )
-    select id from q`,
-  [item.id, workerId, item.attempts, result.mediaType, result.text, JSON.stringify(result.metadata)])
+  const { rowCount } = await db.query(finishAttemptSql({
+    itemSet: "status = 'completed', last_error = null, error_kind = null, error_code = null, finished_at = now()",
+    outcome: 'completed',
+    attemptError: 'null',
+    documentSet: "status = 'completed', media_type = $4, text = $5, metadata = $6, version = version + 1, processed_at = now()",
+    returning: 'id'
+  }), [item.id, workerId, item.attempts, result.mediaType, result.text, JSON.stringify(result.metadata)])
   return rowCount === 1
 }
 
@@ -155,22 +173,13 @@ export interface FailureRecord {
 
 /** Marks an item failed for good. */
 export async function failItem (db: Queryable, item: QueueItem, workerId: string, failure: FailureRecord): Promise<boolean> {
-  const { rowCount } = await db.query(`
-    with q as (
-      update queue_items
-         set status = 'failed', locked_by = null, locked_until = null, last_error = $4,
-             error_kind = $5, error_code = $6, finished_at = now(), updated_at = now()
-       where id = $1 and ${fence}
-      returning id, document_id, attempts
-    ), attempt as (
-      update queue_item_attempts a set outcome = 'failed', finished_at = now(), error = $4
-        from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
-    ), d as (
-      update documents d set status = 'failed', updated_at = now()
-        from q where d.id = q.document_id and d.current_item_id = q.id
-    )
-    select id from q`,
-  [item.id, workerId, item.attempts, failure.message, failure.kind, failure.code])
+  const { rowCount } = await db.query(finishAttemptSql({
+    itemSet: "status = 'failed', last_error = $4, error_kind = $5, error_code = $6, finished_at = now()",
+    outcome: 'failed',
+    attemptError: '$4',
+    documentSet: "status = 'failed'",
+    returning: 'id'
+  }), [item.id, workerId, item.attempts, failure.message, failure.kind, failure.code])
   return rowCount === 1
 }
 
@@ -180,22 +189,13 @@ export async function failItem (db: Queryable, item: QueueItem, workerId: string
  * (naming the delayed job to send), or undefined when the claim was lost.
  */
 export async function scheduleRetry (db: Queryable, item: QueueItem, workerId: string, failure: { message: string, code: string }, runAt: Date): Promise<number | undefined> {
-  const { rows } = await db.query<{ wakeups: number }>(`
-    with q as (
-      update queue_items
-         set status = 'pending', locked_by = null, locked_until = null, run_at = $6, wakeups = wakeups + 1,
-             last_error = $4, error_kind = 'transient', error_code = $5, updated_at = now()
-       where id = $1 and ${fence}
-      returning id, document_id, attempts, wakeups
-    ), attempt as (
-      update queue_item_attempts a set outcome = 'retrying', finished_at = now(), error = $4
-        from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
-    ), d as (
-      update documents d set status = 'pending', updated_at = now()
-        from q where d.id = q.document_id and d.current_item_id = q.id
-    )
-    select wakeups from q`,
-  [item.id, workerId, item.attempts, failure.message, failure.code, runAt])
+  const { rows } = await db.query<{ wakeups: number }>(finishAttemptSql({
+    itemSet: "status = 'pending', run_at = $6, wakeups = wakeups + 1, last_error = $4, error_kind = 'transient', error_code = $5",
+    outcome: 'retrying',
+    attemptError: '$4',
+    documentSet: "status = 'pending'",
+    returning: 'wakeups'
+  }), [item.id, workerId, item.attempts, failure.message, failure.code, runAt])
   return rows[0]?.wakeups
 }
 
@@ -204,22 +204,14 @@ export async function scheduleRetry (db: Queryable, item: QueueItem, workerId: s
  * finish). Returns the new wake-up count, or undefined when the claim was already lost.
  */
 export async function releaseItem (db: Queryable, item: QueueItem, workerId: string): Promise<number | undefined> {
-  const { rows } = await db.query<{ wakeups: number }>(`
-    with q as (
-      update queue_items
-         set status = 'pending', attempts = attempts - 1, locked_by = null, locked_until = null,
-             run_at = now(), wakeups = wakeups + 1, updated_at = now()
-       where id = $1 and ${fence}
-      returning id, document_id, wakeups
-    ), attempt as (
-      update queue_item_attempts a set outcome = 'released', finished_at = now(), error = 'released at worker shutdown'
-        from q where a.item_id = q.id and a.attempt = $3 and a.outcome is null
-    ), d as (
-      update documents d set status = 'pending', updated_at = now()
-        from q where d.id = q.document_id and d.current_item_id = q.id
-    )
-    select wakeups from q`,
-  [item.id, workerId, item.attempts])
+  const { rows } = await db.query<{ wakeups: number }>(finishAttemptSql({
+    itemSet: "status = 'pending', attempts = attempts - 1, run_at = now(), wakeups = wakeups + 1",
+    outcome: 'released',
+    attemptError: "'released at worker shutdown'",
+    attemptNumber: '$3',
+    documentSet: "status = 'pending'",
+    returning: 'wakeups'
+  }), [item.id, workerId, item.attempts])
   return rows[0]?.wakeups
 }
 
