@@ -7,6 +7,12 @@ export const Priority = Type.Enum(Object.keys(priorityRanks) as Array<keyof type
   description: 'Scheduling priority; high runs before normal before low.'
 })
 
+/** How the multipart upload body looks, for the OpenAPI docs only. */
+export const UploadBodyDoc = Type.Object({
+  file: Type.String({ format: 'binary', description: 'The document; its type is detected from the bytes' }),
+  priority: Type.Optional(Priority)
+})
+
 export const DocumentStatus = Type.Enum(['pending', 'in_progress', 'completed', 'failed'])
 
 export const DocumentParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Document id' }) })

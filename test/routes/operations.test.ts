@@ -87,3 +87,10 @@ t.test('a server error answers 500 without internals', async (t) => {
   t.equal(response.statusCode, 500)
   t.same(response.json(), { statusCode: 500, code: 'DOCQ_INTERNAL', error: 'Internal Server Error', message: 'internal server error' })
 })
+
+t.test('the OpenAPI spec describes the multipart upload body', async (t) => {
+  const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
+  const body = spec.paths['/documents'].post.requestBody
+  t.ok(body.content['multipart/form-data'], 'multipart/form-data')
+  t.match(body.content['multipart/form-data'].schema.properties, { file: { type: 'string', format: 'binary' } })
+})
