@@ -154,16 +154,19 @@ export function startWorker (runtime: Runtime): RunningWorker {
     worker: worker as Worker<unknown, RunOutcome>,
     close: async (graceMs) => {
       await reconciler.stop()
+      // Pausing stops fetching jobs at once and resolves when the active ones are done. Unlike
+      // close(), it leaves a forced close possible afterwards: BullMQ memoizes close().
+      const drained = worker.pause().then(() => 'drained' as const)
       let timer: NodeJS.Timeout | undefined
       const graceOver = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs) })
-      const finished = await Promise.race([worker.close().then(() => 'finished' as const), graceOver])
+      const outcome = await Promise.race([drained, graceOver])
       clearTimeout(timer)
-      if (finished === 'timeout') {
+      if (outcome === 'timeout') {
         const held = [...runnerDeps.active]
         const released = await Promise.all(held.map(async (item) => await queueService.release(item).catch(() => false)))
         logger.warn({ released: released.filter(Boolean).length, held: held.length }, 'grace period over; unfinished items released')
-        await worker.close(true).catch(() => {})
       }
+      await worker.close(true).catch(() => {})
       connection.disconnect()
     }
   }
