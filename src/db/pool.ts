@@ -13,9 +13,11 @@ export function createPool (connectionString: string, options: { max?: number } 
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000
   })
-  // An idle client losing its connection (Postgres restarted) must not crash the process;
-  // the pool drops it and the next checkout reconnects.
+  // A client losing its connection (Postgres restarted) must not crash the process. The pool
+  // handles idle clients ('error' on the pool) and drops them; a checked-out client emits on
+  // itself, and its query in flight rejects, which is where the failure is handled.
   pool.on('error', () => {})
+  pool.on('connect', (client) => { client.on('error', () => {}) })
   return pool
 }
 

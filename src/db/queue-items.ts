@@ -240,30 +240,34 @@ export async function failExhaustedCrashes (db: Queryable): Promise<number> {
   return rowCount ?? 0
 }
 
+// Due and not held by a live worker: pending with run_at passed (by $2 ms at least), or in
+// progress with an expired lease and attempts left.
+const duePending = "q.status = 'pending' and q.run_at <= now() - make_interval(secs => $2::float8 / 1000)"
+const expiredLease = "q.status = 'in_progress' and q.locked_until < now() and q.attempts < q.max_attempts"
+
 /**
- * Items that are due and not held by a live worker: pending with `run_at` passed, or in progress
- * with an expired lease and attempts left. Highest priority and longest waiting first.
+ * Items that are due and not held by a live worker, highest priority and longest waiting first.
+ * `settleMs` skips pending items that only just became due, whose wake-up may still be on its way.
  */
-export async function findDueItems (db: Queryable, limit: number): Promise<QueueItem[]> {
+export async function findDueItems (db: Queryable, limit: number, settleMs = 0): Promise<QueueItem[]> {
+  // Two ordered, limited scans, each on its own partial index.
   const { rows } = await db.query<QueueItem>(`
-    (select ${itemColumns} from queue_items q
-      where q.status = 'pending' and q.run_at <= now()
-      order by q.priority, q.run_at limit $1)
+    (select ${itemColumns} from queue_items q where ${duePending} order by q.priority, q.run_at limit $1)
     union all
-    (select ${itemColumns} from queue_items q
-      where q.status = 'in_progress' and q.locked_until < now() and q.attempts < q.max_attempts
-      order by q.locked_until limit $1)`,
-  [limit])
+    (select ${itemColumns} from queue_items q where ${expiredLease} order by q.locked_until limit $1)`,
+  [limit, settleMs])
   return rows
 }
 
 /**
- * Counts a new wake-up for an item if nobody else did since `wakeups` was read. Returns the new
- * count, or undefined when the item moved on meanwhile.
+ * Counts a new wake-up for an item that is still due, if nobody else did since `wakeups` was
+ * read. Returns the new count, or undefined when the item moved on meanwhile.
  */
 export async function bumpWakeups (db: Queryable, itemId: string, wakeups: number): Promise<number | undefined> {
-  const { rows } = await db.query<{ wakeups: number }>(
-    'update queue_items set wakeups = wakeups + 1 where id = $1 and wakeups = $2 returning wakeups', [itemId, wakeups])
+  const { rows } = await db.query<{ wakeups: number }>(`
+    update queue_items q set wakeups = q.wakeups + 1
+     where q.id = $1 and q.wakeups = $3 and ((${duePending}) or (${expiredLease}))
+    returning q.wakeups`, [itemId, 0, wakeups])
   return rows[0]?.wakeups
 }
 

@@ -16,6 +16,9 @@ import { backoffDelayMs, type RetryPolicies } from './retry-policy.js'
 
 // BullMQ states in which a wake-up will still reach a worker by itself.
 const LIVE_JOB_STATES = new Set(['waiting', 'prioritized', 'delayed', 'active', 'waiting-children'])
+// The reconciler leaves items that became due this recently to the wake-up still on its way
+// (an upload between commit and add, a delayed retry about to fire).
+const RECONCILE_SETTLE_MS = 1_000
 // A delayed wake-up fires a little after the item's run_at, never before it is claimable.
 const RETRY_WAKE_MARGIN_MS = 25
 
@@ -102,8 +105,8 @@ export class DocumentQueueService {
    * (or no longer) in Redis, and in-progress items whose lease expired and whose wake-up is gone.
    * When Redis cannot be asked, every due item counts: claiming is safe against racing workers.
    */
-  async getPendingItems (limit: number): Promise<QueueItem[]> {
-    const due = await findDueItems(this.#pool, limit)
+  async getPendingItems (limit: number, settleMs = 0): Promise<QueueItem[]> {
+    const due = await findDueItems(this.#pool, limit, settleMs)
     const alive = await this.#withLiveWakeUp(due)
     return due.filter((item) => !alive.has(item.id)).slice(0, limit)
   }
@@ -179,7 +182,7 @@ export class DocumentQueueService {
     const crashed = await failExhaustedCrashes(this.#pool)
     if (!this.#isConnected()) return { redispatched: 0, crashed }
     let redispatched = 0
-    for (const item of await this.getPendingItems(limit)) {
+    for (const item of await this.getPendingItems(limit, RECONCILE_SETTLE_MS)) {
       const wakeups = await bumpWakeups(this.#pool, item.id, item.wakeups)
       if (wakeups === undefined) continue
       if (await this.dispatch({ ...item, wakeups })) redispatched += 1

@@ -9,16 +9,33 @@ export interface DocumentWorkerOptions extends ItemRunnerDeps {
   concurrency: number
 }
 
+export interface DocumentWorker {
+  worker: Worker<DocumentJobData, RunOutcome>
+  /** Resolves once no job is being run (those started meanwhile included). */
+  idle: () => Promise<void>
+}
+
 /**
  * A BullMQ worker whose jobs are wake-ups: each one runs its queue item through
  * {@link runQueueItem}. The job's own outcome only says whether delivery worked; the
  * document's outcome is in Postgres.
  */
-export function createDocumentWorker (options: DocumentWorkerOptions): Worker<DocumentJobData, RunOutcome> {
+export function createDocumentWorker (options: DocumentWorkerOptions): DocumentWorker {
   const { connection, prefix, concurrency, ...deps } = options
+  // Tracked here rather than asked of BullMQ: its own wait (pause, close) cannot be bounded
+  // by a grace period and reconnects afterwards.
+  const running = new Set<Promise<RunOutcome>>()
   const worker = new Worker<DocumentJobData, RunOutcome>(
     DOCUMENT_QUEUE_NAME,
-    async (job) => await runQueueItem(deps, { id: job.data.itemId }),
+    async (job) => {
+      const run = runQueueItem(deps, { id: job.data.itemId })
+      running.add(run)
+      try {
+        return await run
+      } finally {
+        running.delete(run)
+      }
+    },
     {
       connection,
       prefix,
@@ -34,5 +51,10 @@ export function createDocumentWorker (options: DocumentWorkerOptions): Worker<Do
   worker.on('failed', (job, error) => {
     deps.logger.warn({ itemId: job?.data.itemId, err: error.message }, 'wake-up failed; BullMQ retries it, the sweeper backs it up')
   })
-  return worker
+  return {
+    worker,
+    idle: async () => {
+      while (running.size > 0) await Promise.allSettled([...running])
+    }
+  }
 }

@@ -25,22 +25,29 @@ export function startReconciler (options: { pool: Pool, queue: DocumentQueueServ
 
   const dropLeadership = (error?: Error): void => {
     if (leader === undefined) return
+    leader.off('error', onSessionError)
     leader.release(error ?? true)
     leader = undefined
   }
 
+  const onSessionError = (error: Error): void => {
+    logger.warn({ err: error.message }, 'reconciler lost its database session')
+    dropLeadership(error)
+  }
+
   const acquire = async (): Promise<void> => {
     const client = await pool.connect()
-    client.on('error', (error: Error) => {
-      logger.warn({ err: error.message }, 'reconciler lost its database session')
-      if (leader === client) dropLeadership(error)
-    })
-    const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RECONCILER_LOCK_ID])
-    if (rows[0].locked) {
+    let locked = false
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RECONCILER_LOCK_ID])
+      locked = rows[0].locked
+    } finally {
+      if (!locked) client.release()
+    }
+    if (locked) {
+      client.on('error', onSessionError)
       leader = client
       logger.info({ worker: queue.workerId }, 'reconciler leadership taken')
-    } else {
-      client.release()
     }
   }
 
