@@ -1,9 +1,9 @@
 import { readFile, readdir } from 'node:fs/promises'
 import { createDocumentProcessor, ProcessingError } from '../src/processing/index.js'
+import { corpusDir } from '../test/helpers/corpus.js'
 
 // Extraction throughput over the shared corpus, in its own process so that its peak RSS
 // (main thread and extraction threads together) is the processor's alone. Prints one JSON line.
-const corpusDir = new URL(process.env.CORPUS_DIR !== undefined ? `file://${process.env.CORPUS_DIR}/` : '../../shared/corpus/', import.meta.url)
 const rounds = Number(process.env.BENCH_EXTRACTION_ROUNDS ?? 5)
 const threads = Number(process.env.BENCH_EXTRACTION_THREADS ?? 2)
 

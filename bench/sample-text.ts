@@ -1,3 +1,4 @@
+import { seededRandom } from '../test/helpers/seeded-random.js'
 import { randomBytes } from 'node:crypto'
 
 // Word classes for sentences that read like a plain business or technical note. Enough variety
@@ -40,18 +41,6 @@ const remarks = [
   'Two of the original goals were dropped along the way.',
   'Costs stayed within the limit agreed last year.'
 ]
-
-/** A small seeded generator (mulberry32): the same seed gives the same text on every run. */
-function seededRandom (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function plural (noun: string): string {
   return noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`

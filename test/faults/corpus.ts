@@ -1,3 +1,5 @@
+import { seededRandom } from '../helpers/seeded-random.js'
+
 // Plain words, so that extraction, language detection and chunking see ordinary prose.
 const WORDS = (
   'the quarterly report describes how the warehouse team moved inventory between regional depots ' +
@@ -8,21 +10,9 @@ const WORDS = (
   'storage costs rose slightly but careful planning kept the overall margin within the expected range'
 ).split(' ')
 
-/** A small deterministic PRNG, so that a document's text follows from its index alone. */
-function prng (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
 /** A few hundred bytes of English sentences, distinct for each `index`. */
 export function documentText (index: number, label: string): string {
-  const random = prng(index * 7919 + label.length)
+  const random = seededRandom(index * 7919 + label.length)
   const sentences: string[] = [`Document ${index} of the ${label} run.`]
   while (sentences.join(' ').length < 320) {
     const length = 8 + Math.floor(random() * 8)

@@ -1,11 +1,22 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import type { ProcessingErrorCode } from '../../src/processing/index.js'
 
-/** The shared corpus; CORPUS_DIR overrides the checkout-relative default. */
-export const corpusDir: URL = process.env.CORPUS_DIR !== undefined && process.env.CORPUS_DIR !== ''
-  ? pathToFileURL(process.env.CORPUS_DIR.endsWith('/') ? process.env.CORPUS_DIR : `${process.env.CORPUS_DIR}/`)
-  : new URL('../../../shared/corpus/', import.meta.url)
+/**
+ * The shared corpus: CORPUS_DIR when set, else the nearest `shared/corpus` beside the checkout
+ * or one of its parents (the team keeps it next to the repository).
+ */
+export const corpusDir: URL = locateCorpus()
+
+function locateCorpus (): URL {
+  const configured = process.env.CORPUS_DIR
+  if (configured !== undefined && configured !== '') return pathToFileURL(configured.endsWith('/') ? configured : `${configured}/`)
+  for (let dir = new URL('../../', import.meta.url); ; dir = new URL('../', dir)) {
+    const candidate = new URL('shared/corpus/', new URL('../', dir))
+    if (existsSync(new URL('MANIFEST.tsv', candidate))) return candidate
+    if (dir.pathname === '/') throw new Error('corpus not found: set CORPUS_DIR to the folder holding MANIFEST.tsv')
+  }
+}
 
 /** One row of MANIFEST.tsv. */
 export interface CorpusEntry {
