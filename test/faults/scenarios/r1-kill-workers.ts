@@ -19,14 +19,16 @@ export const killWorkers: ScenarioDefinition = {
   id: 'R1',
   title: 'kill -9 workers mid-job',
   run: async (scenario) => {
+    const total = scenario.scale(80)
+    const rounds = scenario.scale(5)
     const redis = await scenario.redis()
-    const deployment = await scenario.deployment({ redisUrl: redis.url })
+    // A slow document can be the one held at every kill; with fewer attempts than kills it would
+    // rightly end failed as crashed (the poison rule, tested by R13), which is not this scenario.
+    const deployment = await scenario.deployment({ redisUrl: redis.url, env: { MAX_ATTEMPTS: String(rounds + 1) } })
     await deployment.startApi()
     const names = ['worker-1', 'worker-2']
     await Promise.all(names.map(async (name) => await deployment.startWorker(name)))
 
-    const total = scenario.scale(80)
-    const rounds = scenario.scale(5)
     const docs = Array.from({ length: total }, (_, index) => ({
       filename: index % 2 === 0 ? `r1-${index}-sleep300.txt` : `r1-${index}.txt`,
       text: documentText(index, 'R1')
