@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { priorityRanks } from '../queue/priority.js'
 import type { DocumentService } from '../services/document-service.js'
-import { readUpload } from './read-upload.js'
+import { readUpload, uploadReservation } from './read-upload.js'
 import { UploadGate } from './upload-gate.js'
 import { DocumentJson, DocumentParams, DocumentStatus, ErrorJson, Priority, authErrors, toDocumentDetailsJson, toDocumentJson } from './schemas.js'
 
@@ -34,9 +34,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       response: { 202: DocumentJson, 400: ErrorJson, 413: ErrorJson, 415: ErrorJson, 422: ErrorJson, 503: ErrorJson, ...authErrors }
     }
   }, async (request, reply) => {
-    const declared = Number(request.headers['content-length'])
-    const reserve = Number.isFinite(declared) && declared > 0 ? Math.min(declared, uploadMaxBytes) : uploadMaxBytes
-    const { document, replayed } = await gate.admit(reserve, async () => {
+    const { document, replayed } = await gate.admit(uploadReservation(request, uploadMaxBytes), async () => {
       const upload = await readUpload(request, uploadMaxBytes)
       return await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload })
     })

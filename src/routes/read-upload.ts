@@ -14,6 +14,12 @@ export interface ReceivedUpload {
 // Multipart framing around the file: boundaries, part headers, a priority field.
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
+/** The memory an upload may take while it is read: its declared length, or the limit when it declares none. */
+export function uploadReservation (request: FastifyRequest, maxBytes: number): number {
+  const declared = Number(request.headers['content-length'])
+  return Number.isFinite(declared) && declared > 0 ? Math.min(declared, maxBytes) : maxBytes
+}
+
 /**
  * Reads a `multipart/form-data` upload: exactly one file part named `file` and an optional
  * `priority` field, in any order. The file is hashed while it streams in and refused as soon
