@@ -1,6 +1,5 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
-import type { Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { retryPolicies, type Config } from './config.js'
@@ -10,15 +9,13 @@ import { createDocumentProcessor, type DocumentProcessor } from './processing/in
 import { createDocumentQueue, type DocumentQueue } from './queue/document-jobs.js'
 import { DocumentQueueService } from './queue/document-queue-service.js'
 import { redisCall } from './queue/redis-call.js'
-import { createProducerConnection, createWorkerConnection } from './queue/redis.js'
+import { createProducerConnection, waitForConnection, warnAboutEvictionPolicy } from './queue/redis.js'
 import { ApiKeyService } from './services/api-key-service.js'
 import { DocumentService } from './services/document-service.js'
 import { HealthService } from './services/health-service.js'
 import { SearchService } from './services/search-service.js'
-import { createDocumentWorker } from './workers/document-worker.js'
 import { createFaultInjector } from './workers/fault-injection.js'
-import { startReconciler } from './workers/reconciler.js'
-import type { ItemRunnerDeps, RunOutcome } from './workers/run-queue-item.js'
+import type { ItemRunnerDeps } from './workers/run-queue-item.js'
 import { processDocumentQueue, type SweepResult } from './workers/sweeper.js'
 
 /** Everything a docqueue process runs on, wired once from the configuration. */
@@ -42,28 +39,6 @@ export interface Runtime {
 }
 
 const REDIS_STARTUP_WAIT_MS = 3_000
-
-async function waitForConnection (redis: Redis, timeoutMs: number): Promise<boolean> {
-  if (redis.status === 'ready') return true
-  return await new Promise((resolve) => {
-    const timer = setTimeout(() => { redis.off('ready', onReady); resolve(false) }, timeoutMs)
-    function onReady (): void { clearTimeout(timer); resolve(true) }
-    redis.once('ready', onReady)
-  })
-}
-
-/**
- * BullMQ needs `maxmemory-policy noeviction`: with an evicting policy Redis silently drops jobs
- * and locks under memory pressure. Postgres still recovers the items, but an operator must know.
- */
-async function warnAboutEvictionPolicy (redis: Redis, logger: Logger): Promise<void> {
-  try {
-    const [, policy] = await redis.config('GET', 'maxmemory-policy') as [string, string]
-    if (policy !== 'noeviction') logger.error({ policy }, 'redis maxmemory-policy must be noeviction; jobs can be evicted')
-  } catch {
-    // Managed Redis services often forbid CONFIG; nothing to check then.
-  }
-}
 
 /** A name that tells operators which host and process holds a lease. */
 export function createWorkerId (): string {
@@ -130,51 +105,5 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
       })()
       await closing
     }
-  }
-}
-
-export interface RunningWorker {
-  worker: Worker<unknown, RunOutcome>
-  /**
-   * Stops taking jobs and lets active ones finish for up to `graceMs`; items still running then
-   * are released back to pending without spending an attempt, for another worker to take.
-   */
-  close: (graceMs: number) => Promise<void>
-}
-
-/** Starts a BullMQ worker and the queue reconciler in this process on the runtime's queue. */
-export function startWorker (runtime: Runtime): RunningWorker {
-  const { config, logger, runnerDeps, queueService } = runtime
-  const connection = createWorkerConnection(config.REDIS_URL, logger)
-  const { worker, idle } = createDocumentWorker({ ...runnerDeps, connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY })
-  worker.run().catch((error: Error) => logger.error({ err: error }, 'worker stopped with an error'))
-  const reconciler = startReconciler({ pool: runtime.pool, queue: queueService, logger, intervalMs: config.RECONCILE_INTERVAL_MS })
-  logger.info({ concurrency: config.WORKER_CONCURRENCY, worker: queueService.workerId }, 'worker started')
-  let closing: Promise<void> | undefined
-  return {
-    worker: worker as Worker<unknown, RunOutcome>,
-    close: async (graceMs) => {
-      closing ??= stop(graceMs)
-      await closing
-    }
-  }
-
-  async function stop (graceMs: number): Promise<void> {
-    await reconciler.stop()
-    // Stop fetching jobs at once, then wait for the running ones ourselves: BullMQ's own waits
-    // cannot be cut short (close() is memoized, pause() reconnects when it is done).
-    await worker.pause(true)
-    const drained = idle().then(() => 'drained' as const)
-    let timer: NodeJS.Timeout | undefined
-    const graceOver = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs) })
-    const outcome = await Promise.race([drained, graceOver])
-    clearTimeout(timer)
-    if (outcome === 'timeout') {
-      const held = [...runnerDeps.active]
-      const released = await Promise.all(held.map(async (item) => await queueService.release(item).catch(() => false)))
-      logger.warn({ released: released.filter(Boolean).length, held: held.length }, 'grace period over; unfinished items released')
-    }
-    await worker.close(true).catch(() => {})
-    connection.disconnect()
   }
 }

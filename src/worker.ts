@@ -1,6 +1,7 @@
 import { loadConfig } from './config.js'
 import { createLogger } from './logger.js'
-import { createRuntime, startWorker } from './runtime.js'
+import { createRuntime } from './runtime.js'
+import { startWorker } from './start-worker.js'
 import { onShutdownSignal } from './shutdown.js'
 
 // A worker process: scale these horizontally; they share nothing but Postgres and Redis.

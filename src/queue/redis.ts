@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis'
 
-export interface RedisLogger { warn: (object: object, message: string) => void }
+export interface RedisLogger {
+  warn: (object: object, message: string) => void
+  error: (object: object, message: string) => void
+}
 
 // Reconnect quickly at first, then every 2 s at most, forever: a Redis restart must heal itself.
 function retryStrategy (times: number): number {
@@ -34,4 +37,27 @@ export function createProducerConnection (url: string, logger: RedisLogger): Red
 /** A connection for BullMQ workers: they must wait through outages, so no per-request retry limit. */
 export function createWorkerConnection (url: string, logger: RedisLogger): Redis {
   return logErrors(new Redis(url, { maxRetriesPerRequest: null, retryStrategy }), logger, 'worker')
+}
+
+/** Whether `redis` is (or becomes within `timeoutMs`) ready for commands. */
+export async function waitForConnection (redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return true
+  return await new Promise((resolve) => {
+    const timer = setTimeout(() => { redis.off('ready', onReady); resolve(false) }, timeoutMs)
+    function onReady (): void { clearTimeout(timer); resolve(true) }
+    redis.once('ready', onReady)
+  })
+}
+
+/**
+ * BullMQ needs `maxmemory-policy noeviction`: with an evicting policy Redis silently drops jobs
+ * and locks under memory pressure. Postgres still recovers the items, but an operator must know.
+ */
+export async function warnAboutEvictionPolicy (redis: Redis, logger: RedisLogger): Promise<void> {
+  try {
+    const [, policy] = await redis.config('GET', 'maxmemory-policy') as [string, string]
+    if (policy !== 'noeviction') logger.error({ policy }, 'redis maxmemory-policy must be noeviction; jobs can be evicted')
+  } catch {
+    // Managed Redis services often forbid CONFIG; nothing to check then.
+  }
 }
