@@ -50,14 +50,22 @@ export async function waitForConnection (redis: Redis, timeoutMs: number): Promi
 }
 
 /**
- * BullMQ needs `maxmemory-policy noeviction`: with an evicting policy Redis silently drops jobs
- * and locks under memory pressure. Postgres still recovers the items, but an operator must know.
+ * What is wrong with the Redis server's eviction policy, if anything. BullMQ needs
+ * `maxmemory-policy noeviction`: with an evicting policy Redis silently drops jobs and locks
+ * under memory pressure. Postgres still recovers the items, but an operator must know.
  */
-export async function warnAboutEvictionPolicy (redis: Redis, logger: RedisLogger): Promise<void> {
+export async function evictionPolicyProblem (redis: Redis): Promise<string | undefined> {
   try {
     const [, policy] = await redis.config('GET', 'maxmemory-policy') as [string, string]
-    if (policy !== 'noeviction') logger.error({ policy }, 'redis maxmemory-policy must be noeviction; jobs can be evicted')
+    return policy === 'noeviction' ? undefined : `redis maxmemory-policy is ${policy}; BullMQ needs noeviction`
   } catch {
     // Managed Redis services often forbid CONFIG; nothing to check then.
+    return undefined
   }
+}
+
+/** Logs an error at start-up when the eviction policy is unsafe. */
+export async function warnAboutEvictionPolicy (redis: Redis, logger: RedisLogger): Promise<void> {
+  const problem = await evictionPolicyProblem(redis)
+  if (problem !== undefined) logger.error({ problem }, 'unsafe redis configuration: jobs can be evicted')
 }

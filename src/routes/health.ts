@@ -3,7 +3,12 @@ import { Type } from 'typebox'
 import type { HealthService } from '../services/health-service.js'
 
 const Engine = Type.Enum(['up', 'down'])
-const ReadinessJson = Type.Object({ status: Type.Enum(['ready', 'not_ready']), postgres: Engine, redis: Engine })
+const ReadinessJson = Type.Object({
+  status: Type.Enum(['ready', 'degraded', 'not_ready'], { description: 'degraded: serving, but see warnings' }),
+  postgres: Engine,
+  redis: Engine,
+  warnings: Type.Array(Type.String())
+})
 
 /** `/healthz` (the process answers) and `/readyz` (Postgres and Redis answer too). No API key needed. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> = async (app, { health }) => {
@@ -12,9 +17,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> 
   }, async () => ({ status: 'ok' as const }))
 
   app.get('/readyz', {
-    schema: { tags: ['health'], summary: 'Readiness: Postgres and Redis answer', response: { 200: ReadinessJson, 503: ReadinessJson } }
+    schema: { tags: ['health'], summary: 'Readiness: Postgres and Redis answer (503 if not); degraded when a setting endangers the queue', response: { 200: ReadinessJson, 503: ReadinessJson } }
   }, async (_request, reply) => {
     const readiness = await health.readiness()
-    return reply.code(readiness.ready ? 200 : 503).send({ status: readiness.ready ? 'ready' : 'not_ready', postgres: readiness.postgres, redis: readiness.redis })
+    const status = !readiness.ready ? 'not_ready' : readiness.warnings.length > 0 ? 'degraded' : 'ready'
+    return reply.code(readiness.ready ? 200 : 503).send({ status, postgres: readiness.postgres, redis: readiness.redis, warnings: readiness.warnings })
   })
 }

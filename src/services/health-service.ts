@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis'
 import type { Pool } from '../db/pool.js'
+import { evictionPolicyProblem } from '../queue/redis.js'
 
 export interface Readiness {
   ready: boolean
   postgres: 'up' | 'down'
   redis: 'up' | 'down'
+  /** Configuration that works but endangers the queue, such as an evicting Redis. */
+  warnings: string[]
 }
 
 const CHECK_TIMEOUT_MS = 2_000
@@ -39,6 +42,7 @@ export class HealthService {
       answers(() => this.#pool.query('select 1')),
       answers(() => this.#redis.ping())
     ])
-    return { ready: postgres === 'up' && redis === 'up', postgres, redis }
+    const problem = redis === 'up' ? await evictionPolicyProblem(this.#redis) : undefined
+    return { ready: postgres === 'up' && redis === 'up', postgres, redis, warnings: problem === undefined ? [] : [problem] }
   }
 }

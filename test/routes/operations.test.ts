@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
+import { PrivateRedis, redisCommand } from '../faults/redis-server.js'
 import { TestContext } from '../helpers/context.js'
 import { upload } from '../helpers/http.js'
 
@@ -17,7 +21,7 @@ t.test('GET /healthz answers without a key', async (t) => {
 t.test('GET /readyz reports Postgres and Redis up', async (t) => {
   const response = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(response.statusCode, 200)
-  t.same(response.json(), { status: 'ready', postgres: 'up', redis: 'up' })
+  t.same(response.json(), { status: 'ready', postgres: 'up', redis: 'up', warnings: [] })
 })
 
 t.test('GET /readyz answers 503 naming Redis when Redis cannot be reached', async (t) => {
@@ -25,7 +29,7 @@ t.test('GET /readyz answers 503 naming Redis when Redis cannot be reached', asyn
   const offlineApp = await context.app(offline)
   const response = await offlineApp.inject({ method: 'GET', url: '/readyz' })
   t.equal(response.statusCode, 503)
-  t.same(response.json(), { status: 'not_ready', postgres: 'up', redis: 'down' })
+  t.same(response.json(), { status: 'not_ready', postgres: 'up', redis: 'down', warnings: [] })
 
   const accepted = await upload(offlineApp, key, 'accepted while Redis is down')
   t.equal(accepted.statusCode, 202, 'uploads still succeed: Postgres holds the item')
@@ -93,4 +97,21 @@ t.test('the OpenAPI spec describes the multipart upload body', async (t) => {
   const body = spec.paths['/documents'].post.requestBody
   t.ok(body.content['multipart/form-data'], 'multipart/form-data')
   t.match(body.content['multipart/form-data'].schema.properties, { file: { type: 'string', format: 'binary' } })
+})
+
+t.test('GET /readyz reports degraded, naming the setting, when Redis may evict jobs', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'docq-evicting-redis-'))
+  const redis = await PrivateRedis.start({ logDir: dir, dataDir: dir, appendOnly: false, logCapBytes: 64 * 1024 })
+  t.teardown(async () => {
+    await redis.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+  t.equal(await redisCommand(redis.port, ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']), '+OK')
+  const evicting = await context.runtime({ REDIS_URL: redis.url })
+  const evictingApp = await context.app(evicting)
+  const response = await evictingApp.inject({ method: 'GET', url: '/readyz' })
+  t.equal(response.statusCode, 200, 'still serving')
+  t.same(response.json(), {
+    status: 'degraded', postgres: 'up', redis: 'up', warnings: ['redis maxmemory-policy is allkeys-lru; BullMQ needs noeviction']
+  })
 })
