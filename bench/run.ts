@@ -12,7 +12,8 @@ import { machineInfo } from './machine.js'
 import { NAIVE_QUEUE_NAME } from './naive-pipeline.js'
 import { renderExtraction, renderReport, type BenchSettings, type DrainPhase, type ExtractionStats, type PipelineResults, type UploadPhase } from './report.js'
 import { multipartFile, sampleText } from './sample-text.js'
-import { databaseUrl, deleteRedisKeys, dropDatabase, queryOnce, redisVersion, waitingJobs } from './stores.js'
+import { dropDatabase } from '../src/db/pool.js'
+import { databaseUrl, deleteRedisKeys, queryOnce, redisVersion, waitingJobs } from './stores.js'
 import { runUploadLoad, type UploadStats } from './upload-load.js'
 
 // `npm run bench`: docqueue's upload path and worker drain, side by side with the naive
@@ -262,7 +263,7 @@ async function cleanup (): Promise<void> {
   const steps: Array<[string, () => Promise<unknown>]> = [
     ['stop child processes', async () => await Promise.all([...children].map(stop))],
     ['close the bench pool', async () => await openPool?.end()],
-    [`drop database ${dbName}`, async () => await dropDatabase(serverUrl, dbName)],
+    [`drop database ${dbName}`, async () => await dropDatabase(dbUrl)],
     [`delete Redis keys ${prefix}:*`, async () => await deleteRedisKeys(redisUrl, `${prefix}:*`)]
   ]
   for (const [what, step] of steps) {

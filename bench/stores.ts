@@ -20,11 +20,6 @@ export async function queryOnce<T extends pg.QueryResultRow> (connectionString: 
   }
 }
 
-/** Drops a database even while sessions are still attached to it. */
-export async function dropDatabase (serverUrl: string, name: string): Promise<void> {
-  await queryOnce(databaseUrl(serverUrl, 'postgres'), `drop database if exists ${pg.escapeIdentifier(name)} with (force)`)
-}
-
 /**
  * Deletes every key matching `pattern` (a Redis glob such as `prefix:*`). SCAN walks the keyspace in steps, so a large Redis is
  * not blocked the way KEYS would block it; UNLINK frees the memory off the main thread.

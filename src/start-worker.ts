@@ -41,12 +41,14 @@ export function startWorker (runtime: Runtime): RunningWorker {
     const graceOver = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs) })
     const outcome = await Promise.race([drained, graceOver])
     clearTimeout(timer)
+    // Closed before releasing: a paused worker may still receive the job its blocking fetch was
+    // waiting for, and must not take the released items' new wake-ups.
+    await worker.close(true).catch(() => {})
     if (outcome === 'timeout') {
       const held = [...runnerDeps.active]
       const released = await Promise.all(held.map(async (item) => await queueService.release(item).catch(() => false)))
       logger.warn({ released: released.filter(Boolean).length, held: held.length }, 'grace period over; unfinished items released')
     }
-    await worker.close(true).catch(() => {})
     connection.disconnect()
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { dropDatabase } from '../../src/db/pool.js'
 import { ManagedProcess } from './child-process.js'
 import { onCleanup } from './cleanup.js'
 import { freePort } from './ports.js'
@@ -99,7 +100,6 @@ export class Deployment {
   apiKey = ''
   readonly cronSecret = randomBytes(16).toString('hex')
   readonly #options: DeploymentOptions
-  readonly #serverUrl: string
   readonly #starts = new Map<string, number>()
   #closing: Promise<void> | undefined
   #unregister: () => void = () => {}
@@ -107,7 +107,6 @@ export class Deployment {
   private constructor (options: DeploymentOptions, database: string) {
     this.#options = options
     this.label = options.label
-    this.#serverUrl = options.postgresUrl
     this.databaseUrl = databaseUrlFor(options.postgresUrl, database)
     this.queuePrefix = `docq-faults-${options.label}-${database.slice(-8)}`
     this.pool = new pg.Pool({ connectionString: this.databaseUrl, max: 4, connectionTimeoutMillis: 3_000 })
@@ -276,21 +275,10 @@ export class Deployment {
       await Promise.all(this.processes.map(async (child) => { await child.kill() }))
       await this.pool.end().catch(() => {})
       // FAULTS_KEEP_DB=1 leaves the database for a post-mortem (on the shared server only).
-      if (this.#options.dropDatabase && process.env.FAULTS_KEEP_DB !== '1') await dropDatabase(this.#serverUrl, new URL(this.databaseUrl).pathname.slice(1))
+      if (this.#options.dropDatabase && process.env.FAULTS_KEEP_DB !== '1') await dropDatabase(this.databaseUrl)
       this.#unregister()
     })()
     await this.#closing
-  }
-}
-
-/** `drop database ... with (force)`, bounded in time. */
-async function dropDatabase (serverUrl: string, database: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: databaseUrlFor(serverUrl, 'postgres'), connectionTimeoutMillis: 5_000, statement_timeout: 30_000 })
-  await admin.connect()
-  try {
-    await admin.query(`drop database if exists ${pg.escapeIdentifier(database)} with (force)`)
-  } finally {
-    await admin.end()
   }
 }
 
