@@ -18,6 +18,8 @@ export interface RunningWorker {
 export function startWorker (runtime: Runtime): RunningWorker {
   const { config, logger, runnerDeps, queueService } = runtime
   const connection = createWorkerConnection(config.REDIS_URL, logger)
+  // Only processes that extract load the parsers; the API never does.
+  runtime.processor.warmUp()
   const { worker, idle } = createDocumentWorker({ ...runnerDeps, connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY })
   worker.run().catch((error: Error) => logger.error({ err: error }, 'worker stopped with an error'))
   const reconciler = startReconciler({ pool: runtime.pool, queue: queueService, logger, intervalMs: config.RECONCILE_INTERVAL_MS })

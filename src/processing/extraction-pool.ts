@@ -89,6 +89,11 @@ export class ExtractionPool {
     })
   }
 
+  /** Starts every thread now, so that the first documents do not wait for the parsers to load. */
+  warmUp (): void {
+    while (!this.#closed && this.#slots.size < this.#size) this.#spawn()
+  }
+
   /** Terminates every thread and fails queued and running jobs. */
   async close (): Promise<void> {
     this.#closed = true

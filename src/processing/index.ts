@@ -61,6 +61,7 @@ export function createDocumentProcessor (
   const pool = new ExtractionPool(resolved, threads)
   return {
     process: async (input) => await pool.run(input),
+    warmUp: () => { pool.warmUp() },
     close: async () => { await pool.close() }
   }
 }

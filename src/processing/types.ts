@@ -63,6 +63,8 @@ export type ProcessingErrorCode =
 export interface DocumentProcessor {
   /** Detects, extracts, normalises and chunks one document off the caller's event loop. */
   process (input: DocumentInput): Promise<ProcessedDocument>
+  /** Starts the extraction threads ahead of the first document (they start lazily otherwise). */
+  warmUp (): void
   /** Terminates the extraction threads; later `process` calls are rejected. */
   close (): Promise<void>
 }

@@ -34,6 +34,7 @@ function countingDeps (rt: Runtime): { deps: ItemRunnerDeps, executions: () => n
       count += 1
       return await rt.processor.process(...args)
     },
+    warmUp: () => {},
     close: async () => {}
   }
   return { deps: { ...rt.runnerDeps, processor }, executions: () => count }
