@@ -3,18 +3,14 @@ import t from 'tap'
 import { createDocumentProcessor, ProcessingError } from '../../src/processing/index.js'
 import type { ProcessedDocument } from '../../src/processing/index.js'
 import { containsExpected, expectedFailures as failures, readCorpusFile, readManifest, scans, specialCompletions } from '../helpers/corpus.js'
+import { settle } from '../helpers/settle.js'
 
 const manifest = readManifest()
 const processor = createDocumentProcessor()
 t.teardown(async () => { await processor.close() })
 
 async function outcome (file: string, filename: string, declaredType: string | null): Promise<ProcessedDocument | ProcessingError> {
-  try {
-    return await processor.process({ bytes: readCorpusFile(file), filename, declaredType })
-  } catch (err) {
-    if (err instanceof ProcessingError) return err
-    throw err
-  }
+  return await settle(processor.process({ bytes: readCorpusFile(file), filename, declaredType }))
 }
 
 t.test('the manifest lists 41 intact files', async (t) => {

@@ -6,8 +6,8 @@ import iconv from 'iconv-lite'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
 import t from 'tap'
 import { createDocumentProcessor, ProcessingError } from '../../src/processing/index.js'
-import type { ProcessedDocument } from '../../src/processing/index.js'
 import { readCorpusFile } from '../helpers/corpus.js'
+import { settle } from '../helpers/settle.js'
 
 const docxType = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
 
@@ -121,15 +121,6 @@ async function textPdf (pages: number, linesPerPage: number): Promise<Buffer> {
 
 const processor = createDocumentProcessor()
 t.teardown(async () => { await processor.close() })
-
-async function settle (promise: Promise<ProcessedDocument>): Promise<ProcessedDocument | ProcessingError> {
-  try {
-    return await promise
-  } catch (err) {
-    if (err instanceof ProcessingError) return err
-    throw err
-  }
-}
 
 t.test('a 300-page PDF reports 300 pages and chunks that stay on their page', async (t) => {
   const bytes = await textPdf(300, 30)

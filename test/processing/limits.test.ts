@@ -4,15 +4,7 @@ import t from 'tap'
 import { createDocumentProcessor, defaultProcessingLimits, ProcessingError } from '../../src/processing/index.js'
 import type { ProcessedDocument } from '../../src/processing/index.js'
 import { corpusDir, readCorpusFile } from '../helpers/corpus.js'
-
-async function settle (promise: Promise<ProcessedDocument>): Promise<ProcessedDocument | ProcessingError> {
-  try {
-    return await promise
-  } catch (err) {
-    if (err instanceof ProcessingError) return err
-    throw err
-  }
-}
+import { settle } from '../helpers/settle.js'
 
 const small = { bytes: Buffer.from('A short note that must still process.'), filename: 'note.txt', declaredType: 'text/plain' }
 
