@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createDocumentProcessor, defaultProcessingLimits, ProcessingError } from '../../src/processing/index.js'
-import type { ProcessedDocument } from '../../src/processing/index.js'
+import type { DocumentInput, ProcessedDocument, ProcessingLimits } from '../../src/processing/index.js'
 import { corpusDir, readCorpusFile } from '../helpers/corpus.js'
 import { settle } from '../helpers/settle.js'
 
@@ -21,31 +21,32 @@ t.test('the defaults are the documented ones', async (t) => {
   t.throws(() => createDocumentProcessor({}, { threads: 0 }), /threads must be a positive integer/)
 })
 
-t.test('a job over the time limit is killed with a timeout, and the next job runs', async (t) => {
-  const processor = createDocumentProcessor({ timeoutMs: 50 })
+/** A job over a thread limit fails permanently with `expected`, and the same processor then runs the next job. */
+async function overLimitThenNext (t: Test, limits: Partial<ProcessingLimits>, input: DocumentInput, expected: { code: string, message: string }): Promise<void> {
+  const processor = createDocumentProcessor(limits)
   t.teardown(async () => { await processor.close() })
-  const slow = await settle(processor.process({ bytes: readCorpusFile('pdfjs_tracemonkey.pdf'), filename: 'tm.pdf', declaredType: null }))
-  t.type(slow, ProcessingError)
-  t.equal((slow as ProcessingError).code, 'timeout')
-  t.equal((slow as ProcessingError).permanent, true)
-  t.equal((slow as ProcessingError).message, 'processing exceeded the time limit of 50 ms')
+  const result = await settle(processor.process(input))
+  t.type(result, ProcessingError)
+  t.equal((result as ProcessingError).code, expected.code)
+  t.equal((result as ProcessingError).permanent, true)
+  t.equal((result as ProcessingError).message, expected.message)
   const next = await processor.process(small)
   t.equal(next.text, 'A short note that must still process.')
+}
+
+t.test('a job over the time limit is killed with a timeout, and the next job runs', async (t) => {
+  await overLimitThenNext(t, { timeoutMs: 50 },
+    { bytes: readCorpusFile('pdfjs_tracemonkey.pdf'), filename: 'tm.pdf', declaredType: null },
+    { code: 'timeout', message: 'processing exceeded the time limit of 50 ms' })
 })
 
 t.test('a job over the memory limit fails with limit_exceeded, and the next job runs', async (t) => {
-  const processor = createDocumentProcessor({ maxMemoryMb: 64 })
-  t.teardown(async () => { await processor.close() })
   // Large decoded strings live outside the V8 heap, so plain text would not hit the ceiling;
   // a DOM of a million elements does.
   const big = Buffer.from(`<html><body>${'<p>x</p>'.repeat(1_000_000)}</body></html>`)
-  const result = await settle(processor.process({ bytes: big, filename: 'big.html', declaredType: 'text/html' }))
-  t.type(result, ProcessingError)
-  t.equal((result as ProcessingError).code, 'limit_exceeded')
-  t.equal((result as ProcessingError).permanent, true)
-  t.equal((result as ProcessingError).message, 'processing exceeded the memory limit of 64 MB')
-  const next = await processor.process(small)
-  t.equal(next.text, 'A short note that must still process.')
+  await overLimitThenNext(t, { maxMemoryMb: 64 },
+    { bytes: big, filename: 'big.html', declaredType: 'text/html' },
+    { code: 'limit_exceeded', message: 'processing exceeded the memory limit of 64 MB' })
 })
 
 t.test('text over maxCharacters fails with limit_exceeded', async (t) => {
