@@ -1,14 +1,12 @@
-import { readFile, readdir } from 'node:fs/promises'
 import { createDocumentProcessor, ProcessingError } from '../src/processing/index.js'
-import { corpusDir } from '../test/helpers/corpus.js'
+import { readCorpusFile, readManifest } from '../test/helpers/corpus.js'
 
-// Extraction throughput over the shared corpus, in its own process so that its peak RSS
+// Extraction throughput over the test corpus, in its own process so that its peak RSS
 // (main thread and extraction threads together) is the processor's alone. Prints one JSON line.
 const rounds = Number(process.env.BENCH_EXTRACTION_ROUNDS ?? 5)
 const threads = Number(process.env.BENCH_EXTRACTION_THREADS ?? 2)
 
-const names = (await readdir(corpusDir)).filter((name) => name !== 'MANIFEST.tsv' && name !== 'README.md').sort()
-const files = await Promise.all(names.map(async (name) => ({ name, bytes: await readFile(new URL(name, corpusDir)) })))
+const files = readManifest().map((entry) => ({ name: entry.file, bytes: readCorpusFile(entry.file) }))
 const processor = createDocumentProcessor({}, { threads })
 
 async function pass (): Promise<{ pages: number, bytes: number, failed: number }> {

@@ -1,22 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
+import { readFileSync } from 'node:fs'
 import type { ProcessingErrorCode } from '../../src/processing/index.js'
 
 /**
- * The shared corpus: CORPUS_DIR when set, else the nearest `shared/corpus` beside the checkout
- * or one of its parents (the team keeps it next to the repository).
+ * Real documents from other projects' test suites, carried with the repository so that a clone
+ * runs its tests alone. Sources and licences: `test/fixtures/corpus/NOTICE.md`.
  */
-export const corpusDir: URL = locateCorpus()
-
-function locateCorpus (): URL {
-  const configured = process.env.CORPUS_DIR
-  if (configured !== undefined && configured !== '') return pathToFileURL(configured.endsWith('/') ? configured : `${configured}/`)
-  for (let dir = new URL('../../', import.meta.url); ; dir = new URL('../', dir)) {
-    const candidate = new URL('shared/corpus/', new URL('../', dir))
-    if (existsSync(new URL('MANIFEST.tsv', candidate))) return candidate
-    if (dir.pathname === '/') throw new Error('corpus not found: set CORPUS_DIR to the folder holding MANIFEST.tsv')
-  }
-}
+export const corpusDir: URL = new URL('../fixtures/corpus/', import.meta.url)
 
 /** One row of MANIFEST.tsv. */
 export interface CorpusEntry {
