@@ -17,8 +17,13 @@ const ConfigSchema = Type.Object({
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   CRON_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
-  // How long a worker's claim lasts without renewal; a dead worker's items are taken again after it.
+  // How long a claim lasts without renewal: fences every finishing write, and frees an item
+  // whose holder has no heartbeat row or stopped renewing it.
   LEASE_MS: Type.Integer({ minimum: 500, default: 30_000 }),
+  // Worker heartbeats: a worker silent for WORKER_DEAD_AFTER_MS is dead and its items are taken
+  // back at the next reconciler tick, so takeover takes at most that plus RECONCILE_INTERVAL_MS.
+  WORKER_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 1_000 }),
+  WORKER_DEAD_AFTER_MS: Type.Integer({ minimum: 200, default: 5_000 }),
   MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
   RETRY_BASE_MS: Type.Integer({ minimum: 0, default: 5_000 }),
   RETRY_MAX_MS: Type.Integer({ minimum: 0, default: 15 * 60_000 }),
@@ -26,7 +31,7 @@ const ConfigSchema = Type.Object({
   REPROCESS_MAX_ATTEMPTS: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   REPROCESS_RETRY_BASE_MS: Type.Optional(Type.Integer({ minimum: 0 })),
   REPROCESS_RETRY_MAX_MS: Type.Optional(Type.Integer({ minimum: 0 })),
-  RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, default: 2_000 }),
   PROCESSING_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
   PROCESSING_MAX_MEMORY_MB: Type.Integer({ minimum: 32, default: 512 }),
   PROCESSING_MAX_PAGES: Type.Integer({ minimum: 1, default: 2_000 }),
@@ -61,7 +66,12 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     const problems = errors.map((error) => `${error.instancePath.slice(1) || 'config'} ${error.message}`)
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
   }
-  return config as Config
+  const valid = config as Config
+  // A single late heartbeat must not pass for a death.
+  if (valid.WORKER_DEAD_AFTER_MS < 2 * valid.WORKER_HEARTBEAT_MS) {
+    throw new ConfigError('invalid configuration: WORKER_DEAD_AFTER_MS must be at least twice WORKER_HEARTBEAT_MS')
+  }
+  return valid
 }
 
 /** The retry policy of each operation, with the per-operation overrides applied. */

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os'
-import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { retryPolicies, type Config } from './config.js'
 import { runMigrations } from './db/migrate.js'
 import { createPool, ensureDatabase, type Pool } from './db/pool.js'
+import { newWorkerIdentity, type WorkerIdentity } from './db/workers.js'
 import { createDocumentProcessor, type DocumentProcessor } from './processing/index.js'
 import { createDocumentQueue, type DocumentQueue } from './queue/document-jobs.js'
 import { DocumentQueueService } from './queue/document-queue-service.js'
@@ -26,6 +26,8 @@ export interface Runtime {
   producer: Redis
   queue: DocumentQueue
   queueService: DocumentQueueService
+  /** This process as a worker: whose leases it writes and whose heartbeat it sends. */
+  worker: WorkerIdentity
   documents: DocumentService
   apiKeys: ApiKeyService
   health: HealthService
@@ -40,9 +42,12 @@ export interface Runtime {
 
 const REDIS_STARTUP_WAIT_MS = 3_000
 
-/** A name that tells operators which host and process holds a lease. */
-export function createWorkerId (): string {
-  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+/**
+ * This process's worker identity: an id that tells operators which host and process holds a
+ * lease, and a random public id, the only part tenants see.
+ */
+export function createWorkerId (): WorkerIdentity {
+  return newWorkerIdentity(hostname(), process.pid)
 }
 
 /** Creates the database if needed, migrates it, and wires pool, Redis, queue and services. */
@@ -61,8 +66,16 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
   }
   const queue = createDocumentQueue(producer, config.QUEUE_PREFIX)
   queue.on('error', (error) => logger.warn({ err: error.message }, 'queue error'))
+  const worker = createWorkerId()
   const queueService = new DocumentQueueService({
-    pool, queue, isConnected: () => producer.status === 'ready', logger, workerId: createWorkerId(), leaseMs: config.LEASE_MS, retry: retryPolicies(config)
+    pool,
+    queue,
+    isConnected: () => producer.status === 'ready',
+    logger,
+    workerId: worker.id,
+    leaseMs: config.LEASE_MS,
+    deadAfterMs: config.WORKER_DEAD_AFTER_MS,
+    retry: retryPolicies(config)
   })
   const processor = createDocumentProcessor(
     {
@@ -89,6 +102,7 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
     producer,
     queue,
     queueService,
+    worker,
     documents: new DocumentService({ pool, queue: queueService }),
     apiKeys: new ApiKeyService(pool),
     health: new HealthService({ pool, redis: producer }),

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs'
 import type { Worker } from 'bullmq'
 import { createWorkerConnection } from './queue/redis.js'
 import type { Runtime } from './runtime.js'
 import { createDocumentWorker } from './workers/document-worker.js'
+import { startHeartbeat } from './workers/heartbeat.js'
 import { startReconciler } from './workers/reconciler.js'
 import type { RunOutcome } from './workers/run-queue-item.js'
 
@@ -14,12 +16,27 @@ export interface RunningWorker {
   close: (graceMs: number) => Promise<void>
 }
 
-/** Starts a BullMQ worker and the queue reconciler in this process on the runtime's queue. */
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+
+/**
+ * Starts a BullMQ worker, its heartbeat and the queue reconciler in this process on the
+ * runtime's queue.
+ */
 export function startWorker (runtime: Runtime): RunningWorker {
   const { config, logger, runnerDeps, queueService } = runtime
   const connection = createWorkerConnection(config.REDIS_URL, logger)
   // Only processes that extract load the parsers; the API never does.
   runtime.processor.warmUp()
+  // Beating before the first claim: from then on, this worker's death is noticed in seconds.
+  const heartbeat = startHeartbeat({
+    pool: runtime.pool,
+    worker: runtime.worker,
+    version,
+    concurrency: config.WORKER_CONCURRENCY,
+    itemsHeld: () => runnerDeps.active.size,
+    intervalMs: config.WORKER_HEARTBEAT_MS,
+    logger
+  })
   const { worker, idle } = createDocumentWorker({ ...runnerDeps, connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY })
   worker.run().catch((error: Error) => logger.error({ err: error }, 'worker stopped with an error'))
   const reconciler = startReconciler({ pool: runtime.pool, queue: queueService, logger, intervalMs: config.RECONCILE_INTERVAL_MS })
@@ -51,6 +68,7 @@ export function startWorker (runtime: Runtime): RunningWorker {
       const released = await Promise.all(held.map(async (item) => await queueService.release(item).catch(() => false)))
       logger.warn({ released: released.filter(Boolean).length, held: held.length }, 'grace period over; unfinished items released')
     }
+    await heartbeat.stop()
     connection.disconnect()
   }
 }

@@ -1,6 +1,7 @@
 import type { ChunkRow } from './chunks.js'
 import type { Operation } from './documents.js'
 import type { Queryable } from './pool.js'
+import { publicWorkerId } from './workers.js'
 
 export type ItemStatus = 'pending' | 'in_progress' | 'completed' | 'failed'
 
@@ -61,30 +62,19 @@ export async function insertItemForDocument (db: Queryable, item: {
 }
 
 /**
- * Claims an item for `workerId`: pending and due, or in progress with an expired lease (its
- * worker died) and attempts left. The row lock and re-checked condition make this the only gate
- * to processing: a concurrent claimer gets nothing. In the same statement the document flips to
- * in progress, the attempt is recorded, and a dead worker's attempt is recorded as crashed.
+ * Claims a pending, due item for `workerId`. The conditional update is the only gate to
+ * processing: a concurrent claimer gets nothing. In the same statement the document flips to in
+ * progress and the attempt is recorded. An item whose worker died is not claimed here: the
+ * repair pass ({@link releaseAbandonedItems}) puts it back to pending first.
  */
 export async function claimItem (db: Queryable, itemId: string, workerId: string, leaseMs: number): Promise<ClaimedItem | undefined> {
   const { rows } = await db.query<ClaimedItem>(`
-    with prev as (
-      select id, status, attempts from queue_items
-       where id = $1
-         and ((status = 'pending' and run_at <= now())
-           or (status = 'in_progress' and locked_until < now() and attempts < max_attempts))
-      for update
-    ), q as (
+    with q as (
       update queue_items q
          set status = 'in_progress', attempts = q.attempts + 1, locked_by = $2,
              locked_until = now() + ${leaseInterval}, started_at = now(), updated_at = now()
-        from prev where q.id = prev.id
-      returning q.*, prev.status as prev_status, prev.attempts as prev_attempts
-    ), crashed as (
-      update queue_item_attempts a
-         set outcome = 'crashed', finished_at = now(), error = 'the worker stopped before finishing (lease expired)'
-        from q
-       where q.prev_status = 'in_progress' and a.item_id = q.id and a.attempt = q.prev_attempts and a.outcome is null
+       where q.id = $1 and q.status = 'pending' and q.run_at <= now()
+      returning q.*
     ), attempt as (
       insert into queue_item_attempts (item_id, attempt, worker) select q.id, q.attempts, $2 from q
     ), flipped as (
@@ -215,46 +205,91 @@ export async function releaseItem (db: Queryable, item: QueueItem, workerId: str
   return rows[0]?.wakeups
 }
 
+// An in-progress item is abandoned when its worker went silent (heartbeat older than $1 ms) or
+// its lease ran out. The lease is the fallback where no heartbeat row exists (a sweeper's
+// in-process run, a worker older than heartbeats); it also catches an item that a live worker
+// stopped renewing, which that worker has lost track of (its finishing write failed), so
+// waiting for the worker to die would strand it. A live worker renews the lease of every item
+// it works on, so a slow document is never abandoned.
+const abandoned = `
+  q.status = 'in_progress'
+  and (q.locked_until < now()
+    or exists (select 1 from workers w where w.id = q.locked_by and w.last_seen_at < now() - make_interval(secs => $1::float8 / 1000)))`
+
 /**
- * Fails items whose worker died holding them on their last attempt (poison documents that kill
- * their worker every time). Returns how many were failed.
+ * The statement both ways of ending an abandoned item share: pick the items under their row
+ * lock (skipping any a racing repair holds), change them, record their open attempt as crashed
+ * with the reason, and mirror the document's status.
  */
-export async function failExhaustedCrashes (db: Queryable): Promise<number> {
-  const { rowCount } = await db.query(`
-    with q as (
-      update queue_items
-         set status = 'failed', locked_by = null, locked_until = null, error_kind = 'crashed', error_code = 'crashed',
-             last_error = 'the worker stopped before finishing on each of ' || attempts || ' attempts',
-             finished_at = now(), updated_at = now()
-       where status = 'in_progress' and locked_until < now() and attempts >= max_attempts
-      returning id, document_id, attempts
+function endAbandonedSql (options: { attemptsLeft: boolean, itemSet: string, documentStatus: 'pending' | 'failed' }): string {
+  return `
+    with gone as (
+      select q.id, q.locked_until < now() as lease_expired from queue_items q
+       where ${abandoned} and q.attempts ${options.attemptsLeft ? '<' : '>='} q.max_attempts
+      for update of q skip locked
+    ), ended as (
+      update queue_items q
+         set ${options.itemSet}, locked_by = null, locked_until = null, updated_at = now()
+        from gone where q.id = gone.id
+      returning q.id, q.document_id, q.attempts, gone.lease_expired
     ), attempt as (
       update queue_item_attempts a
-         set outcome = 'crashed', finished_at = now(), error = 'the worker stopped before finishing (lease expired)'
-        from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
+         set outcome = 'crashed', finished_at = now(),
+             error = case when ended.lease_expired then 'the worker stopped before finishing (lease expired)'
+                          else 'the worker stopped before finishing (heartbeat lost)' end
+        from ended where a.item_id = ended.id and a.attempt = ended.attempts and a.outcome is null
     ), d as (
-      update documents d set status = 'failed', updated_at = now()
-        from q where d.id = q.document_id and d.current_item_id = q.id
+      update documents d set status = '${options.documentStatus}', updated_at = now()
+        from ended where d.id = ended.document_id and d.current_item_id = ended.id
     )
-    select id from q`)
+    select id from ended`
+}
+
+/**
+ * Fails abandoned items on their last attempt as `crashed`: poison documents that kill their
+ * worker every time. Returns how many were failed.
+ */
+export async function failExhaustedCrashes (db: Queryable, deadAfterMs: number): Promise<number> {
+  const { rowCount } = await db.query(endAbandonedSql({
+    attemptsLeft: false,
+    itemSet: `status = 'failed', error_kind = 'crashed', error_code = 'crashed',
+      last_error = 'the worker stopped before finishing on each of ' || q.attempts || ' attempts', finished_at = now()`,
+    documentStatus: 'failed'
+  }), [deadAfterMs])
   return rowCount ?? 0
 }
 
-// Due and not held by a live worker: pending with run_at passed (by $2 ms at least), or in
-// progress with an expired lease and attempts left.
+/**
+ * Puts abandoned items with attempts left back to pending, due at once (their run_at has
+ * passed), whatever their lease says. The wake-up count moves on: the dead worker's BullMQ job
+ * stays active until BullMQ's stall check, and must not pass for a live wake-up. Returns how
+ * many were released.
+ */
+export async function releaseAbandonedItems (db: Queryable, deadAfterMs: number): Promise<number> {
+  const { rowCount } = await db.query(endAbandonedSql({
+    attemptsLeft: true,
+    itemSet: "status = 'pending', wakeups = q.wakeups + 1",
+    documentStatus: 'pending'
+  }), [deadAfterMs])
+  return rowCount ?? 0
+}
+
+/** How many items are in progress. */
+export async function countInProgress (db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>("select count(*)::int as n from queue_items where status = 'in_progress'")
+  return rows[0].n
+}
+
+// Pending with run_at passed, by $2 ms at least.
 const duePending = "q.status = 'pending' and q.run_at <= now() - make_interval(secs => $2::float8 / 1000)"
-const expiredLease = "q.status = 'in_progress' and q.locked_until < now() and q.attempts < q.max_attempts"
 
 /**
- * Items that are due and not held by a live worker, highest priority and longest waiting first.
- * `settleMs` skips pending items that only just became due, whose wake-up may still be on its way.
+ * Pending items that are due, highest priority and longest waiting first. `settleMs` skips
+ * items that only just became due, whose wake-up may still be on its way.
  */
 export async function findDueItems (db: Queryable, limit: number, settleMs = 0): Promise<QueueItem[]> {
-  // Two ordered, limited scans, each on its own partial index.
   const { rows } = await db.query<QueueItem>(`
-    (select ${itemColumns} from queue_items q where ${duePending} order by q.priority, q.run_at limit $1)
-    union all
-    (select ${itemColumns} from queue_items q where ${expiredLease} order by q.locked_until limit $1)`,
+    select ${itemColumns} from queue_items q where ${duePending} order by q.priority, q.run_at limit $1`,
   [limit, settleMs])
   return rows
 }
@@ -266,7 +301,7 @@ export async function findDueItems (db: Queryable, limit: number, settleMs = 0):
 export async function bumpWakeups (db: Queryable, itemId: string, wakeups: number): Promise<number | undefined> {
   const { rows } = await db.query<{ wakeups: number }>(`
     update queue_items q set wakeups = q.wakeups + 1
-     where q.id = $1 and q.wakeups = $3 and ((${duePending}) or (${expiredLease}))
+     where q.id = $1 and q.wakeups = $3 and ${duePending}
     returning q.wakeups`, [itemId, 0, wakeups])
   return rows[0]?.wakeups
 }
@@ -274,7 +309,10 @@ export async function bumpWakeups (db: Queryable, itemId: string, wakeups: numbe
 export interface AttemptRow {
   operation: Operation
   attempt: number
+  /** The full worker id (host and pid included), for operators. */
   worker: string
+  /** The worker's random public id, the only one tenants see. */
+  workerPublicId: string
   startedAt: Date
   finishedAt: Date | null
   outcome: string | null
@@ -283,10 +321,10 @@ export interface AttemptRow {
 
 /** Every attempt at every item of a document, oldest first. */
 export async function listAttempts (db: Queryable, documentId: string): Promise<AttemptRow[]> {
-  const { rows } = await db.query<AttemptRow>(`
+  const { rows } = await db.query<Omit<AttemptRow, 'workerPublicId'>>(`
     select q.operation, a.attempt, a.worker, a.started_at as "startedAt", a.finished_at as "finishedAt", a.outcome, a.error
       from queue_item_attempts a join queue_items q on q.id = a.item_id
      where q.document_id = $1
      order by a.id`, [documentId])
-  return rows
+  return rows.map((row) => ({ ...row, workerPublicId: publicWorkerId(row.worker) }))
 }

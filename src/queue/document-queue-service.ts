@@ -4,11 +4,12 @@ import { replaceChunks } from '../db/chunks.js'
 import type { Operation } from '../db/documents.js'
 import { withTransaction, type Pool } from '../db/pool.js'
 import {
-  bumpWakeups, claimItem, completeItem, failExhaustedCrashes, failItem, findDueItems, insertItemForDocument,
-  releaseItem, renewLease, scheduleRetry,
+  bumpWakeups, claimItem, completeItem, countInProgress, failExhaustedCrashes, failItem, findDueItems, insertItemForDocument,
+  releaseAbandonedItems, releaseItem, renewLease, scheduleRetry,
   type ClaimedItem, type ItemResult, type QueueItem
 } from '../db/queue-items.js'
 import { queueStatsForTenant, type QueueStats } from '../db/queue-stats.js'
+import { pruneDeadWorkers } from '../db/workers.js'
 import { wakeUpJobId, type DocumentQueue } from './document-jobs.js'
 import { JobDispatcher } from './job-dispatcher.js'
 import { redisCall } from './redis-call.js'
@@ -21,6 +22,8 @@ const LIVE_JOB_STATES = new Set(['waiting', 'prioritized', 'delayed', 'active', 
 const RECONCILE_SETTLE_MS = 1_000
 // A delayed wake-up fires a little after the item's run_at, never before it is claimable.
 const RETRY_WAKE_MARGIN_MS = 25
+// How long a dead worker's row stays for operators to see before the repair pass deletes it.
+const DEAD_WORKER_RETENTION_MS = 60 * 60_000
 
 export interface FailureInfo {
   message: string
@@ -32,6 +35,20 @@ export interface FailureInfo {
 
 /** How a failed attempt was recorded: failed for good, scheduled again, or not at all (claim lost). */
 export type FailureOutcome = 'failed' | 'retrying' | 'lost'
+
+/** What one repair pass changed and found. */
+export interface QueueRepair {
+  /** Abandoned on their last attempt and failed as `crashed` (poison documents). */
+  crashed: number
+  /** Abandoned by a dead worker (or a lapsed lease) and put back to pending, the attempt recorded as crashed. */
+  takenOver: number
+  /** Due pending items that no live wake-up will deliver: the caller's to send or to run. */
+  orphaned: QueueItem[]
+  /** Due pending items (of the `limit` looked at) left to the wake-up that Redis still holds for them. */
+  waitingOnWakeups: number
+  /** Items in progress under a live worker or an unexpired lease, left alone. */
+  heldByLiveWorkers: number
+}
 
 /**
  * The queue as the rest of docqueue sees it. Postgres `queue_items` holds the state of every
@@ -46,6 +63,7 @@ export class DocumentQueueService {
   readonly #isConnected: () => boolean
   readonly #log: Logger
   readonly #leaseMs: number
+  readonly #deadAfterMs: number
   readonly #retry: RetryPolicies
   readonly #dispatcher: JobDispatcher
 
@@ -57,6 +75,8 @@ export class DocumentQueueService {
     logger: Logger
     workerId: string
     leaseMs: number
+    /** How long a worker's heartbeat may be silent before its items are taken back. */
+    deadAfterMs: number
     retry: RetryPolicies
   }) {
     this.#pool = options.pool
@@ -65,6 +85,7 @@ export class DocumentQueueService {
     this.#log = options.logger
     this.workerId = options.workerId
     this.#leaseMs = options.leaseMs
+    this.#deadAfterMs = options.deadAfterMs
     this.#retry = options.retry
     this.#dispatcher = new JobDispatcher({
       queue: options.queue,
@@ -101,17 +122,37 @@ export class DocumentQueueService {
   }
 
   /**
-   * Items that are due and that nothing else will handle: pending items whose wake-up is not
-   * (or no longer) in Redis, and in-progress items whose lease expired and whose wake-up is gone.
-   * When Redis cannot be asked, every due item counts: claiming is safe against racing workers.
+   * Pending items that are due and whose wake-up is not (or no longer) in Redis, so that nothing
+   * else will deliver them. When Redis cannot be asked, every due item counts: claiming is safe
+   * against racing workers.
    */
   async getPendingItems (limit: number, settleMs = 0): Promise<QueueItem[]> {
+    return (await this.#findOrphans(limit, settleMs)).orphaned
+  }
+
+  async #findOrphans (limit: number, settleMs: number): Promise<{ orphaned: QueueItem[], waiting: number }> {
     const due = await findDueItems(this.#pool, limit, settleMs)
     const alive = await this.#withLiveWakeUp(due)
-    return due.filter((item) => !alive.has(item.id)).slice(0, limit)
+    return { orphaned: due.filter((item) => !alive.has(item.id)), waiting: alive.size }
+  }
+
+  /**
+   * The one repair pass, run by the leading worker's reconciler and by the sweeper alike: fails
+   * poison items (their worker died on every attempt) as `crashed`, puts the items of dead
+   * workers back to pending at once whatever their lease says, then finds the due items that no
+   * live wake-up will deliver. Safe to run concurrently: each item is changed by one pass only.
+   */
+  async repair (limit: number, settleMs = 0): Promise<QueueRepair> {
+    const crashed = await failExhaustedCrashes(this.#pool, this.#deadAfterMs)
+    const takenOver = await releaseAbandonedItems(this.#pool, this.#deadAfterMs)
+    await pruneDeadWorkers(this.#pool, DEAD_WORKER_RETENTION_MS)
+    const heldByLiveWorkers = await countInProgress(this.#pool)
+    const { orphaned, waiting } = await this.#findOrphans(limit, settleMs)
+    return { crashed, takenOver, orphaned, waitingOnWakeups: waiting, heldByLiveWorkers }
   }
 
   async #withLiveWakeUp (items: QueueItem[]): Promise<Set<string>> {
+    if (items.length === 0) return new Set()
     try {
       const states = await redisCall(this.#isConnected, async () =>
         await Promise.all(items.map(async (item) => [item.id, await this.#queue.getJobState(wakeUpJobId(item.id, item.wakeups))] as const)))
@@ -174,20 +215,20 @@ export class DocumentQueueService {
   }
 
   /**
-   * One reconciliation pass: fails poison items whose worker died on every attempt, and sends a
-   * fresh wake-up for each due item whose wake-up Redis lost (a flush, a restart without
-   * persistence, a job that failed in BullMQ). Run by one leader at a time.
+   * One reconciliation pass: {@link repair}, then a fresh wake-up for each due item that no live
+   * wake-up will deliver (taken over from a dead worker, or lost with Redis data: a flush, a
+   * restart without persistence, a job that failed in BullMQ). Run by one leader at a time.
    */
-  async reconcile (limit: number): Promise<{ redispatched: number, crashed: number }> {
-    const crashed = await failExhaustedCrashes(this.#pool)
-    if (!this.#isConnected()) return { redispatched: 0, crashed }
+  async reconcile (limit: number): Promise<{ redispatched: number, crashed: number, takenOver: number }> {
+    // Without Redis no wake-up can be sent: repair only, and look for no orphans this time.
+    const { crashed, takenOver, orphaned } = await this.repair(this.#isConnected() ? limit : 0, RECONCILE_SETTLE_MS)
     let redispatched = 0
-    for (const item of await this.getPendingItems(limit, RECONCILE_SETTLE_MS)) {
+    for (const item of orphaned) {
       const wakeups = await bumpWakeups(this.#pool, item.id, item.wakeups)
       if (wakeups === undefined) continue
       if (await this.dispatch({ ...item, wakeups })) redispatched += 1
     }
-    return { redispatched, crashed }
+    return { redispatched, crashed, takenOver }
   }
 
   /** A tenant's documents by status, retries, failures by kind, and the oldest waits. */

@@ -1,14 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { AppError } from '../errors.js'
 import { bearerToken } from './authenticate.js'
 import { ErrorJson } from './schemas.js'
 
+const count = (description: string) => Type.Integer({ minimum: 0, description })
+
+/** What a sweep did, and when it processed nothing, what it left and why. */
+const SweepResultJson = Type.Object({
+  processed: count('Items this sweep claimed and ran'),
+  completed: count('Of those, completed'),
+  failed: count('Of those, failed for good'),
+  retrying: count('Of those, failed transiently with a retry scheduled'),
+  crashed: count('Poison items failed as crashed without running: their worker died on every attempt'),
+  takenOver: count('Items of dead workers put back to pending, their attempt recorded as crashed'),
+  due: count('Due items that no live wake-up would deliver: what this sweep tried to run'),
+  waitingOnWakeups: count('Due items left to the wake-up Redis holds for them (of the limit looked at)'),
+  heldByLiveWorkers: count('Items in progress under a live worker, left alone')
+})
+
 export interface CronRoutesOptions {
   /** Unset disables the route. */
   cronSecret: string | undefined
-  sweep: (limit: number) => Promise<{ processed: number, completed: number, failed: number, retrying: number }>
+  sweep: (limit: number) => Promise<Static<typeof SweepResultJson>>
 }
 
 function digest (value: string): Buffer {
@@ -25,7 +40,7 @@ export const cronRoutes: FastifyPluginAsyncTypebox<CronRoutesOptions> = async (a
       security: [{ cronSecret: [] }],
       querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }) }),
       response: {
-        200: Type.Object({ processed: Type.Integer(), completed: Type.Integer(), failed: Type.Integer(), retrying: Type.Integer() }),
+        200: SweepResultJson,
         400: ErrorJson,
         401: ErrorJson,
         403: ErrorJson

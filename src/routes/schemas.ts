@@ -45,7 +45,7 @@ export const DocumentJson = Type.Object({
   history: Type.Optional(Type.Array(Type.Object({
     operation: Type.Enum(['process', 'reprocess']),
     attempt: Type.Integer(),
-    worker: Type.String(),
+    worker: Type.String({ description: 'Opaque id of the worker process that ran the attempt' }),
     startedAt: Type.String({ format: 'date-time' }),
     finishedAt: Nullable(Type.String({ format: 'date-time' })),
     outcome: Nullable(Type.Enum(['completed', 'failed', 'retrying', 'crashed', 'released'], { description: 'null while running' })),
@@ -95,7 +95,7 @@ export function toDocumentDetailsJson (record: DocumentRecord & { history: Attem
     history: record.history.map((entry) => ({
       operation: entry.operation,
       attempt: entry.attempt,
-      worker: entry.worker,
+      worker: entry.workerPublicId,
       startedAt: entry.startedAt.toISOString(),
       finishedAt: entry.finishedAt?.toISOString() ?? null,
       outcome: entry.outcome as 'completed' | 'failed' | 'retrying' | 'crashed' | 'released' | null,

@@ -11,7 +11,9 @@ export interface Reconciler {
 }
 
 /**
- * Runs {@link DocumentQueueService.reconcile} every `intervalMs` in one worker process at a time.
+ * Runs {@link DocumentQueueService.reconcile} every `intervalMs` in one worker process at a time:
+ * the repair pass that takes back dead workers' items and fails poison items, then wake-ups for
+ * what Redis lost.
  * Leadership is a session-level Postgres advisory lock on a connection held for as long as this
  * process leads: if the leader dies, its session ends, the lock frees, and another worker takes
  * over at its next tick.
@@ -56,7 +58,7 @@ export function startReconciler (options: { pool: Pool, queue: DocumentQueueServ
       if (leader === undefined) await acquire()
       if (leader === undefined) return
       const result = await queue.reconcile(BATCH)
-      if (result.redispatched > 0 || result.crashed > 0) logger.warn(result, 'reconciler repaired the queue')
+      if (result.redispatched > 0 || result.crashed > 0 || result.takenOver > 0) logger.warn(result, 'reconciler repaired the queue')
     } catch (error) {
       logger.warn({ err: (error as Error).message }, 'reconciliation failed; retrying next tick')
       dropLeadership(error as Error)

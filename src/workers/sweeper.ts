@@ -7,18 +7,39 @@ export interface SweepResult {
   failed: number
   /** Failed transiently; their next attempt is scheduled. */
   retrying: number
+  /** Poison items failed as `crashed` without running: their worker died on every attempt. */
+  crashed: number
+  /** Items of dead workers put back to pending (and then run here, unless raced for). */
+  takenOver: number
+  /** Due items that no live wake-up would deliver: what this sweep tried to run. */
+  due: number
+  /** Due items left to the wake-up Redis holds for them (of the `limit` looked at). */
+  waitingOnWakeups: number
+  /** Items in progress under a live worker, left alone. */
+  heldByLiveWorkers: number
 }
 
 /**
- * The sweeper: finds items that are due and that no live wake-up will deliver (never dispatched,
- * wake-up lost with Redis data, or a dead worker's expired lease) and runs each through the
- * same path as the workers. Safe beside workers and other sweepers: claiming is atomic, so an
- * item raced for is processed once and `skipped` everywhere else.
+ * The sweeper: runs the repair pass (poison items failed, dead workers' items taken back), then
+ * runs each due item that no live wake-up will deliver (never dispatched, wake-up lost with
+ * Redis data, taken over from a dead worker) through the same path as the workers. Safe beside
+ * workers and other sweepers: claiming is atomic, so an item raced for is processed once and
+ * `skipped` everywhere else.
  */
 export async function processDocumentQueue (deps: ItemRunnerDeps, options: { limit: number }): Promise<SweepResult> {
-  const items = await deps.queue.getPendingItems(options.limit)
-  const result: SweepResult = { processed: 0, completed: 0, failed: 0, retrying: 0 }
-  for (const item of items) {
+  const repair = await deps.queue.repair(options.limit)
+  const result: SweepResult = {
+    processed: 0,
+    completed: 0,
+    failed: 0,
+    retrying: 0,
+    crashed: repair.crashed,
+    takenOver: repair.takenOver,
+    due: repair.orphaned.length,
+    waitingOnWakeups: repair.waitingOnWakeups,
+    heldByLiveWorkers: repair.heldByLiveWorkers
+  }
+  for (const item of repair.orphaned) {
     const outcome = await runQueueItem(deps, item)
     if (outcome === 'skipped') continue
     result.processed += 1

@@ -21,7 +21,7 @@ t.test('npm run sweep processes orphaned items in its own process and prints the
   for (let i = 0; i < 3; i++) ids.push((await upload(app, key, `orphaned document ${i}`)).json().id)
   await runtime.queue.obliterate({ force: true })
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/sweep.ts', '--limit', '10'], { env })
-  t.same(JSON.parse(stdout), { processed: 3, completed: 3, failed: 0, retrying: 0 })
+  t.same(JSON.parse(stdout), { processed: 3, completed: 3, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 3, waitingOnWakeups: 0, heldByLiveWorkers: 0 })
   const { rows } = await runtime.pool.query("select count(*)::int as n from documents where id = any($1::uuid[]) and status = 'completed'", [ids])
   t.equal(rows[0].n, 3)
 })

@@ -36,7 +36,7 @@ t.test('GET /readyz answers 503 naming Redis when Redis cannot be reached', asyn
   const { rows } = await offline.pool.query('select q.id, q.status from queue_items q join documents d on d.current_item_id = q.id where d.id = $1', [accepted.json().id])
   t.equal(rows[0].status, 'pending')
   t.equal(await runtime.queue.getJob(rows[0].id), undefined, 'no wake-up reached Redis')
-  t.same(await runtime.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0 }, 'the sweeper takes the undispatched item')
+  t.same(await runtime.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 }, 'the sweeper takes the undispatched item')
 })
 
 t.test('POST /cron/process needs the cron secret and runs the sweeper', async (t) => {
@@ -56,9 +56,9 @@ t.test('POST /cron/process needs the cron secret and runs the sweeper', async (t
   await runtime.queue.obliterate({ force: true })
   const first = await app.inject({ method: 'POST', url: '/cron/process?limit=2', headers: { authorization: `Bearer ${CRON_SECRET}` } })
   t.equal(first.statusCode, 200)
-  t.same(first.json(), { processed: 2, completed: 2, failed: 0, retrying: 0 })
+  t.same(first.json(), { processed: 2, completed: 2, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 2, waitingOnWakeups: 0, heldByLiveWorkers: 0 })
   const second = await app.inject({ method: 'POST', url: '/cron/process', headers: { authorization: `Bearer ${CRON_SECRET}` } })
-  t.same(second.json(), { processed: 1, completed: 1, failed: 0, retrying: 0 })
+  t.same(second.json(), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 })
   const { rows } = await runtime.pool.query("select count(*)::int as n from documents where id = any($1::uuid[]) and status = 'completed'", [ids])
   t.equal(rows[0].n, 3)
 })

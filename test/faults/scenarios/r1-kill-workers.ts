@@ -24,7 +24,9 @@ export const killWorkers: ScenarioDefinition = {
     const redis = await scenario.redis()
     // A slow document can be the one held at every kill; with fewer attempts than kills it would
     // rightly end failed as crashed (the poison rule, tested by R13), which is not this scenario.
-    const deployment = await scenario.deployment({ redisUrl: redis.url, env: { MAX_ATTEMPTS: String(rounds + 1) } })
+    // The production lease (30 s): a killed worker's items must come back through its missed
+    // heartbeats (WORKER_DEAD_AFTER_MS, 5 s by default), not through the lease expiring.
+    const deployment = await scenario.deployment({ redisUrl: redis.url, env: { MAX_ATTEMPTS: String(rounds + 1), LEASE_MS: '30000' } })
     await deployment.startApi()
     const names = ['worker-1', 'worker-2']
     await Promise.all(names.map(async (name) => await deployment.startWorker(name)))

@@ -1,4 +1,5 @@
 import { request, Agent } from 'node:http'
+import { publicWorkerId } from '../../../src/db/workers.js'
 import { multipart } from '../../helpers/http.js'
 import { documentText } from '../corpus.js'
 import type { Deployment } from '../deployment.js'
@@ -67,10 +68,12 @@ async function shortGrace (scenario: ScenarioRun, deployment: Deployment): Promi
   const problems: string[] = []
   for (const item of held) {
     const view = await deployment.document(item.documentId)
-    const released = view.history.filter((entry) => entry.worker === item.lockedBy && entry.outcome === 'released')
+    // The API shows tenants only the public part of a worker id.
+    const victimId = publicWorkerId(item.lockedBy)
+    const released = view.history.filter((entry) => entry.worker === victimId && entry.outcome === 'released')
     const completed = view.history.find((entry) => entry.outcome === 'completed')
     if (released.length !== 1) problems.push(`${view.filename}: history ${view.history.map((entry) => entry.outcome).join(',')}`)
-    else if (completed === undefined || completed.worker === item.lockedBy) problems.push(`${view.filename}: not completed by another worker`)
+    else if (completed === undefined || completed.worker === victimId) problems.push(`${view.filename}: not completed by another worker`)
     else if (view.attempts !== 1) problems.push(`${view.filename}: attempts=${view.attempts}, the release spent an attempt`)
   }
   scenario.metric('short grace: items released', held.length)
@@ -82,7 +85,8 @@ async function longGrace (scenario: ScenarioRun, deployment: Deployment): Promis
   const uploads = await deployment.uploadAll(Array.from({ length: 6 }, (_, index) => ({ filename: `r14b-${index}-sleep2000.txt`, text: documentText(10 + index, 'R14') })))
   checkAllAccepted(scenario, uploads, 'long grace: uploads answered 202')
   const held = await waitUntilHolding(deployment, victim, 1, 20_000)
-  const workerId = held[0].lockedBy
+  const fullWorkerId = held[0].lockedBy
+  const workerId = publicWorkerId(fullWorkerId)
   victim.signal('SIGTERM')
   const termAt = Date.now()
   const exit = await victim.waitExit(LONG_GRACE_MS + 10_000)
@@ -102,7 +106,7 @@ async function longGrace (scenario: ScenarioRun, deployment: Deployment): Promis
   }
   scenario.check('long grace: the jobs it held were finished by it, nothing released', problems.length === 0, problems.join('; '))
   const { rows } = await deployment.pool.query<{ late: number }>(
-    "select count(*)::int as late from queue_item_attempts where worker = $1 and started_at > to_timestamp($2::float8 / 1000) + interval '250 milliseconds'", [workerId, termAt])
+    "select count(*)::int as late from queue_item_attempts where worker = $1 and started_at > to_timestamp($2::float8 / 1000) + interval '250 milliseconds'", [fullWorkerId, termAt])
   scenario.check('long grace: no job taken after SIGTERM', rows[0].late === 0, `${rows[0].late} attempts started after SIGTERM`)
 }
 
