@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js'
+import { toPostgresText } from './postgres-safe-text.js'
 
 export interface ChunkRow {
   ordinal: number
@@ -10,7 +11,8 @@ export interface ChunkRow {
  * Replaces a document's passages with new ones in one statement each (run it inside the
  * transaction that writes the result, so readers never see a mix of old and new passages).
  * The tsvector weighs the title (A), the first passage (B) and the rest (C), plus an unstemmed
- * copy (D) so that words the English stemmer does not know are still found.
+ * copy (D) so that words the English stemmer does not know are still found. Title and passages
+ * are made storable first (see toPostgresText).
  */
 export async function replaceChunks (db: Queryable, documentId: string, title: string | null, chunks: ChunkRow[]): Promise<void> {
   await db.query('delete from document_chunks where document_id = $1', [documentId])
@@ -22,7 +24,7 @@ export async function replaceChunks (db: Queryable, documentId: string, title: s
            || setweight(to_tsvector('english', c.text), case when c.ordinal = 0 then 'B' else 'C' end::"char")
            || setweight(to_tsvector('simple', c.text), 'D')
     from unnest($3::int[], $4::int[], $5::text[]) as c(ordinal, page, text)`,
-  [documentId, title, chunks.map((c) => c.ordinal), chunks.map((c) => c.page), chunks.map((c) => c.text)])
+  [documentId, title === null ? null : toPostgresText(title), chunks.map((c) => c.ordinal), chunks.map((c) => c.page), chunks.map((c) => toPostgresText(c.text))])
 }
 
 /** A page of a document's passages in order, after ordinal `after`. */
