@@ -1,6 +1,5 @@
-// A high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
-// Without the `u` flag the pattern sees UTF-16 code units, which is what makes lone halves visible.
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+// toWellFormed is native in Node 20 (the engines floor); the ES2022 typings predate it.
+/// <reference lib="es2024.string" />
 
 /**
  * Makes a string storable in a Postgres `text` column and inside `jsonb`: NUL characters are
@@ -9,7 +8,7 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
  * them into U+FFFD anyway). Every other character is valid UTF-8 and kept.
  */
 export function toPostgresText (value: string): string {
-  return value.replaceAll('\0', '').replace(loneSurrogate, '\uFFFD')
+  return value.replaceAll('\0', '').toWellFormed()
 }
 
 /**
