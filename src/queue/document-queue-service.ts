@@ -162,17 +162,17 @@ export class DocumentQueueService {
    * run out, and then fail it as `exhausted`.
    */
   async markFailed (item: QueueItem, failure: FailureInfo): Promise<FailureOutcome> {
+    // A message may quote the document (a parser's complaint about its bytes), NULs included.
+    const cause = toPostgresText(failure.message)
     if (!failure.permanent && item.attempts < item.maxAttempts) {
       const delayMs = backoffDelayMs(this.#retry[item.operation], item.attempts)
       const runAt = new Date(Date.now() + delayMs)
-      // An error message may quote the document (a parser's complaint about its bytes).
-      const wakeups = await scheduleRetry(this.#pool, item, this.workerId, { message: toPostgresText(failure.message), code: failure.code }, runAt)
+      const wakeups = await scheduleRetry(this.#pool, item, this.workerId, { message: cause, code: failure.code }, runAt)
       if (wakeups === undefined) return 'lost'
       await this.dispatch({ ...item, wakeups }, delayMs + RETRY_WAKE_MARGIN_MS)
       return 'retrying'
     }
     const kind = failure.permanent ? (failure.code === 'timeout' ? 'timeout' : 'permanent') : 'exhausted'
-    const cause = toPostgresText(failure.message)
     const message = kind === 'exhausted' ? `${cause} (gave up after ${item.attempts} attempts)` : cause
     return await failItem(this.#pool, item, this.workerId, { message, kind, code: failure.code }) ? 'failed' : 'lost'
   }

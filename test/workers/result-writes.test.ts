@@ -23,7 +23,7 @@ interface Finished {
   errorCode: string | null
   lastError: string | null
   metadata: Record<string, unknown>
-  history: Array<{ attempt: number, outcome: string | null }>
+  history: Array<{ attempt: number, outcome: string | null, error: string | null }>
 }
 
 /** The document over HTTP once it is completed or failed. */
@@ -76,6 +76,18 @@ t.test('a connection lost while writing the result leaves the item to its lease,
   t.match(done, { status: 'completed', attempts: 2, version: 1, errorCode: null })
   t.same(done.history.map((h) => [h.attempt, h.outcome]), [[1, 'crashed'], [2, 'completed']])
   t.equal(await chunkCount(runtime, doc.id), 1)
+})
+
+t.test('a failure message with a NUL or a lone surrogate is recorded cleaned, not refused', async (t) => {
+  const doc = (await upload(app, key, body('failures'), { filename: 'failure.txt' })).json()
+  const { rows: [{ itemId }] } = await runtime.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
+  const claimed = await runtime.queueService.markInProgress({ id: itemId })
+  t.ok(claimed, 'claimed before any worker exists in this file')
+  const outcome = await runtime.queueService.markFailed(claimed!, { message: 'broken at byte \u0000 near \uD800', permanent: true, code: 'corrupt' })
+  t.equal(outcome, 'failed')
+  const done = await finished(app, doc.id, key)
+  t.match(done, { status: 'failed', attempts: 1, errorKind: 'permanent', errorCode: 'corrupt', lastError: 'broken at byte  near \uFFFD' })
+  t.same(done.history.map((h) => [h.attempt, h.outcome, h.error]), [[1, 'failed', 'broken at byte  near \uFFFD']])
 })
 
 t.test('a NUL in Markdown front matter is removed and the document completes on its first attempt', async (t) => {
