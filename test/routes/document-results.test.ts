@@ -106,8 +106,6 @@ interface Served {
   version: string | undefined
   text: string
   chunks: string[]
-  /** Ids of the documents a search for the word finds. */
-  found: (word: string) => Promise<string[]>
 }
 
 /** What a reader gets for a document right now: text and passages with their version headers. */
@@ -120,9 +118,15 @@ async function served (t: Test, id: string): Promise<Served> {
   return {
     version: text.headers['x-document-version'] as string | undefined,
     text: text.body,
-    chunks: chunks.json().items.map((c: { text: string }) => c.text),
-    found: async (word) => (await app.inject({ method: 'GET', url: `/search?q=${word}`, headers: auth })).json().results.map((r: { documentId: string }) => r.documentId)
+    chunks: chunks.json().items.map((c: { text: string }) => c.text)
   }
+}
+
+/** Ids of the documents a search for `word` finds. */
+async function found (t: Test, word: string): Promise<string[]> {
+  const response = await app.inject({ method: 'GET', url: `/search?q=${word}`, headers: auth })
+  t.equal(response.statusCode, 200, `search ${word}`)
+  return response.json().results.map((r: { documentId: string }) => r.documentId)
 }
 
 t.test('during and after a reprocess, readers keep the last good result and its version until the new one replaces it', async (t) => {
@@ -144,30 +148,30 @@ t.test('during and after a reprocess, readers keep the last good result and its 
   t.equal(pending.version, '1')
   t.equal(pending.text, first, 'pending: the old text')
   t.same(pending.chunks, [first], 'pending: the old passages')
-  t.same(await pending.found('lighthouse'), [doc.id], 'pending: still found by its old words')
-  t.same(await pending.found('orchard'), [])
+  t.same(await found(t, 'lighthouse'), [doc.id], 'pending: still found by its old words')
+  t.same(await found(t, 'orchard'), [])
 
   const { rows: [{ itemId }] } = await runtime.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
   const claimed = await runtime.queueService.markInProgress({ id: itemId })
   t.ok(claimed, 'the reprocess is in progress')
   const inProgress = await served(t, doc.id)
   t.same([inProgress.version, inProgress.text, inProgress.chunks], ['1', first, [first]], 'in progress: the old result')
-  t.same(await inProgress.found('lighthouse'), [doc.id])
+  t.same(await found(t, 'lighthouse'), [doc.id])
   t.ok(await runtime.queueService.release(claimed!), 'given back for a worker to take')
 
   worker = context.worker(runtime)
   t.match(await completed(doc.id), { status: 'completed', version: 2 })
   const replaced = await served(t, doc.id)
   t.same([replaced.version, replaced.text, replaced.chunks], ['2', second, [second]], 'completed: the new result')
-  t.same(await replaced.found('orchard'), [doc.id])
-  t.same(await replaced.found('lighthouse'), [], 'the old passages are gone')
+  t.same(await found(t, 'orchard'), [doc.id])
+  t.same(await found(t, 'lighthouse'), [], 'the old passages are gone')
 
   await runtime.pool.query('update document_blobs set bytes = $2 where document_id = $1', [doc.id, PNG])
   t.equal((await app.inject({ method: 'POST', url: `/documents/${doc.id}/reprocess`, headers: auth })).statusCode, 202)
   t.match(await completed(doc.id), { status: 'failed', errorCode: 'unsupported_type', version: 2 })
   const afterFailure = await served(t, doc.id)
   t.same([afterFailure.version, afterFailure.text, afterFailure.chunks], ['2', second, [second]], 'a failed reprocess keeps the last good result')
-  t.same(await afterFailure.found('orchard'), [doc.id])
+  t.same(await found(t, 'orchard'), [doc.id])
 })
 
 t.test('a document that never completed has no text or passages to serve: 409 without a version', async (t) => {
