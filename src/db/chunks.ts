@@ -1,4 +1,6 @@
+import type { DocumentStatus } from './documents.js'
 import type { Queryable } from './pool.js'
+import { toPostgresText } from './postgres-safe-text.js'
 
 export interface ChunkRow {
   ordinal: number
@@ -10,7 +12,8 @@ export interface ChunkRow {
  * Replaces a document's passages with new ones in one statement each (run it inside the
  * transaction that writes the result, so readers never see a mix of old and new passages).
  * The tsvector weighs the title (A), the first passage (B) and the rest (C), plus an unstemmed
- * copy (D) so that words the English stemmer does not know are still found.
+ * copy (D) so that words the English stemmer does not know are still found. Title and passages
+ * are made storable first (see toPostgresText).
  */
 export async function replaceChunks (db: Queryable, documentId: string, title: string | null, chunks: ChunkRow[]): Promise<void> {
   await db.query('delete from document_chunks where document_id = $1', [documentId])
@@ -22,15 +25,35 @@ export async function replaceChunks (db: Queryable, documentId: string, title: s
            || setweight(to_tsvector('english', c.text), case when c.ordinal = 0 then 'B' else 'C' end::"char")
            || setweight(to_tsvector('simple', c.text), 'D')
     from unnest($3::int[], $4::int[], $5::text[]) as c(ordinal, page, text)`,
-  [documentId, title, chunks.map((c) => c.ordinal), chunks.map((c) => c.page), chunks.map((c) => c.text)])
+  [documentId, title === null ? null : toPostgresText(title), chunks.map((c) => c.ordinal), chunks.map((c) => c.page), chunks.map((c) => toPostgresText(c.text))])
 }
 
-/** A page of a document's passages in order, after ordinal `after`. */
-export async function listChunks (db: Queryable, documentId: string, after: number, limit: number): Promise<ChunkRow[]> {
-  const { rows } = await db.query<ChunkRow>(`
-    select ordinal, page, text from document_chunks
-     where document_id = $1 and ordinal > $2 order by ordinal limit $3`, [documentId, after, limit])
-  return rows
+/** A page of a document's last passages, the version they belong to, and the document's status. */
+export interface DocumentChunks {
+  status: DocumentStatus
+  /** 0 before the first result. */
+  version: number
+  chunks: ChunkRow[]
+}
+
+/**
+ * A page of a tenant's document's passages in order, after ordinal `after`, with its version
+ * and status. One statement, so one snapshot: the version is the one these passages belong to,
+ * even while a new result is being committed. Undefined when the tenant has no such document.
+ */
+export async function findDocumentChunks (db: Queryable, tenant: string, id: string, after: number, limit: number): Promise<DocumentChunks | undefined> {
+  const { rows } = await db.query<{ status: DocumentStatus, version: number, ordinal: number | null, page: number | null, text: string | null }>(`
+    select d.status, d.version, c.ordinal, c.page, c.text
+      from documents d
+      left join lateral (
+        select ordinal, page, text from document_chunks
+         where document_id = d.id and ordinal > $3 order by ordinal limit $4
+      ) c on true
+     where d.id = $1 and d.tenant = $2
+     order by c.ordinal`, [id, tenant, after, limit])
+  if (rows.length === 0) return undefined
+  const chunks = rows.flatMap(({ ordinal, page, text }) => ordinal === null || text === null ? [] : [{ ordinal, page, text }])
+  return { status: rows[0].status, version: rows[0].version, chunks }
 }
 
 export interface SearchHit {
@@ -43,7 +66,8 @@ export interface SearchHit {
 }
 
 /**
- * Full-text search over a tenant's completed documents with `websearch_to_tsquery` syntax
+ * Full-text search over a tenant's documents that have a result (their last one: a reprocess
+ * pending, running or failed leaves it searchable) with `websearch_to_tsquery` syntax
  * (quotes, OR, -word), matched stemmed (English) or as exact words (simple). Documents rank by
  * their best passage; each carries up to three passages with a highlighted snippet. Paged by
  * offset, because ranks make no stable cursor.
@@ -56,7 +80,7 @@ export async function searchChunks (db: Queryable, tenant: string, query: string
       select c.document_id, c.ordinal, c.page, c.text, ts_rank_cd(c.tsv, q.query) as rank,
              row_number() over (partition by c.document_id order by ts_rank_cd(c.tsv, q.query) desc, c.ordinal) as position
         from document_chunks c
-        join documents d on d.id = c.document_id and d.tenant = $1 and d.status = 'completed'
+        join documents d on d.id = c.document_id and d.tenant = $1 and d.version > 0
         cross join q
        where c.tsv @@ q.query
     ), page as (

@@ -140,10 +140,21 @@ export async function deleteDocument (db: Queryable, tenant: string, id: string)
   return rows[0]?.items
 }
 
-/** A tenant's document's status and extracted text (null until completed). */
-export async function findDocumentText (db: Queryable, tenant: string, id: string): Promise<{ status: DocumentStatus, text: string | null } | undefined> {
-  const { rows } = await db.query<{ status: DocumentStatus, text: string | null }>(
-    'select status, text from documents where id = $1 and tenant = $2', [id, tenant])
+/**
+ * The last result written for a document: its text (null before the first), the version it
+ * belongs to (0 before the first) and the document's current status. A reprocess leaves both
+ * in place until its own result replaces them.
+ */
+export interface DocumentText {
+  status: DocumentStatus
+  version: number
+  text: string | null
+}
+
+/** A tenant's document's last extracted text with its version, or undefined. */
+export async function findDocumentText (db: Queryable, tenant: string, id: string): Promise<DocumentText | undefined> {
+  const { rows } = await db.query<DocumentText>(
+    'select status, version, text from documents where id = $1 and tenant = $2', [id, tenant])
   return rows[0]
 }
 

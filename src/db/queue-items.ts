@@ -1,6 +1,7 @@
 import type { ChunkRow } from './chunks.js'
 import type { Operation } from './documents.js'
 import type { Queryable } from './pool.js'
+import { toPostgresJson, toPostgresText } from './postgres-safe-text.js'
 import { publicWorkerId } from './workers.js'
 
 export type ItemStatus = 'pending' | 'in_progress' | 'completed' | 'failed'
@@ -140,7 +141,8 @@ function finishAttemptSql (options: {
 
 /**
  * Marks an item completed and writes its result on the document. Returns whether this call
- * wrote it. The passages are written separately, in the same transaction.
+ * wrote it. Strings are made storable first (see toPostgresText), whatever the extractor left
+ * in them. The passages are written separately, in the same transaction.
  */
 export async function completeItem (db: Queryable, item: QueueItem, workerId: string, result: Omit<ItemResult, 'chunks'>): Promise<boolean> {
   const { rowCount } = await db.query(finishAttemptSql({
@@ -149,7 +151,7 @@ export async function completeItem (db: Queryable, item: QueueItem, workerId: st
     attemptError: 'null',
     documentSet: "status = 'completed', media_type = $4, text = $5, metadata = $6, version = version + 1, processed_at = now()",
     returning: 'id'
-  }), [item.id, workerId, item.attempts, result.mediaType, result.text, JSON.stringify(result.metadata)])
+  }), [item.id, workerId, item.attempts, toPostgresText(result.mediaType), toPostgresText(result.text), JSON.stringify(toPostgresJson(result.metadata))])
   return rowCount === 1
 }
 

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino'
 import { randomUUID } from 'node:crypto'
 import { replaceChunks } from '../db/chunks.js'
+import { isDataError } from '../db/data-error.js'
 import type { Operation } from '../db/documents.js'
 import { withTransaction, type Pool } from '../db/pool.js'
+import { toPostgresText } from '../db/postgres-safe-text.js'
 import {
   bumpWakeups, claimItem, completeItem, countInProgress, failExhaustedCrashes, failItem, findDueItems, insertItemForDocument,
   releaseAbandonedItems, releaseItem, renewLease, scheduleRetry,
@@ -11,6 +13,7 @@ import {
 import { queueStatsForTenant, type QueueStats } from '../db/queue-stats.js'
 import { pruneDeadWorkers } from '../db/workers.js'
 import { wakeUpJobId, type DocumentQueue } from './document-jobs.js'
+import { InvalidResultError } from './invalid-result-error.js'
 import { JobDispatcher } from './job-dispatcher.js'
 import { redisCall } from './redis-call.js'
 import { backoffDelayMs, type RetryPolicies } from './retry-policy.js'
@@ -29,7 +32,7 @@ export interface FailureInfo {
   message: string
   /** Whether running the same bytes again cannot succeed (a bad file, a limit). */
   permanent: boolean
-  /** Machine-readable cause: `unsupported_type`, `corrupt`, `encrypted`, `limit_exceeded`, `timeout`, `internal`. */
+  /** Machine-readable cause: `unsupported_type`, `corrupt`, `encrypted`, `limit_exceeded`, `timeout`, `invalid_result`, `internal`. */
   code: string
 }
 
@@ -174,17 +177,24 @@ export class DocumentQueueService {
   }
 
   /**
-   * Records the result, text and passages in one transaction, so a reprocessed document shows
-   * either its old result or its new one, never a mix. False when this worker no longer held
-   * the item (nothing was written).
+   * Records the result, text, metadata and passages in one transaction, so a reprocessed
+   * document shows either its old result or its new one, never a mix. False when this worker no
+   * longer held the item (nothing was written). Throws {@link InvalidResultError} when Postgres
+   * refuses the result's values (nothing was written, and the item is still held); any other
+   * error, such as a lost connection, is thrown as it is.
    */
   async markCompleted (item: QueueItem, result: ItemResult): Promise<boolean> {
-    return await withTransaction(this.#pool, async (tx) => {
-      if (!await completeItem(tx, item, this.workerId, result)) return false
-      const title = typeof result.metadata.title === 'string' ? result.metadata.title : null
-      await replaceChunks(tx, item.documentId, title, result.chunks)
-      return true
-    })
+    try {
+      return await withTransaction(this.#pool, async (tx) => {
+        if (!await completeItem(tx, item, this.workerId, result)) return false
+        const title = typeof result.metadata.title === 'string' ? result.metadata.title : null
+        await replaceChunks(tx, item.documentId, title, result.chunks)
+        return true
+      })
+    } catch (error) {
+      if (!isDataError(error)) throw error
+      throw new InvalidResultError(`the database refused the extracted result (${error.code}): ${error.message}`, { cause: error })
+    }
   }
 
   /**
@@ -193,16 +203,18 @@ export class DocumentQueueService {
    * run out, and then fail it as `exhausted`.
    */
   async markFailed (item: QueueItem, failure: FailureInfo): Promise<FailureOutcome> {
+    // A message may quote the document (a parser's complaint about its bytes), NULs included.
+    const cause = toPostgresText(failure.message)
     if (!failure.permanent && item.attempts < item.maxAttempts) {
       const delayMs = backoffDelayMs(this.#retry[item.operation], item.attempts)
       const runAt = new Date(Date.now() + delayMs)
-      const wakeups = await scheduleRetry(this.#pool, item, this.workerId, failure, runAt)
+      const wakeups = await scheduleRetry(this.#pool, item, this.workerId, { message: cause, code: failure.code }, runAt)
       if (wakeups === undefined) return 'lost'
       await this.dispatch({ ...item, wakeups }, delayMs + RETRY_WAKE_MARGIN_MS)
       return 'retrying'
     }
     const kind = failure.permanent ? (failure.code === 'timeout' ? 'timeout' : 'permanent') : 'exhausted'
-    const message = kind === 'exhausted' ? `${failure.message} (gave up after ${item.attempts} attempts)` : failure.message
+    const message = kind === 'exhausted' ? `${cause} (gave up after ${item.attempts} attempts)` : cause
     return await failItem(this.#pool, item, this.workerId, { message, kind, code: failure.code }) ? 'failed' : 'lost'
   }
 

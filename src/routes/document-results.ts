@@ -5,6 +5,9 @@ import { attachmentDisposition, servedContentType } from './content-disposition.
 import { DocumentParams, ErrorJson, authErrors } from './schemas.js'
 
 const tags = ['documents']
+// Which result the text or passages belong to (the document's `version`): during a reprocess
+// readers get the last good result, and a client paging through passages can tell if it changed.
+const VERSION_HEADER = 'x-document-version'
 const security = [{ apiKey: [] }]
 
 /** What processing produced for a document (text, passages) and its original bytes. */
@@ -19,8 +22,8 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
       response: { 200: Type.String(), 400: ErrorJson, 404: ErrorJson, 409: ErrorJson, ...authErrors }
     }
   }, async (request, reply) => {
-    const text = await documents.text(request.tenant, request.params.id)
-    return reply.type('text/plain; charset=utf-8').send(text)
+    const { text, version } = await documents.text(request.tenant, request.params.id)
+    return reply.type('text/plain; charset=utf-8').header(VERSION_HEADER, String(version)).send(text)
   })
 
   app.get('/documents/:id/chunks', {
@@ -48,7 +51,11 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
         ...authErrors
       }
     }
-  }, async (request) => await documents.chunks(request.tenant, request.params.id, request.query.after, request.query.limit))
+  }, async (request, reply) => {
+    const { items, nextAfter, version } = await documents.chunks(request.tenant, request.params.id, request.query.after, request.query.limit)
+    reply.header(VERSION_HEADER, String(version))
+    return { items, nextAfter }
+  })
 
   app.get('/documents/:id/content', {
     schema: {

@@ -33,7 +33,7 @@ export const DocumentJson = Type.Object({
   maxAttempts: Type.Integer(),
   lastError: Nullable(Type.String()),
   errorKind: Nullable(Type.String({ description: 'transient while retrying; permanent, exhausted, timeout or crashed once failed' })),
-  errorCode: Nullable(Type.String({ description: 'unsupported_type, corrupt, encrypted, limit_exceeded, timeout, internal or crashed' })),
+  errorCode: Nullable(Type.String({ description: 'unsupported_type, corrupt, encrypted, limit_exceeded, timeout, invalid_result, internal or crashed' })),
   nextRetryAt: Nullable(Type.String({ format: 'date-time', description: 'When the next attempt is due, while a retry is scheduled' })),
   version: Type.Integer({ description: 'Number of results written; bumped by every completed (re)processing' }),
   createdAt: Type.String({ format: 'date-time' }),

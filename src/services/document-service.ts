@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { listChunks, type ChunkRow } from '../db/chunks.js'
+import { findDocumentChunks, type ChunkRow } from '../db/chunks.js'
 import {
   deleteDocument, findDocument, findDocumentByIdempotencyKey, findDocumentContent, findDocumentText, listDocuments,
   type DocumentRecord, type DocumentStatus, type ListPosition
@@ -54,6 +54,10 @@ function decodeCursor (cursor: string): ListPosition {
 
 function notFound (id: string): AppError {
   return new AppError('DOCQ_DOCUMENT_NOT_FOUND', `document ${id} not found`)
+}
+
+function notReady (id: string, status: DocumentStatus): AppError {
+  return new AppError('DOCQ_DOCUMENT_NOT_READY', `document ${id} has no result yet (it is ${status}); its text and passages exist once it has completed`)
 }
 
 /** Documents of a tenant: accept, read, list, reprocess and delete. Never waits for processing. */
@@ -155,25 +159,29 @@ export class DocumentService {
     await this.#queue.cancel(items)
   }
 
-  /** The extracted text of a completed document. */
-  async text (tenant: string, id: string): Promise<string> {
+  /**
+   * The last extracted text of a document and the version it belongs to. A reprocess pending,
+   * running or failed leaves the last good result readable; only a document that never
+   * completed has none.
+   */
+  async text (tenant: string, id: string): Promise<{ text: string, version: number }> {
     const found = await findDocumentText(this.#pool, tenant, id)
     if (found === undefined) throw notFound(id)
-    if (found.status !== 'completed' || found.text === null) {
-      throw new AppError('DOCQ_DOCUMENT_NOT_READY', `document ${id} is ${found.status}; its text exists once it is completed`)
-    }
-    return found.text
+    if (found.version === 0 || found.text === null) throw notReady(id, found.status)
+    return { text: found.text, version: found.version }
   }
 
-  /** A page of a completed document's passages, after ordinal `after` (-1 for the first page). */
-  async chunks (tenant: string, id: string, after: number, limit: number): Promise<{ items: ChunkRow[], nextAfter: number | null }> {
-    const document = await this.get(tenant, id)
-    if (document.status !== 'completed') {
-      throw new AppError('DOCQ_DOCUMENT_NOT_READY', `document ${id} is ${document.status}; its passages exist once it is completed`)
-    }
-    const rows = await listChunks(this.#pool, id, after, limit + 1)
-    const items = rows.slice(0, limit)
-    return { items, nextAfter: rows.length > limit ? items[items.length - 1].ordinal : null }
+  /**
+   * A page of a document's last passages, after ordinal `after` (-1 for the first page), with
+   * the version they belong to: a client paging through them while a reprocess completes sees
+   * the version change.
+   */
+  async chunks (tenant: string, id: string, after: number, limit: number): Promise<{ items: ChunkRow[], nextAfter: number | null, version: number }> {
+    const found = await findDocumentChunks(this.#pool, tenant, id, after, limit + 1)
+    if (found === undefined) throw notFound(id)
+    if (found.version === 0) throw notReady(id, found.status)
+    const items = found.chunks.slice(0, limit)
+    return { items, nextAfter: found.chunks.length > limit ? items[items.length - 1].ordinal : null, version: found.version }
   }
 
   /** The original bytes as uploaded, with the display name and the detected type. */

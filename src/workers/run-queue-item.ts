@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { ClaimedItem, ItemResult, QueueItem } from '../db/queue-items.js'
 import { ProcessingError, type DocumentProcessor } from '../processing/index.js'
 import type { DocumentQueueService, FailureInfo } from '../queue/document-queue-service.js'
+import { InvalidResultError } from '../queue/invalid-result-error.js'
 import type { FaultInjector } from './fault-injection.js'
 
 /**
@@ -43,7 +44,8 @@ function describeFailure (error: unknown): FailureInfo {
  * The one path every delivery takes, from a BullMQ worker or the sweeper alike:
  * claim (a conditional update with a lease) → {@link processDocumentContent} → record the
  * outcome, fenced by the claim. A second delivery of an item that is claimed or finished finds
- * nothing to claim and returns `skipped`. Errors reaching Postgres are thrown: the item keeps
+ * nothing to claim and returns `skipped`. A result Postgres refuses for its values fails the
+ * item for good (`invalid_result`); other errors reaching Postgres are thrown: the item keeps
  * its lease and is taken again once the lease expires.
  */
 export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): Promise<RunOutcome> {
@@ -61,21 +63,33 @@ export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): 
     }, (error: Error) => log.warn({ err: error.message }, 'lease renewal failed'))
   }, Math.max(100, Math.floor(deps.leaseMs / 3)))
 
+  const recordFailure = async (failure: FailureInfo): Promise<RunOutcome> => {
+    const outcome = await deps.queue.markFailed(item, failure)
+    const fields = { durationMs: elapsed(), errorCode: failure.code, err: failure.message }
+    if (outcome === 'lost') log.warn(fields, 'item failed but its claim was lost; outcome discarded')
+    else if (outcome === 'retrying') log.warn(fields, 'item failed transiently; retry scheduled')
+    else log.warn(fields, 'item failed')
+    return outcome
+  }
+
   try {
     let result: ItemResult
     try {
       await deps.faults?.beforeProcessing(item)
       result = await processDocumentContent(deps.processor, item)
     } catch (error) {
-      const failure = describeFailure(error)
-      const outcome = await deps.queue.markFailed(item, failure)
-      const fields = { durationMs: elapsed(), errorCode: failure.code, err: failure.message }
-      if (outcome === 'lost') log.warn(fields, 'item failed but its claim was lost; outcome discarded')
-      else if (outcome === 'retrying') log.warn(fields, 'item failed transiently; retry scheduled')
-      else log.warn(fields, 'item failed')
-      return outcome
+      return await recordFailure(describeFailure(error))
     }
-    if (!await deps.queue.markCompleted(item, result)) {
+    let recorded: boolean
+    try {
+      recorded = await deps.queue.markCompleted(item, result)
+    } catch (error) {
+      // A result Postgres refuses would be refused on every attempt: fail it now rather than
+      // let it pass for a crashed worker until the attempts run out.
+      if (error instanceof InvalidResultError) return await recordFailure({ message: error.message, permanent: true, code: error.code })
+      throw error
+    }
+    if (!recorded) {
       log.warn({ durationMs: elapsed() }, 'item processed but its claim was lost; result discarded')
       return 'lost'
     }

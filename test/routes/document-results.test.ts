@@ -1,4 +1,5 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
+import type { RunningWorker } from '../../src/start-worker.js'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { readCorpusFile } from '../helpers/corpus.js'
 import { upload } from '../helpers/http.js'
@@ -8,6 +9,8 @@ const runtime = await context.runtime()
 const app = await context.app(runtime)
 const { key } = await runtime.apiKeys.create('results')
 const auth = { authorization: `Bearer ${key}` }
+// Started by the first test; the reprocess test stops it to hold a document between results.
+let worker: RunningWorker | undefined
 
 async function completed (id: string): Promise<Record<string, unknown>> {
   return await waitFor(async () => {
@@ -28,7 +31,7 @@ t.test('text and chunks answer 409 until the document is completed', async (t) =
     t.equal(early.statusCode, 409, path)
     t.equal(early.json().code, 'DOCQ_DOCUMENT_NOT_READY', path)
   }
-  context.worker(runtime)
+  worker = context.worker(runtime)
   t.equal((await completed(doc.id)).status, 'completed')
 
   const text = await app.inject({ method: 'GET', url: `/documents/${doc.id}/text`, headers: auth })
@@ -94,5 +97,91 @@ t.test('results routes answer 404 for another tenant and unknown ids', async (t)
     const response = await app.inject({ method: 'GET', url: `/documents/${doc.id}/${path}`, headers: { authorization: `Bearer ${other.key}` } })
     t.equal(response.statusCode, 404, path)
     t.equal(response.json().code, 'DOCQ_DOCUMENT_NOT_FOUND', path)
+  }
+})
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
+
+interface Served {
+  version: string | undefined
+  text: string
+  chunks: string[]
+}
+
+/** What a reader gets for a document right now: text and passages with their version headers. */
+async function served (t: Test, id: string): Promise<Served> {
+  const text = await app.inject({ method: 'GET', url: `/documents/${id}/text`, headers: auth })
+  const chunks = await app.inject({ method: 'GET', url: `/documents/${id}/chunks?limit=500`, headers: auth })
+  t.equal(text.statusCode, 200, 'text is served')
+  t.equal(chunks.statusCode, 200, 'passages are served')
+  t.equal(chunks.headers['x-document-version'], text.headers['x-document-version'], 'text and passages name the same version')
+  return {
+    version: text.headers['x-document-version'] as string | undefined,
+    text: text.body,
+    chunks: chunks.json().items.map((c: { text: string }) => c.text)
+  }
+}
+
+/** Ids of the documents a search for `word` finds. */
+async function found (t: Test, word: string): Promise<string[]> {
+  const response = await app.inject({ method: 'GET', url: `/search?q=${word}`, headers: auth })
+  t.equal(response.statusCode, 200, `search ${word}`)
+  return response.json().results.map((r: { documentId: string }) => r.documentId)
+}
+
+t.test('during and after a reprocess, readers keep the last good result and its version until the new one replaces it', async (t) => {
+  const first = 'Lighthouse keepers log the weather every night and trim the lamp before dawn.'
+  const second = 'Orchard growers prune the trees in winter and pick the apples in autumn.'
+  worker ??= context.worker(runtime)
+  const doc = (await upload(app, key, first, { filename: 'log.txt' })).json()
+  t.match(await completed(doc.id), { status: 'completed', version: 1 })
+
+  await worker.close(5_000)
+  worker = undefined
+  // Reprocessing the same bytes would give the same result; new bytes tell the results apart.
+  await runtime.pool.query('update document_blobs set bytes = $2 where document_id = $1', [doc.id, Buffer.from(second)])
+  const again = await app.inject({ method: 'POST', url: `/documents/${doc.id}/reprocess`, headers: auth })
+  t.equal(again.statusCode, 202)
+  t.match(again.json(), { status: 'pending', operation: 'reprocess', version: 1 })
+
+  const pending = await served(t, doc.id)
+  t.equal(pending.version, '1')
+  t.equal(pending.text, first, 'pending: the old text')
+  t.same(pending.chunks, [first], 'pending: the old passages')
+  t.same(await found(t, 'lighthouse'), [doc.id], 'pending: still found by its old words')
+  t.same(await found(t, 'orchard'), [])
+
+  const { rows: [{ itemId }] } = await runtime.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
+  const claimed = await runtime.queueService.markInProgress({ id: itemId })
+  t.ok(claimed, 'the reprocess is in progress')
+  const inProgress = await served(t, doc.id)
+  t.same([inProgress.version, inProgress.text, inProgress.chunks], ['1', first, [first]], 'in progress: the old result')
+  t.same(await found(t, 'lighthouse'), [doc.id])
+  t.ok(await runtime.queueService.release(claimed!), 'given back for a worker to take')
+
+  worker = context.worker(runtime)
+  t.match(await completed(doc.id), { status: 'completed', version: 2 })
+  const replaced = await served(t, doc.id)
+  t.same([replaced.version, replaced.text, replaced.chunks], ['2', second, [second]], 'completed: the new result')
+  t.same(await found(t, 'orchard'), [doc.id])
+  t.same(await found(t, 'lighthouse'), [], 'the old passages are gone')
+
+  await runtime.pool.query('update document_blobs set bytes = $2 where document_id = $1', [doc.id, PNG])
+  t.equal((await app.inject({ method: 'POST', url: `/documents/${doc.id}/reprocess`, headers: auth })).statusCode, 202)
+  t.match(await completed(doc.id), { status: 'failed', errorCode: 'unsupported_type', version: 2 })
+  const afterFailure = await served(t, doc.id)
+  t.same([afterFailure.version, afterFailure.text, afterFailure.chunks], ['2', second, [second]], 'a failed reprocess keeps the last good result')
+  t.same(await found(t, 'orchard'), [doc.id])
+})
+
+t.test('a document that never completed has no text or passages to serve: 409 without a version', async (t) => {
+  worker ??= context.worker(runtime)
+  const doc = (await upload(app, key, PNG, { filename: 'pixel.txt' })).json()
+  t.match(await completed(doc.id), { status: 'failed', version: 0 })
+  for (const path of ['text', 'chunks']) {
+    const response = await app.inject({ method: 'GET', url: `/documents/${doc.id}/${path}`, headers: auth })
+    t.equal(response.statusCode, 409, path)
+    t.match(response.json(), { code: 'DOCQ_DOCUMENT_NOT_READY', message: /has no result yet/ }, path)
+    t.equal(response.headers['x-document-version'], undefined, path)
   }
 })
