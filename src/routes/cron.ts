@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { Type } from 'typebox'
 import { AppError } from '../errors.js'
 import { bearerToken } from './authenticate.js'
-import { ErrorJson } from './schemas.js'
+import { bodyErrors, commonErrors, errorResponse } from './schemas.js'
 
 export interface CronRoutesOptions {
   /** Unset disables the route. */
@@ -23,12 +23,15 @@ export const cronRoutes: FastifyPluginAsyncTypebox<CronRoutesOptions> = async (a
       summary: 'Run the sweeper: process due items that no worker is handling',
       description: 'Needs `Authorization: Bearer <CRON_SECRET>`.',
       security: [{ cronSecret: [] }],
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }) }),
+      operationId: 'runSweeper',
+      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }) }, { additionalProperties: false }),
       response: {
-        200: Type.Object({ processed: Type.Integer(), completed: Type.Integer(), failed: Type.Integer(), retrying: Type.Integer() }),
-        400: ErrorJson,
-        401: ErrorJson,
-        403: ErrorJson
+        ...commonErrors,
+        ...bodyErrors,
+        200: Type.Object({ processed: Type.Integer(), completed: Type.Integer(), failed: Type.Integer(), retrying: Type.Integer() }, { description: 'What the pass did' }),
+        401: errorResponse('No cron secret sent (DOCQ_AUTH_MISSING)'),
+        403: errorResponse('The cron secret is wrong, or the route is disabled (DOCQ_CRON_FORBIDDEN, DOCQ_CRON_DISABLED)'),
+        503: errorResponse('The database is unavailable (DOCQ_DATABASE_UNAVAILABLE); retry shortly')
       }
     }
   }, async (request) => {
