@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { supportedMediaTypes } from '../processing/index.js'
 import type { DocumentService } from '../services/document-service.js'
 import { attachmentDisposition, servedContentType } from './content-disposition.js'
-import { DocumentParams, INT32_MAX, authErrors, errorResponse, responseHeader } from './schemas.js'
+import { DocumentParams, INT32_MAX, NoQuery, authErrors, errorResponse, responseHeader } from './schemas.js'
 
 const tags = ['documents']
 const security = [{ apiKey: [] }]
@@ -23,6 +23,7 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
       operationId: 'getDocumentText',
       summary: 'The extracted plain text',
       params: DocumentParams,
+      querystring: NoQuery,
       response: {
         ...authErrors,
         ...notFound,
@@ -71,6 +72,7 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
       description: 'Served with the detected type, except types a browser would render or run (HTML, SVG, XML), which are served as ' +
         'application/octet-stream; a file of any other detected type (`*/*`) comes with that type.',
       params: DocumentParams,
+      querystring: NoQuery,
       response: {
         ...authErrors,
         ...notFound,

@@ -5,7 +5,7 @@ import type { DocumentService } from '../services/document-service.js'
 import { readUpload, uploadReservation } from './read-upload.js'
 import { UploadGate } from './upload-gate.js'
 import {
-  DocumentJson, DocumentParams, DocumentStatus, Priority, authErrors, bodyErrors, errorResponse, responseHeader, toDocumentDetailsJson, toDocumentJson
+  DocumentJson, DocumentParams, DocumentStatus, NoQuery, Priority, authErrors, bodyErrors, errorResponse, responseHeader, toDocumentDetailsJson, toDocumentJson
 } from './schemas.js'
 
 export interface DocumentRoutesOptions {
@@ -33,6 +33,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
         'With an `Idempotency-Key` header, a retried upload returns the first document (header `Idempotent-Replayed: true`).',
       operationId: 'uploadDocument',
       consumes: ['multipart/form-data'],
+      querystring: NoQuery,
       headers: Type.Object({
         'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$', description: 'Your unique key for this upload' }))
       }),
@@ -72,6 +73,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       operationId: 'getDocument',
       summary: 'Get a document, its processing status and the history of its attempts',
       params: DocumentParams,
+      querystring: NoQuery,
       response: { ...authErrors, ...notFound, 200: { ...DocumentJson, description: 'The document with the history of its attempts' } }
     }
   }, async (request) => toDocumentDetailsJson(await documents.details(request.tenant, request.params.id)))
@@ -107,6 +109,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       operationId: 'reprocessDocument',
       summary: 'Process a document again',
       params: DocumentParams,
+      querystring: NoQuery,
       body: Type.Object({ priority: Type.Optional(Priority) }, { additionalProperties: false, description: 'Optional; no body, or no priority, keeps the priority' }),
       // The OpenAPI transform makes the request body optional: see the preValidation below.
       'x-body-optional': true,
@@ -134,6 +137,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       operationId: 'deleteDocument',
       summary: 'Delete a document, its bytes and results',
       params: DocumentParams,
+      querystring: NoQuery,
       response: { ...authErrors, ...notFound, 204: Type.Null({ description: 'Deleted' }) }
     }
   }, async (request, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { HealthService } from '../services/health-service.js'
-import { commonErrors } from './schemas.js'
+import { NoQuery, commonErrors } from './schemas.js'
 
 const Engine = Type.Enum(['up', 'down'])
 const ReadinessJson = Type.Object({
@@ -18,6 +18,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> 
       tags: ['health'],
       security: [],
       operationId: 'getLiveness',
+      querystring: NoQuery,
       summary: 'Liveness: the process is up',
       response: { ...commonErrors, 200: Type.Object({ status: Type.Literal('ok') }, { description: 'The process is up' }) }
     }
@@ -28,6 +29,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> 
       tags: ['health'],
       security: [],
       operationId: 'getReadiness',
+      querystring: NoQuery,
       summary: 'Readiness: Postgres and Redis answer (503 if not); degraded when a setting endangers the queue',
       response: {
         ...commonErrors,

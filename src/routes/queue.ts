@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { DocumentService } from '../services/document-service.js'
-import { authErrors } from './schemas.js'
+import { NoQuery, authErrors } from './schemas.js'
 
 const QueueStatsJson = Type.Object({
   pending: Type.Integer(),
@@ -21,6 +21,7 @@ export const queueRoutes: FastifyPluginAsyncTypebox<{ documents: DocumentService
       tags: ['queue'],
       security: [{ apiKey: [] }],
       operationId: 'getQueueStats',
+      querystring: NoQuery,
       summary: 'Counts of your documents by status',
       response: { ...authErrors, 200: QueueStatsJson }
     }

@@ -20,6 +20,9 @@ const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 
 export const DocumentParams = Type.Object({ id: Type.String({ format: 'uuid', pattern: UUID_PATTERN, description: 'Document id' }) })
 
+/** The query of a route that takes no parameters: an unknown one is refused, not ignored. */
+export const NoQuery = Type.Object({}, { additionalProperties: false })
+
 /** The largest value a Postgres `integer` holds; a larger one in SQL is a data exception. */
 export const INT32_MAX = 2_147_483_647
 

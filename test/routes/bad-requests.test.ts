@@ -53,6 +53,7 @@ const cases: Case[] = [
   ]),
   { name: 'id with invalid UTF-8', url: '/documents/%ff', status: 400, code: 'DOCQ_BAD_REQUEST' },
   { name: 'id with a broken escape', url: '/documents/%E0%A4%A/text', status: 400, code: 'DOCQ_BAD_REQUEST' },
+  { name: 'id over the router\'s parameter length', url: `/documents/${'a'.repeat(101)}`, status: 400, code: 'DOCQ_BAD_REQUEST' },
 
   { name: 'cursor with a bare number as time', url: `/documents?cursor=${cursor(['1', id])}`, status: 400, code: 'DOCQ_VALIDATION' },
   { name: 'cursor with February 30', url: `/documents?cursor=${cursor(['2026-02-30 10:00:00.123456+00', id])}`, status: 400, code: 'DOCQ_VALIDATION' },
@@ -146,4 +147,42 @@ t.test('the same ids in their accepted forms still work', async (t) => {
   const page = await app.inject({ method: 'GET', url: `/documents/${id}/chunks?after=2147483647`, headers: auth })
   t.equal(page.statusCode, 200, 'the largest int32 is a valid position')
   t.same(page.json(), { items: [], nextAfter: null })
+})
+
+t.test('every route refuses a query parameter it does not know', async (t) => {
+  await app.ready()
+  type Parameter = { in: string, name: string, required: boolean }
+  const paths = (app.swagger() as { paths: Record<string, Record<string, { parameters?: Parameter[] }>> }).paths
+  const before = await snapshot()
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      // The required parameters are given, so that the unknown one is the only fault.
+      const required = (operation.parameters ?? []).filter((p) => p.in === 'query' && p.required).map((p) => `${p.name}=a&`)
+      const url = `${path.replace('{id}', id)}?${required.join('')}unknown=1`
+      const response = await app.inject({ method: method.toUpperCase() as 'GET', url, headers: { ...auth, ...(path === '/cron/process' ? cron : {}) } })
+      t.equal(response.statusCode, 400, `${method.toUpperCase()} ${url}`)
+      t.match(response.json(), { code: 'DOCQ_VALIDATION', message: /unknown/ }, `${method.toUpperCase()} ${url}: names the parameter`)
+    }
+  }
+  t.same(await snapshot(), before, 'nothing changed')
+})
+
+t.test('a Postgres data exception that slips past validation answers 400 and is logged as a warning', async (t) => {
+  const lines: string[] = []
+  const warnings = pino({ level: 'warn' }, new Writable({
+    write (chunk, _encoding, done) {
+      lines.push(String(chunk))
+      done()
+    }
+  }))
+  // A route without a schema stands for a validation gap; the query and the error are real.
+  const unguarded = await context.app({ ...runtime, logger: warnings })
+  unguarded.get('/unguarded/:value', async (request) => {
+    await runtime.pool.query('select $1::uuid', [(request.params as { value: string }).value])
+    return { ok: true }
+  })
+  const response = await unguarded.inject({ method: 'GET', url: '/unguarded/urn:uuid:0' })
+  t.equal(response.statusCode, 400)
+  t.same(response.json(), { statusCode: 400, code: 'DOCQ_VALIDATION', error: 'Bad Request', message: 'a value in the request is malformed or out of range' })
+  t.same(lines.map((line) => JSON.parse(line)).map(({ level, msg }) => ({ level, msg })), [{ level: 40, msg: 'a request value reached the database unvalidated' }])
 })
