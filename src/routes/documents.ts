@@ -49,9 +49,9 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
         },
         400: errorResponse('No file part, an empty file, more than one file, a bad priority or Idempotency-Key, a malformed multipart body ' +
           '(DOCQ_UPLOAD_NO_FILE, DOCQ_UPLOAD_EMPTY, DOCQ_UPLOAD_TOO_MANY_FILES, DOCQ_UPLOAD_MALFORMED, DOCQ_VALIDATION, DOCQ_BAD_REQUEST)'),
+        404: errorResponse('The document of this Idempotency-Key was deleted while the retry arrived (DOCQ_DOCUMENT_NOT_FOUND); retry to upload anew'),
         413: errorResponse('The file is over the upload limit (DOCQ_UPLOAD_TOO_LARGE); nothing is stored'),
         415: errorResponse('The body is not multipart/form-data (DOCQ_UPLOAD_NOT_MULTIPART, DOCQ_UNSUPPORTED_CONTENT_TYPE)'),
-        404: errorResponse('The document of this Idempotency-Key was deleted while the retry arrived (DOCQ_DOCUMENT_NOT_FOUND); retry to upload anew'),
         422: errorResponse('This Idempotency-Key was used for different content (DOCQ_IDEMPOTENCY_MISMATCH)'),
         503: errorResponse('The database is unavailable, or too many uploads are in progress (DOCQ_DATABASE_UNAVAILABLE, DOCQ_UPLOADS_SATURATED); retry shortly')
       }
