@@ -10,8 +10,9 @@ import { cronRoutes, type CronRoutesOptions } from './routes/cron.js'
 import { documentResultRoutes } from './routes/document-results.js'
 import { documentRoutes } from './routes/documents.js'
 import { requireApiKey } from './routes/authenticate.js'
-import { registerErrorHandlers } from './routes/error-handler.js'
-import { UploadBodyDoc } from './routes/schemas.js'
+import { handleFrameworkError, registerErrorHandlers } from './routes/error-handler.js'
+import { swaggerOptions } from './routes/openapi.js'
+import { registerQueryGuards } from './routes/query-guards.js'
 import { healthRoutes } from './routes/health.js'
 import { queueRoutes } from './routes/queue.js'
 import { searchRoutes } from './routes/search.js'
@@ -46,29 +47,17 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     // JSON bodies here are tiny; uploads are streamed through multipart, which has its own limit.
     bodyLimit: 64 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } }
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+    frameworkErrors: handleFrameworkError
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandlers(app)
+  registerQueryGuards(app)
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff')
   })
 
-  await app.register(swagger, {
-    // The upload body is streamed by hand, so Fastify validates no body schema; the docs get one.
-    transform: ({ schema, url, route }) => route.method === 'POST' && url === '/documents'
-      ? { schema: { ...schema, body: UploadBodyDoc }, url }
-      : { schema, url },
-    openapi: {
-      info: { title: 'docqueue', version: '0.1.0', description: 'Durable document processing: upload, queue, extract, query.' },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run keys -- create --tenant NAME`' },
-          cronSecret: { type: 'http', scheme: 'bearer', description: 'The CRON_SECRET of the deployment' }
-        }
-      }
-    }
-  })
+  await app.register(swagger, swaggerOptions)
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(multipart)
 

@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { Type, type Static } from 'typebox'
 import { AppError } from '../errors.js'
 import { bearerToken } from './authenticate.js'
-import { ErrorJson } from './schemas.js'
+import { bodyErrors, commonErrors, errorResponse } from './schemas.js'
 
 const count = (description: string) => Type.Integer({ minimum: 0, description })
 
@@ -18,7 +18,7 @@ const SweepResultJson = Type.Object({
   due: count('Due items that no live wake-up would deliver: what this sweep tried to run'),
   waitingOnWakeups: count('Due items left to the wake-up Redis holds for them (of the limit looked at)'),
   heldByLiveWorkers: count('Items in progress under a live worker, left alone')
-})
+}, { description: 'What the pass did' })
 
 export interface CronRoutesOptions {
   /** Unset disables the route. */
@@ -38,12 +38,15 @@ export const cronRoutes: FastifyPluginAsyncTypebox<CronRoutesOptions> = async (a
       summary: 'Run the sweeper: process due items that no worker is handling',
       description: 'Needs `Authorization: Bearer <CRON_SECRET>`.',
       security: [{ cronSecret: [] }],
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }) }),
+      operationId: 'runSweeper',
+      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }) }, { additionalProperties: false }),
       response: {
+        ...commonErrors,
+        ...bodyErrors,
         200: SweepResultJson,
-        400: ErrorJson,
-        401: ErrorJson,
-        403: ErrorJson
+        401: errorResponse('No cron secret sent (DOCQ_AUTH_MISSING)'),
+        403: errorResponse('The cron secret is wrong, or the route is disabled (DOCQ_CRON_FORBIDDEN, DOCQ_CRON_DISABLED)'),
+        503: errorResponse('The database is unavailable (DOCQ_DATABASE_UNAVAILABLE); retry shortly')
       }
     }
   }, async (request) => {

@@ -1,14 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { supportedMediaTypes } from '../processing/index.js'
 import type { DocumentService } from '../services/document-service.js'
 import { attachmentDisposition, servedContentType } from './content-disposition.js'
-import { DocumentParams, ErrorJson, authErrors } from './schemas.js'
+import { DocumentParams, INT32_MAX, NoQuery, authErrors, errorResponse, responseHeader } from './schemas.js'
 
 const tags = ['documents']
 // Which result the text or passages belong to (the document's `version`): during a reprocess
 // readers get the last good result, and a client paging through passages can tell if it changed.
 const VERSION_HEADER = 'x-document-version'
 const security = [{ apiKey: [] }]
+const notFound = { 404: errorResponse('No such document for this tenant (DOCQ_DOCUMENT_NOT_FOUND)') }
+const notReady = { 409: errorResponse('The document is not completed yet (DOCQ_DOCUMENT_NOT_READY)') }
+
+// The stored bytes go out under their detected type, or as octet-stream when a browser would run them.
+const Bytes = { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) }
+const servedTypes = [...new Set([...supportedMediaTypes.map(servedContentType), 'application/octet-stream'])]
 
 /** What processing produced for a document (text, passages) and its original bytes. */
 export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: DocumentService }> = async (app, { documents }) => {
@@ -16,10 +23,16 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
     schema: {
       tags,
       security,
+      operationId: 'getDocumentText',
       summary: 'The extracted plain text',
-      produces: ['text/plain'],
       params: DocumentParams,
-      response: { 200: Type.String(), 400: ErrorJson, 404: ErrorJson, 409: ErrorJson, ...authErrors }
+      querystring: NoQuery,
+      response: {
+        ...authErrors,
+        ...notFound,
+        ...notReady,
+        200: { description: 'The extracted text, UTF-8', content: { 'text/plain': { schema: Type.String() } } }
+      }
     }
   }, async (request, reply) => {
     const { text, version } = await documents.text(request.tenant, request.params.id)
@@ -30,25 +43,25 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
     schema: {
       tags,
       security,
+      operationId: 'listDocumentChunks',
       summary: 'The passages of the extracted text, in order',
       params: DocumentParams,
       querystring: Type.Object({
         limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-        after: Type.Integer({ minimum: -1, default: -1, description: 'nextAfter of the previous page' })
-      }),
+        after: Type.Integer({ minimum: -1, maximum: INT32_MAX, default: -1, description: 'nextAfter of the previous page' })
+      }, { additionalProperties: false }),
       response: {
+        ...authErrors,
+        ...notFound,
+        ...notReady,
         200: Type.Object({
           items: Type.Array(Type.Object({
             ordinal: Type.Integer(),
             page: Type.Union([Type.Integer(), Type.Null()], { description: '1-based page for PDFs' }),
             text: Type.String()
           })),
-          nextAfter: Type.Union([Type.Integer(), Type.Null()])
-        }),
-        400: ErrorJson,
-        404: ErrorJson,
-        409: ErrorJson,
-        ...authErrors
+          nextAfter: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as after for the next page; null on the last page' })
+        }, { description: 'A page of passages' })
       }
     }
   }, async (request, reply) => {
@@ -61,9 +74,24 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
     schema: {
       tags,
       security,
+      operationId: 'getDocumentContent',
       summary: 'The original bytes, as a download',
+      description: 'Served with the detected type, except types a browser would render or run (HTML, SVG, XML), which are served as ' +
+        'application/octet-stream; a file of any other detected type (`*/*`) comes with that type.',
       params: DocumentParams,
-      response: { 200: Type.Unknown({ description: 'The bytes as uploaded' }), 400: ErrorJson, 404: ErrorJson, ...authErrors }
+      querystring: NoQuery,
+      response: {
+        ...authErrors,
+        ...notFound,
+        200: {
+          description: 'The bytes as uploaded',
+          headers: {
+            'content-disposition': responseHeader(Type.String({ description: 'attachment, with an ASCII filename and an RFC 5987 filename*' }), true),
+            'content-security-policy': responseHeader(Type.String({ description: 'Sandboxes the bytes should a browser open them' }), true)
+          },
+          content: Object.fromEntries([...servedTypes, '*/*'].map((type) => [type, Bytes]))
+        }
+      }
     }
   }, async (request, reply) => {
     const content = await documents.content(request.tenant, request.params.id)

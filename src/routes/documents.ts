@@ -4,7 +4,9 @@ import { priorityRanks } from '../queue/priority.js'
 import type { DocumentService } from '../services/document-service.js'
 import { readUpload, uploadReservation } from './read-upload.js'
 import { UploadGate } from './upload-gate.js'
-import { DocumentJson, DocumentParams, DocumentStatus, ErrorJson, Priority, authErrors, toDocumentDetailsJson, toDocumentJson } from './schemas.js'
+import {
+  DocumentJson, DocumentParams, DocumentStatus, NoQuery, Priority, authErrors, bodyErrors, errorResponse, responseHeader, toDocumentDetailsJson, toDocumentJson
+} from './schemas.js'
 
 export interface DocumentRoutesOptions {
   documents: DocumentService
@@ -14,6 +16,8 @@ export interface DocumentRoutesOptions {
 
 const tags = ['documents']
 const security = [{ apiKey: [] }]
+const notFound = { 404: errorResponse('No such document for this tenant (DOCQ_DOCUMENT_NOT_FOUND)') }
+const location = responseHeader(Type.String({ description: 'The document\'s URL: /documents/{id}' }), true)
 
 /** `/documents`: upload, read, list, reprocess and delete a tenant's documents. */
 export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes, uploadBufferBudgetBytes }) => {
@@ -27,11 +31,30 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       description: 'multipart/form-data with one file part `file` and an optional field `priority` (high | normal | low). ' +
         'Answers at once with 202 and the pending document; processing happens in the workers. ' +
         'With an `Idempotency-Key` header, a retried upload returns the first document (header `Idempotent-Replayed: true`).',
+      operationId: 'uploadDocument',
       consumes: ['multipart/form-data'],
+      querystring: NoQuery,
       headers: Type.Object({
         'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$', description: 'Your unique key for this upload' }))
       }),
-      response: { 202: DocumentJson, 400: ErrorJson, 413: ErrorJson, 415: ErrorJson, 422: ErrorJson, 503: ErrorJson, ...authErrors }
+      response: {
+        ...authErrors,
+        202: {
+          ...DocumentJson,
+          description: 'Accepted: the document, pending',
+          headers: {
+            location,
+            'idempotent-replayed': responseHeader(Type.String({ enum: ['true'], description: 'Only on a replay: the first upload with this Idempotency-Key is returned' }), false)
+          }
+        },
+        400: errorResponse('No file part, an empty file, more than one file, a bad priority or Idempotency-Key, a malformed multipart body ' +
+          '(DOCQ_UPLOAD_NO_FILE, DOCQ_UPLOAD_EMPTY, DOCQ_UPLOAD_TOO_MANY_FILES, DOCQ_UPLOAD_MALFORMED, DOCQ_VALIDATION, DOCQ_BAD_REQUEST)'),
+        404: errorResponse('The document of this Idempotency-Key was deleted while the retry arrived (DOCQ_DOCUMENT_NOT_FOUND); retry to upload anew'),
+        413: errorResponse('The file is over the upload limit (DOCQ_UPLOAD_TOO_LARGE); nothing is stored'),
+        415: errorResponse('The body is not multipart/form-data (DOCQ_UPLOAD_NOT_MULTIPART, DOCQ_UNSUPPORTED_CONTENT_TYPE)'),
+        422: errorResponse('This Idempotency-Key was used for different content (DOCQ_IDEMPOTENCY_MISMATCH)'),
+        503: errorResponse('The database is unavailable, or too many uploads are in progress (DOCQ_DATABASE_UNAVAILABLE, DOCQ_UPLOADS_SATURATED); retry shortly')
+      }
     }
   }, async (request, reply) => {
     const { document, replayed } = await gate.admit(uploadReservation(request, uploadMaxBytes), async () => {
@@ -44,20 +67,35 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
   })
 
   app.get('/documents/:id', {
-    schema: { tags, security, summary: 'Get a document, its processing status and the history of its attempts', params: DocumentParams, response: { 200: DocumentJson, 400: ErrorJson, 404: ErrorJson, ...authErrors } }
+    schema: {
+      tags,
+      security,
+      operationId: 'getDocument',
+      summary: 'Get a document, its processing status and the history of its attempts',
+      params: DocumentParams,
+      querystring: NoQuery,
+      response: { ...authErrors, ...notFound, 200: { ...DocumentJson, description: 'The document with the history of its attempts' } }
+    }
   }, async (request) => toDocumentDetailsJson(await documents.details(request.tenant, request.params.id)))
 
   app.get('/documents', {
     schema: {
       tags,
       security,
+      operationId: 'listDocuments',
       summary: 'List documents, newest first',
       querystring: Type.Object({
         limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
         cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
         status: Type.Optional(DocumentStatus)
-      }),
-      response: { 200: Type.Object({ items: Type.Array(DocumentJson), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorJson, ...authErrors }
+      }, { additionalProperties: false }),
+      response: {
+        ...authErrors,
+        200: Type.Object({
+          items: Type.Array(DocumentJson),
+          nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last page' })
+        }, { description: 'A page of documents' })
+      }
     }
   }, async (request) => {
     const page = await documents.list(request.tenant, request.query)
@@ -68,10 +106,20 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
     schema: {
       tags,
       security,
+      operationId: 'reprocessDocument',
       summary: 'Process a document again',
       params: DocumentParams,
-      body: Type.Object({ priority: Type.Optional(Priority) }, { additionalProperties: false, description: 'Optional; an empty body keeps the priority' }),
-      response: { 202: DocumentJson, 400: ErrorJson, 404: ErrorJson, 409: ErrorJson, ...authErrors }
+      querystring: NoQuery,
+      body: Type.Object({ priority: Type.Optional(Priority) }, { additionalProperties: false, description: 'Optional; no body, or no priority, keeps the priority' }),
+      // The OpenAPI transform makes the request body optional: see the preValidation below.
+      'x-body-optional': true,
+      response: {
+        ...authErrors,
+        ...bodyErrors,
+        ...notFound,
+        202: { ...DocumentJson, description: 'Queued again: the document, pending', headers: { location } },
+        409: errorResponse('The document is pending or in progress (DOCQ_DOCUMENT_BUSY)')
+      }
     },
     // A reprocess without options may come without a body at all.
     preValidation: async (request) => { request.body ??= {} }
@@ -83,7 +131,15 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
   })
 
   app.delete('/documents/:id', {
-    schema: { tags, security, summary: 'Delete a document, its bytes and results', params: DocumentParams, response: { 204: Type.Null(), 400: ErrorJson, 404: ErrorJson, ...authErrors } }
+    schema: {
+      tags,
+      security,
+      operationId: 'deleteDocument',
+      summary: 'Delete a document, its bytes and results',
+      params: DocumentParams,
+      querystring: NoQuery,
+      response: { ...authErrors, ...notFound, 204: Type.Null({ description: 'Deleted' }) }
+    }
   }, async (request, reply) => {
     await documents.delete(request.tenant, request.params.id)
     request.log.info({ documentId: request.params.id }, 'document deleted')

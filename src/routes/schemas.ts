@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TSchema } from 'typebox'
 import type { DocumentRecord } from '../db/documents.js'
 import type { AttemptRow } from '../db/queue-items.js'
 import { priorityName, priorityRanks } from '../queue/priority.js'
@@ -9,13 +9,22 @@ export const Priority = Type.Enum(Object.keys(priorityRanks) as Array<keyof type
 
 /** How the multipart upload body looks, for the OpenAPI docs only. */
 export const UploadBodyDoc = Type.Object({
-  file: Type.String({ format: 'binary', description: 'The document; its type is detected from the bytes' }),
+  file: Type.String({ format: 'binary', minLength: 1, description: 'The document, not empty; its type is detected from the bytes' }),
   priority: Type.Optional(Priority)
 })
 
 export const DocumentStatus = Type.Enum(['pending', 'in_progress', 'completed', 'failed'])
 
-export const DocumentParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Document id' }) })
+// Stricter than the `uuid` format, which also takes `urn:uuid:…`: Postgres takes only this form.
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+
+export const DocumentParams = Type.Object({ id: Type.String({ format: 'uuid', pattern: UUID_PATTERN, description: 'Document id' }) })
+
+/** The query of a route that takes no parameters: an unknown one is refused, not ignored. */
+export const NoQuery = Type.Object({}, { additionalProperties: false })
+
+/** The largest value a Postgres `integer` holds; a larger one in SQL is a data exception. */
+export const INT32_MAX = 2_147_483_647
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -104,5 +113,38 @@ export function toDocumentDetailsJson (record: DocumentRecord & { history: Attem
   }
 }
 
+/** An error answer, documented with when it happens. */
+export function errorResponse (description: string): typeof ErrorJson & { description: string } {
+  return { ...ErrorJson, description }
+}
+
+/**
+ * A documented response header. `required` says the header comes with every answer of that
+ * status; the OpenAPI transform turns the marker into the header object's `required`.
+ */
+export function responseHeader<T extends TSchema> (schema: T, required: boolean): T & { 'x-required'?: true } {
+  return required ? { ...schema, 'x-required': true } : schema
+}
+
+/** Errors any route can give: a malformed query or URL, and our own fault. */
+export const commonErrors = {
+  400: errorResponse('The request is malformed (DOCQ_VALIDATION, DOCQ_BAD_REQUEST and the codes of the route)'),
+  500: errorResponse('Our fault (DOCQ_INTERNAL); the details are logged, never shown')
+}
+
 /** Responses every authenticated route can give besides its own. */
-export const authErrors = { 401: ErrorJson }
+export const authErrors = {
+  ...commonErrors,
+  401: errorResponse('No API key, or one that is not valid (DOCQ_AUTH_MISSING, DOCQ_AUTH_INVALID)'),
+  429: {
+    ...errorResponse('Over the tenant\'s rate limit (DOCQ_RATE_LIMITED)'),
+    headers: { 'retry-after': responseHeader(Type.Integer({ description: 'Seconds until a retry may succeed' }), true) }
+  },
+  503: errorResponse('The database is unavailable (DOCQ_DATABASE_UNAVAILABLE); retry shortly')
+}
+
+/** Errors of a route that reads a request body. */
+export const bodyErrors = {
+  413: errorResponse('The body is over the size limit (DOCQ_BODY_TOO_LARGE)'),
+  415: errorResponse('The body\'s Content-Type is not accepted (DOCQ_UNSUPPORTED_CONTENT_TYPE)')
+}

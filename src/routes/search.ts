@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { SearchService } from '../services/search-service.js'
-import { ErrorJson, authErrors } from './schemas.js'
+import { authErrors } from './schemas.js'
 
 const SearchResults = Type.Object({
   total: Type.Integer({ description: 'Matching documents in all pages' }),
@@ -25,14 +25,15 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ search: SearchService }> 
     schema: {
       tags: ['search'],
       security: [{ apiKey: [] }],
+      operationId: 'searchDocuments',
       summary: 'Search your completed documents',
       description: 'Web-search syntax: words, "exact phrases", OR, -excluded. English stemming plus exact-word matching.',
       querystring: Type.Object({
         q: Type.String({ minLength: 1, maxLength: 500 }),
         limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
         offset: Type.Integer({ minimum: 0, maximum: 10_000, default: 0 })
-      }),
-      response: { 200: SearchResults, 400: ErrorJson, ...authErrors }
+      }, { additionalProperties: false }),
+      response: { ...authErrors, 200: SearchResults }
     }
   }, async (request) => await search.search(request.tenant, request.query.q, { limit: request.query.limit, offset: request.query.offset }))
 }

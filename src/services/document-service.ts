@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { findDocumentChunks, type ChunkRow } from '../db/chunks.js'
 import {
   deleteDocument, findDocument, findDocumentByIdempotencyKey, findDocumentContent, findDocumentText, listDocuments,
-  type DocumentRecord, type DocumentStatus, type ListPosition
+  type DocumentRecord, type DocumentStatus
 } from '../db/documents.js'
 import type { Pool } from '../db/pool.js'
 import { listAttempts, type AttemptRow } from '../db/queue-items.js'
@@ -11,6 +11,7 @@ import { AppError } from '../errors.js'
 import { detectType } from '../processing/index.js'
 import type { DocumentQueueService } from '../queue/document-queue-service.js'
 import { sanitizeDeclaredType, sanitizeFilename } from './filename.js'
+import { decodeCursor, encodeCursor } from './list-cursor.js'
 import { UploadBatcher } from './upload-batcher.js'
 
 export interface Upload {
@@ -35,21 +36,6 @@ export type DocumentDetails = DocumentRecord & { history: AttemptRow[] }
 export interface DocumentPage {
   items: DocumentRecord[]
   nextCursor: string | null
-}
-
-function encodeCursor (position: ListPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url')
-}
-
-function decodeCursor (cursor: string): ListPosition {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[]
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt)) &&
-      /^[0-9a-f-]{36}$/.test(id)) {
-      return { createdAt, id }
-    }
-  } catch {}
-  throw new AppError('DOCQ_VALIDATION', 'cursor is not one returned by this API')
 }
 
 function notFound (id: string): AppError {

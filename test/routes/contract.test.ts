@@ -1,0 +1,142 @@
+import t from 'tap'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import type { Test } from 'tap'
+import { TestContext, waitFor } from '../helpers/context.js'
+import { readCorpusFile } from '../helpers/corpus.js'
+import { multipart, upload } from '../helpers/http.js'
+import { ContractChecker } from '../helpers/openapi-contract.js'
+
+const CRON_SECRET = 'contract-test-cron-secret'
+const context = TestContext.create(t, { CRON_SECRET, UPLOAD_MAX_BYTES: String(64 * 1024) })
+const runtime = await context.runtime()
+const app = await context.app(runtime)
+await app.ready()
+const contract = new ContractChecker(app.swagger())
+const { key } = await runtime.apiKeys.create('contract')
+const auth = { authorization: `Bearer ${key}` }
+const cron = { authorization: `Bearer ${CRON_SECRET}` }
+const json = { 'content-type': 'application/json' }
+
+type Call = Omit<InjectOptions, 'method' | 'url'> & { method: 'GET' | 'POST' | 'DELETE', url: string }
+
+/** Sends a request as the contract tenant (unless it says otherwise) and checks the answer against `operationId`. */
+async function call (t: Test, operationId: string, request: Call, on: FastifyInstance = app): Promise<LightMyRequestResponse> {
+  const response = await on.inject({ ...request, headers: { ...auth, ...request.headers } })
+  contract.check(t, operationId, request.method, request.url, response)
+  return response
+}
+
+async function settled (id: string): Promise<string> {
+  return await waitFor(async () => {
+    const { rows } = await runtime.pool.query<{ status: string }>('select status from documents where id = $1', [id])
+    return rows[0]?.status === 'completed' || rows[0]?.status === 'failed' ? rows[0].status : undefined
+  }, `document ${id} to be processed`)
+}
+
+const text = 'Durable queues keep every uploaded document safe in Postgres while workers extract its text.\n\n'.repeat(3)
+const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64)])
+
+t.test('every operation answers as the OpenAPI document says', async (t) => {
+  const doc = (await call(t, 'uploadDocument', { method: 'POST', url: '/documents', ...withFile(text, 'notes.txt', 'text/plain', { 'idempotency-key': 'contract-1' }) })).json()
+  const html = (await call(t, 'uploadDocument', { method: 'POST', url: '/documents', ...withFile('<!doctype html><p>Hello <b>world</b></p>', 'page.html', 'text/html') })).json()
+  const pdf = (await upload(app, key, readCorpusFile('pdfjs_copy_paste_ligatures.pdf'), { filename: 'ligatures.pdf', contentType: 'application/pdf' })).json()
+  const docx = (await upload(app, key, readCorpusFile('mammoth_tables.docx'), { filename: 'tables.docx' })).json()
+  const image = (await upload(app, key, png, { filename: 'image.png', contentType: 'image/png' })).json()
+
+  const replay = await call(t, 'uploadDocument', { method: 'POST', url: '/documents', ...withFile(text, 'notes.txt', 'text/plain', { 'idempotency-key': 'contract-1' }) })
+  t.equal(replay.headers['idempotent-replayed'], 'true', 'a replay says so')
+  await call(t, 'uploadDocument', { method: 'POST', url: '/documents', ...withFile('other bytes', 'notes.txt', 'text/plain', { 'idempotency-key': 'contract-1' }) })
+  await call(t, 'uploadDocument', { method: 'POST', url: '/documents', ...withFile('', 'empty.txt', 'text/plain') })
+  await call(t, 'uploadDocument', { method: 'POST', url: '/documents', ...withFile(Buffer.alloc(65 * 1024, 'a'), 'big.txt', 'text/plain') })
+  await call(t, 'uploadDocument', { method: 'POST', url: '/documents', payload: '{}', headers: json })
+  await call(t, 'uploadDocument', { method: 'POST', url: '/documents', payload: 'x', headers: { 'content-type': 'multipart/form-data' } })
+  await call(t, 'uploadDocument', { method: 'POST', url: '/documents', headers: { authorization: 'Bearer nope' } })
+
+  // Before any worker runs, the results are not ready and a reprocess is refused.
+  await call(t, 'getDocumentText', { method: 'GET', url: `/documents/${doc.id}/text` })
+  await call(t, 'listDocumentChunks', { method: 'GET', url: `/documents/${doc.id}/chunks` })
+  await call(t, 'reprocessDocument', { method: 'POST', url: `/documents/${doc.id}/reprocess` })
+  await call(t, 'getQueueStats', { method: 'GET', url: '/queue/stats' })
+
+  context.worker(runtime)
+  for (const id of [doc.id, html.id, pdf.id, docx.id, image.id]) await settled(id)
+
+  await call(t, 'getDocument', { method: 'GET', url: `/documents/${doc.id}` })
+  await call(t, 'getDocument', { method: 'GET', url: `/documents/${image.id}` })
+  await call(t, 'getDocument', { method: 'GET', url: '/documents/00000000-0000-0000-0000-000000000000' })
+  await call(t, 'getDocument', { method: 'GET', url: `/documents/urn:uuid:${doc.id}` })
+  await call(t, 'getDocument', { method: 'GET', url: `/documents/${doc.id}`, headers: { authorization: '' } })
+
+  const page = (await call(t, 'listDocuments', { method: 'GET', url: '/documents?limit=2' })).json()
+  await call(t, 'listDocuments', { method: 'GET', url: `/documents?limit=2&cursor=${page.nextCursor as string}&status=completed` })
+  await call(t, 'listDocuments', { method: 'GET', url: '/documents?cursor=forged' })
+
+  await call(t, 'getDocumentText', { method: 'GET', url: `/documents/${doc.id}/text` })
+  await call(t, 'getDocumentText', { method: 'GET', url: `/documents/${image.id}/text` })
+  await call(t, 'getDocumentText', { method: 'GET', url: '/documents/00000000-0000-0000-0000-000000000000/text' })
+
+  const chunks = (await call(t, 'listDocumentChunks', { method: 'GET', url: `/documents/${pdf.id}/chunks?limit=1` })).json()
+  await call(t, 'listDocumentChunks', { method: 'GET', url: `/documents/${pdf.id}/chunks?after=${chunks.nextAfter as number}` })
+  await call(t, 'listDocumentChunks', { method: 'GET', url: `/documents/${pdf.id}/chunks?after=2147483648` })
+
+  for (const id of [doc.id, html.id, pdf.id, docx.id, image.id]) {
+    await call(t, 'getDocumentContent', { method: 'GET', url: `/documents/${id}/content` })
+  }
+  await call(t, 'getDocumentContent', { method: 'GET', url: '/documents/00000000-0000-0000-0000-000000000000/content' })
+
+  await call(t, 'searchDocuments', { method: 'GET', url: '/search?q=durable+queues' })
+  await call(t, 'searchDocuments', { method: 'GET', url: '/search?q=a%00b' })
+
+  await call(t, 'reprocessDocument', { method: 'POST', url: `/documents/${docx.id}/reprocess` })
+  await call(t, 'reprocessDocument', { method: 'POST', url: `/documents/${html.id}/reprocess`, payload: '{"priority":"high"}', headers: json })
+  await call(t, 'reprocessDocument', { method: 'POST', url: `/documents/${pdf.id}/reprocess`, payload: '{"priority":"urgent"}', headers: json })
+  await call(t, 'reprocessDocument', { method: 'POST', url: `/documents/${pdf.id}/reprocess`, payload: '<p/>', headers: { 'content-type': 'application/xml' } })
+  await call(t, 'reprocessDocument', { method: 'POST', url: `/documents/${pdf.id}/reprocess`, payload: `{"priority":"${'x'.repeat(70_000)}"}`, headers: json })
+  await call(t, 'reprocessDocument', { method: 'POST', url: '/documents/00000000-0000-0000-0000-000000000000/reprocess' })
+
+  await call(t, 'deleteDocument', { method: 'DELETE', url: `/documents/${image.id}` })
+  await call(t, 'deleteDocument', { method: 'DELETE', url: `/documents/${image.id}` })
+
+  await call(t, 'getQueueStats', { method: 'GET', url: '/queue/stats' })
+  await call(t, 'getQueueStats', { method: 'GET', url: '/queue/stats?x=%ff' })
+
+  await call(t, 'runSweeper', { method: 'POST', url: '/cron/process?limit=5', headers: cron })
+  await call(t, 'runSweeper', { method: 'POST', url: '/cron/process?limit=0', headers: cron })
+  await call(t, 'runSweeper', { method: 'POST', url: '/cron/process', headers: { authorization: '' } })
+  await call(t, 'runSweeper', { method: 'POST', url: '/cron/process', headers: { authorization: 'Bearer wrong-secret' } })
+
+  await call(t, 'getLiveness', { method: 'GET', url: '/healthz' })
+  await call(t, 'getLiveness', { method: 'GET', url: '/healthz?x=%00' })
+  await call(t, 'getReadiness', { method: 'GET', url: '/readyz' })
+  await call(t, 'getReadiness', { method: 'GET', url: '/readyz?x=%ff' })
+})
+
+t.test('the rate limit answers 429 with Retry-After, as documented', async (t) => {
+  const limited = await context.app({ ...runtime, config: { ...runtime.config, RATE_LIMIT_PER_MINUTE: 1 } })
+  const tenant = await runtime.apiKeys.create('rate-limited')
+  const headers = { authorization: `Bearer ${tenant.key}` }
+  await call(t, 'getQueueStats', { method: 'GET', url: '/queue/stats', headers }, limited)
+  const over = await call(t, 'getQueueStats', { method: 'GET', url: '/queue/stats', headers }, limited)
+  t.equal(over.statusCode, 429)
+})
+
+t.test('readiness answers 503 in its documented shape when Redis is down', async (t) => {
+  const unreachable = await context.runtime({ REDIS_URL: 'redis://127.0.0.1:1' })
+  const noRedis = await context.app(unreachable)
+  const response = await call(t, 'getReadiness', { method: 'GET', url: '/readyz' }, noRedis)
+  t.equal(response.statusCode, 503)
+  t.match(response.json(), { status: 'not_ready', postgres: 'up', redis: 'down' })
+})
+
+t.test('every operation was seen answering a success and a client error', async (t) => {
+  for (const operationId of contract.operationIds) {
+    const statuses = [...(contract.seen.get(operationId) ?? [])]
+    t.ok(statuses.some((s) => s < 300), `${operationId}: a success was checked (${statuses.join(', ')})`)
+    t.ok(statuses.some((s) => s >= 400 && s < 500), `${operationId}: a client error was checked`)
+  }
+})
+
+function withFile (content: string | Buffer, filename: string, contentType: string, headers: Record<string, string> = {}): { payload: Buffer, headers: Record<string, string> } {
+  const body = multipart([{ name: 'file', value: content, filename, contentType }])
+  return { payload: body.payload, headers: { ...body.headers, ...headers } }
+}
