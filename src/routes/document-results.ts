@@ -11,7 +11,10 @@ const tags = ['documents']
 const VERSION_HEADER = 'x-document-version'
 const security = [{ apiKey: [] }]
 const notFound = { 404: errorResponse('No such document for this tenant (DOCQ_DOCUMENT_NOT_FOUND)') }
-const notReady = { 409: errorResponse('The document is not completed yet (DOCQ_DOCUMENT_NOT_READY)') }
+const notReady = { 409: errorResponse('The document has never completed, so it has no result yet (DOCQ_DOCUMENT_NOT_READY)') }
+const versionHeader = {
+  [VERSION_HEADER]: responseHeader(Type.Integer({ minimum: 1, description: 'The version of the result served: the last good one while a reprocess waits, runs or failed' }), true)
+}
 
 // The stored bytes go out under their detected type, or as octet-stream when a browser would run them.
 const Bytes = { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) }
@@ -31,7 +34,7 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
         ...authErrors,
         ...notFound,
         ...notReady,
-        200: { description: 'The extracted text, UTF-8', content: { 'text/plain': { schema: Type.String() } } }
+        200: { description: 'The extracted text, UTF-8', headers: versionHeader, content: { 'text/plain': { schema: Type.String() } } }
       }
     }
   }, async (request, reply) => {
@@ -54,14 +57,17 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
         ...authErrors,
         ...notFound,
         ...notReady,
-        200: Type.Object({
-          items: Type.Array(Type.Object({
-            ordinal: Type.Integer(),
-            page: Type.Union([Type.Integer(), Type.Null()], { description: '1-based page for PDFs' }),
-            text: Type.String()
-          })),
-          nextAfter: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as after for the next page; null on the last page' })
-        }, { description: 'A page of passages' })
+        200: {
+          ...Type.Object({
+            items: Type.Array(Type.Object({
+              ordinal: Type.Integer(),
+              page: Type.Union([Type.Integer(), Type.Null()], { description: '1-based page for PDFs' }),
+              text: Type.String()
+            })),
+            nextAfter: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as after for the next page; null on the last page' })
+          }, { description: 'A page of passages' }),
+          headers: versionHeader
+        }
       }
     }
   }, async (request, reply) => {
