@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
+import { trustProxyOption } from './routes/http-server-options.js'
 import type { Runtime } from './runtime.js'
 
 /** The HTTP app on a runtime's services and configuration; not listening yet. */
@@ -9,7 +10,16 @@ export async function buildRuntimeApp (runtime: Runtime): Promise<FastifyInstanc
     logger: runtime.logger,
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadBufferBudgetBytes: config.UPLOAD_BUFFER_BUDGET_BYTES,
+    uploadTenantShare: config.UPLOAD_TENANT_BUDGET_SHARE,
+    uploadMinRate: { bytesPerSecond: config.UPLOAD_MIN_BYTES_PER_SECOND, windowMs: config.UPLOAD_MIN_RATE_WINDOW_MS },
+    httpTimeouts: {
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS
+    },
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    authFailures: { maxFailures: config.AUTH_FAILURES_PER_ADDRESS, windowMs: config.AUTH_FAILURE_WINDOW_MS },
     redis: runtime.producer,
     redisPrefix: config.QUEUE_PREFIX,
     cronSecret: config.CRON_SECRET,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { priorityRanks } from '../queue/priority.js'
 import type { DocumentService } from '../services/document-service.js'
+import { receiveAtMinimumRate, type MinimumBodyRate } from './body-rate-guard.js'
 import { readUpload, uploadReservation } from './read-upload.js'
 import { UploadGate } from './upload-gate.js'
 import { DocumentJson, DocumentParams, DocumentStatus, ErrorJson, Priority, authErrors, toDocumentDetailsJson, toDocumentJson } from './schemas.js'
@@ -10,14 +11,16 @@ export interface DocumentRoutesOptions {
   documents: DocumentService
   uploadMaxBytes: number
   uploadBufferBudgetBytes: number
+  uploadTenantShare: number
+  uploadMinRate: MinimumBodyRate
 }
 
 const tags = ['documents']
 const security = [{ apiKey: [] }]
 
 /** `/documents`: upload, read, list, reprocess and delete a tenant's documents. */
-export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes, uploadBufferBudgetBytes }) => {
-  const gate = new UploadGate(uploadBufferBudgetBytes)
+export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes, uploadBufferBudgetBytes, uploadTenantShare, uploadMinRate }) => {
+  const gate = new UploadGate(uploadBufferBudgetBytes, uploadTenantShare)
 
   app.post('/documents', {
     schema: {
@@ -31,11 +34,11 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       headers: Type.Object({
         'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$', description: 'Your unique key for this upload' }))
       }),
-      response: { 202: DocumentJson, 400: ErrorJson, 413: ErrorJson, 415: ErrorJson, 422: ErrorJson, 503: ErrorJson, ...authErrors }
+      response: { 202: DocumentJson, 400: ErrorJson, 408: ErrorJson, 413: ErrorJson, 415: ErrorJson, 422: ErrorJson, 503: ErrorJson, ...authErrors }
     }
   }, async (request, reply) => {
-    const { document, replayed } = await gate.admit(uploadReservation(request, uploadMaxBytes), async () => {
-      const upload = await readUpload(request, uploadMaxBytes)
+    const { document, replayed } = await gate.admit(request.tenant, uploadReservation(request, uploadMaxBytes), async () => {
+      const upload = await receiveAtMinimumRate(request.raw, uploadMinRate, async () => await readUpload(request, uploadMaxBytes))
       return await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload })
     })
     request.log.info({ documentId: document.id, bytes: document.size, mediaType: document.mediaType, replayed }, replayed ? 'upload replayed' : 'document accepted')

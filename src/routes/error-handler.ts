@@ -34,7 +34,10 @@ function send (reply: FastifyReply, code: ErrorCode, message: string): FastifyRe
  */
 export function registerErrorHandlers (app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof AppError) return send(reply, error.code, error.message)
+    if (error instanceof AppError) {
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+      return send(reply, error.code, error.message)
+    }
     if (error.validation !== undefined) {
       return send(reply, 'DOCQ_VALIDATION', `${error.validationContext ?? 'request'} ${error.validation.map((v) => `${v.instancePath || ''} ${v.message ?? ''}`.trim()).join('; ')}`)
     }

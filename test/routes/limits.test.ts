@@ -24,13 +24,30 @@ t.test('a tenant over its rate limit gets 429 with a code; other tenants are not
 t.test('the upload gate refuses uploads past its byte budget and frees it afterwards', async (t) => {
   const gate = new UploadGate(100)
   let finishFirst: () => void = () => {}
-  const first = gate.admit(60, async () => await new Promise<string>((resolve) => { finishFirst = () => resolve('first') }))
-  t.equal(await gate.admit(40, async () => 'small'), 'small', 'what fits is admitted')
-  await t.rejects(gate.admit(41, async () => 'second'), { code: 'DOCQ_UPLOADS_SATURATED', statusCode: 503 })
+  const first = gate.admit('a', 60, async () => await new Promise<string>((resolve) => { finishFirst = () => resolve('first') }))
+  t.equal(await gate.admit('a', 40, async () => 'small'), 'small', 'what fits is admitted')
+  await t.rejects(gate.admit('a', 41, async () => 'second'), { code: 'DOCQ_UPLOADS_SATURATED', statusCode: 503, retryAfterSeconds: 1 })
   finishFirst()
   t.equal(await first, 'first')
-  t.equal(await gate.admit(100, async () => 'third'), 'third', 'the budget is free again')
-  await t.rejects(gate.admit(100, async () => { throw new Error('boom') }), { message: 'boom' })
-  t.equal(await gate.admit(100, async () => 'fourth'), 'fourth', 'a failed upload frees its share too')
-  t.equal(await gate.admit(500, async () => 'huge'), 'huge', 'one upload larger than the budget still runs alone')
+  t.equal(await gate.admit('a', 100, async () => 'third'), 'third', 'the budget is free again')
+  await t.rejects(gate.admit('a', 100, async () => { throw new Error('boom') }), { message: 'boom' })
+  t.equal(await gate.admit('a', 100, async () => 'fourth'), 'fourth', 'a failed upload frees its share too')
+  t.equal(await gate.admit('a', 500, async () => 'huge'), 'huge', 'one upload larger than the budget still runs alone')
+})
+
+t.test('one tenant holds at most its share of the upload budget; the rest stays open to others', async (t) => {
+  const gate = new UploadGate(100, 0.4)
+  t.equal(gate.tenantBudgetBytes, 40)
+  const held: Array<() => void> = []
+  const hold = (tenant: string, bytes: number): Promise<string> => gate.admit(tenant, bytes, async () => await new Promise<string>((resolve) => { held.push(() => resolve(tenant)) }))
+  const greedy = [hold('greedy', 20), hold('greedy', 20)]
+  await t.rejects(gate.admit('greedy', 1, async () => 'more'), { code: 'DOCQ_UPLOADS_SATURATED', statusCode: 503 }, 'past its share, the tenant is refused')
+  t.equal(await gate.admit('other', 40, async () => 'other'), 'other', 'another tenant still gets its share')
+  const others = [hold('second', 40)]
+  await t.rejects(gate.admit('fourth', 30, async () => 'fourth'), { code: 'DOCQ_UPLOADS_SATURATED' }, 'the global budget still holds')
+  t.equal(await gate.admit('fourth', 20, async () => 'fourth'), 'fourth')
+  for (const release of held) release()
+  t.same(await Promise.all([...greedy, ...others]), ['greedy', 'greedy', 'second'])
+  t.equal(await gate.admit('greedy', 40, async () => 'again'), 'again', 'the share is free again once its uploads end')
+  t.equal(await gate.admit('solo', 90, async () => 'solo'), 'solo', 'one upload larger than the share still runs alone')
 })
