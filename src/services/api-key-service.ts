@@ -37,7 +37,9 @@ export interface ApiKeyServiceOptions {
 export class ApiKeyService {
   readonly #pool: Pool
   readonly #cacheMs: number
-  readonly #cache = new Map<string, CachedLookup>()
+  // Found and not found apart, so that a stream of made-up ids cannot push the real keys out.
+  readonly #found = new Map<string, CachedLookup>()
+  readonly #notFound = new Map<string, CachedLookup>()
 
   constructor (pool: Pool, options: ApiKeyServiceOptions = {}) {
     this.#pool = pool
@@ -67,10 +69,10 @@ export class ApiKeyService {
     const match = KEY_PATTERN.exec(presented)
     if (match === null) return null
     const [, id, secret] = match
-    const cached = this.#cache.get(id)
+    const cached = this.#found.get(id) ?? this.#notFound.get(id)
     if (cached === undefined) return undefined
     if (cached.expiresAt <= Date.now()) {
-      this.#cache.delete(id)
+      this.#forget(id)
       return undefined
     }
     return tenantIfMatches(cached.key, secret)
@@ -90,16 +92,21 @@ export class ApiKeyService {
   /** Revokes a key by id; false when there is no active key with that id. */
   async revoke (id: string): Promise<boolean> {
     const revoked = await revokeApiKey(this.#pool, id)
-    this.#cache.delete(id)
+    this.#forget(id)
     return revoked
   }
 
   #remember (id: string, key: CachedLookup['key']): void {
     if (this.#cacheMs === 0) return
-    // Evicting the oldest entry (maps keep insertion order) rather than clearing all, so that a
-    // stream of fake ids cannot push every real key out and back onto Postgres.
-    if (this.#cache.size >= CACHE_MAX_ENTRIES) this.#cache.delete(this.#cache.keys().next().value as string)
-    this.#cache.set(id, { key, expiresAt: Date.now() + this.#cacheMs })
+    const cache = key === null ? this.#notFound : this.#found
+    // The oldest entry goes first (maps keep insertion order).
+    if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
+    cache.set(id, { key, expiresAt: Date.now() + this.#cacheMs })
+  }
+
+  #forget (id: string): void {
+    this.#found.delete(id)
+    this.#notFound.delete(id)
   }
 
   /** The active keys (ids and tenants, never secrets). */
