@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net'
 import type { Redis } from 'ioredis'
 import { redisCall } from '../queue/redis-call.js'
 
@@ -22,6 +23,24 @@ export interface RecordedFailure {
 const BLOCKED_MAX_ENTRIES = 10_000
 
 /**
+ * Whose failures count together: an IPv4 address, or the /64 network of an IPv6 address, since
+ * one IPv6 client usually holds a whole /64 and could take a fresh address for every attempt.
+ */
+export function addressBucket (address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (mapped !== null) return mapped[1]
+  if (!isIPv6(address)) return address
+  const [head, tail] = address.split('%')[0].toLowerCase().split('::')
+  const split = (part: string | undefined): string[] => part === undefined || part === '' ? [] : part.split(':')
+  // A dotted IPv4 tail stands for two groups.
+  const width = (parts: string[]): number => parts.reduce((sum, part) => sum + (part.includes('.') ? 2 : 1), 0)
+  const before = split(head)
+  const after = split(tail)
+  const groups = tail === undefined ? before : [...before, ...Array<string>(8 - width(before) - width(after)).fill('0'), ...after]
+  return `${groups.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`
+}
+
+/**
  * Counts failed authentications per client address in fixed windows, in Redis, and refuses an
  * address that reached the limit until its window ends. Every failure a client can cause for
  * free (a made-up key) otherwise costs us a database query and a log line.
@@ -41,16 +60,17 @@ export class AuthFailureThrottle {
   /** Seconds until `address` may try again, or undefined when it is not refused. */
   async retryAfterSeconds (address: string): Promise<number | undefined> {
     if (this.#options.maxFailures === 0) return undefined
-    const until = this.#blockedUntil.get(address)
+    const bucket = addressBucket(address)
+    const until = this.#blockedUntil.get(bucket)
     if (until !== undefined) {
       if (until > Date.now()) return Math.ceil((until - Date.now()) / 1000)
-      this.#blockedUntil.delete(address)
+      this.#blockedUntil.delete(bucket)
     }
-    const counted = await this.#call(address, async (redis, key) => await redis.multi().get(key).pttl(key).exec())
+    const counted = await this.#call(bucket, async (redis, key) => await redis.multi().get(key).pttl(key).exec())
     if (counted === undefined || counted === null) return undefined
     const [[, failures], [, ttlMs]] = counted as [[unknown, string | null], [unknown, number]]
     if (Number(failures ?? 0) < this.#options.maxFailures || ttlMs <= 0) return undefined
-    this.#block(address, ttlMs)
+    this.#block(bucket, ttlMs)
     return Math.ceil(ttlMs / 1000)
   }
 
@@ -58,22 +78,23 @@ export class AuthFailureThrottle {
   async recordFailure (address: string): Promise<RecordedFailure> {
     if (this.#options.maxFailures === 0) return { failures: 0, reachedLimit: false }
     const windowMs = this.#options.windowMs
+    const bucket = addressBucket(address)
     // One transaction, so a key never outlives its window without an expiry.
-    const counted = await this.#call(address, async (redis, key) => await redis.multi().incr(key).pexpire(key, windowMs, 'NX').pttl(key).exec())
+    const counted = await this.#call(bucket, async (redis, key) => await redis.multi().incr(key).pexpire(key, windowMs, 'NX').pttl(key).exec())
     if (counted === undefined || counted === null) return { failures: 0, reachedLimit: false }
     const [[, failures], , [, ttlMs]] = counted as [[unknown, number], unknown, [unknown, number]]
-    if (failures >= this.#options.maxFailures) this.#block(address, ttlMs > 0 ? ttlMs : windowMs)
+    if (failures >= this.#options.maxFailures) this.#block(bucket, ttlMs > 0 ? ttlMs : windowMs)
     return { failures, reachedLimit: failures === this.#options.maxFailures }
   }
 
-  #block (address: string, ms: number): void {
+  #block (bucket: string, ms: number): void {
     if (this.#blockedUntil.size >= BLOCKED_MAX_ENTRIES) this.#blockedUntil.delete(this.#blockedUntil.keys().next().value as string)
-    this.#blockedUntil.set(address, Date.now() + ms)
+    this.#blockedUntil.set(bucket, Date.now() + ms)
   }
 
-  async #call<T> (address: string, work: (redis: Redis, key: string) => Promise<T>): Promise<T | undefined> {
+  async #call<T> (bucket: string, work: (redis: Redis, key: string) => Promise<T>): Promise<T | undefined> {
     const { redis, prefix } = this.#options
-    const key = `${prefix}:auth-failures:${address}`
+    const key = `${prefix}:auth-failures:${bucket}`
     try {
       return await redisCall(() => redis.status === 'ready', async () => await work(redis, key))
     } catch {
