@@ -69,7 +69,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandlers(app)
-  await registerSecurityHeaders(app)
+  registerSecurityHeaders(app)
   closeUnreadBodies(app)
 
   await app.register(swagger, {

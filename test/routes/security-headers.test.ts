@@ -26,6 +26,7 @@ function assertSecurityHeaders (t: Test, response: LightMyRequestResponse, what:
   t.equal(response.headers['x-frame-options'], 'DENY')
   t.equal(response.headers['referrer-policy'], 'no-referrer')
   t.equal(response.headers['x-content-type-options'], 'nosniff')
+  t.equal(response.headers['cross-origin-resource-policy'], 'same-origin')
   t.equal(response.headers['strict-transport-security'], undefined, `${what}: no HSTS over plain HTTP`)
 }
 
