@@ -6,6 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import { AppError } from './errors.js'
+import type { MinimumBodyRate } from './routes/body-rate-guard.js'
+import { closeUnreadBodies } from './routes/close-unread-bodies.js'
 import { cronRoutes, type CronRoutesOptions } from './routes/cron.js'
 import { documentResultRoutes } from './routes/document-results.js'
 import { documentRoutes } from './routes/documents.js'
@@ -14,9 +16,13 @@ import { handleFrameworkError, registerErrorHandlers } from './routes/error-hand
 import { swaggerOptions } from './routes/openapi.js'
 import { registerQueryGuards } from './routes/query-guards.js'
 import { healthRoutes } from './routes/health.js'
+import { httpServerOptions, type HttpTimeouts } from './routes/http-server-options.js'
 import { queueRoutes } from './routes/queue.js'
+import { RequestLogController } from './routes/request-log-controller.js'
 import { searchRoutes } from './routes/search.js'
+import { registerSecurityHeaders } from './routes/security-headers.js'
 import type { ApiKeyService } from './services/api-key-service.js'
+import { AuthFailureThrottle } from './services/auth-failure-throttle.js'
 import type { DocumentService } from './services/document-service.js'
 import type { HealthService } from './services/health-service.js'
 import type { SearchService } from './services/search-service.js'
@@ -25,8 +31,18 @@ export interface AppOptions {
   logger: FastifyBaseLogger
   uploadMaxBytes: number
   uploadBufferBudgetBytes: number
+  /** The fraction (0 to 1] of the upload buffer budget that one tenant may hold. */
+  uploadTenantShare: number
+  /** The slowest an upload body may arrive before it is cut off. */
+  uploadMinRate: MinimumBodyRate
+  /** How long a client may take to send its request, and keep an idle connection. */
+  httpTimeouts: HttpTimeouts
+  /** Fastify's `trustProxy`: which proxies' X-Forwarded-* headers (client address, TLS) to believe. */
+  trustProxy: boolean | string[]
   /** Requests per tenant per minute; 0 for no limit. */
   rateLimitPerMinute: number
+  /** Failed authentications per client address per window before it gets 429; 0 for no limit. */
+  authFailures: { maxFailures: number, windowMs: number }
   /** Where rate-limit counters live, shared by all API processes, under this key prefix. */
   redis: Redis
   redisPrefix: string
@@ -45,6 +61,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     // Clients may retry with the same request id; ours is generated and returned for support.
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
+    logController: new RequestLogController(),
+    ...httpServerOptions(options.httpTimeouts),
+    trustProxy: options.trustProxy,
     // JSON bodies here are tiny; uploads are streamed through multipart, which has its own limit.
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
@@ -53,9 +72,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   registerErrorHandlers(app)
   registerQueryGuards(app)
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff')
-  })
+  registerSecurityHeaders(app)
+  closeUnreadBodies(app)
 
   await app.register(swagger, swaggerOptions)
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -64,7 +82,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { health: options.health })
   await app.register(cronRoutes, { cronSecret: options.cronSecret, sweep: options.sweep })
   await app.register(async (api) => {
-    requireApiKey(api, options.apiKeys)
+    requireApiKey(api, options.apiKeys, new AuthFailureThrottle({ redis: options.redis, prefix: options.redisPrefix, ...options.authFailures }))
     if (options.rateLimitPerMinute > 0) {
       await api.register(rateLimit, {
         max: options.rateLimitPerMinute,
@@ -80,7 +98,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
       })
     }
     await api.register(documentRoutes, {
-      documents: options.documents, uploadMaxBytes: options.uploadMaxBytes, uploadBufferBudgetBytes: options.uploadBufferBudgetBytes
+      documents: options.documents,
+      uploadMaxBytes: options.uploadMaxBytes,
+      uploadBufferBudgetBytes: options.uploadBufferBudgetBytes,
+      uploadTenantShare: options.uploadTenantShare,
+      uploadMinRate: options.uploadMinRate
     })
     await api.register(documentResultRoutes, { documents: options.documents })
     await api.register(queueRoutes, { documents: options.documents })

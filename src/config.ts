@@ -13,7 +13,24 @@ const ConfigSchema = Type.Object({
   // Uploads are buffered while they arrive: their declared sizes together stay under this.
   UPLOAD_BUFFER_BUDGET_BYTES: Type.Integer({ minimum: 1, default: 512 * 1024 * 1024 }),
   // Requests per tenant per minute, counted in Redis across API processes; 0 turns it off.
-  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 0 }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 3_000 }),
+  // One tenant's uploads may hold at most this fraction of the buffer budget, so it cannot lock others out.
+  UPLOAD_TENANT_BUDGET_SHARE: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.25 }),
+  // An upload body must bring at least this many bytes in every window, or it is cut off (408); 0 turns it off.
+  UPLOAD_MIN_BYTES_PER_SECOND: Type.Integer({ minimum: 0, default: 4_096 }),
+  UPLOAD_MIN_RATE_WINDOW_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  // A client must send its request headers, and then its whole request, within these; 0 means no limit.
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 300_000 }),
+  // How long an idle keep-alive connection stays open; above a load balancer's idle timeout when behind one.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000 }),
+  // Which proxies' X-Forwarded-* headers to believe: true, or addresses/CIDRs; empty for none.
+  TRUST_PROXY: Type.String({ default: '' }),
+  // Failed authentications per client address per window, counted in Redis, before 429; 0 turns it off.
+  AUTH_FAILURES_PER_ADDRESS: Type.Integer({ minimum: 0, default: 20 }),
+  AUTH_FAILURE_WINDOW_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),
+  // How long a key's lookup (valid, unknown or revoked) is cached: a revoked key works for up to this long.
+  API_KEY_CACHE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   CRON_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),

@@ -16,6 +16,7 @@ export const errorCatalogue = {
   DOCQ_UPLOAD_MALFORMED: 400,
   DOCQ_UPLOAD_NOT_MULTIPART: 415,
   DOCQ_UPLOAD_TOO_LARGE: 413,
+  DOCQ_UPLOAD_TOO_SLOW: 408,
   DOCQ_DOCUMENT_NOT_FOUND: 404,
   DOCQ_DOCUMENT_BUSY: 409,
   DOCQ_DOCUMENT_NOT_READY: 409,
@@ -35,7 +36,8 @@ export class AppError extends Error {
   override name = 'AppError'
   readonly statusCode: number
 
-  constructor (readonly code: ErrorCode, message: string) {
+  /** `retryAfterSeconds` becomes a `Retry-After` header: when a refused client may try again. */
+  constructor (readonly code: ErrorCode, message: string, readonly retryAfterSeconds?: number) {
     super(message)
     this.statusCode = errorCatalogue[code]
   }

@@ -104,7 +104,7 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
     queueService,
     worker,
     documents: new DocumentService({ pool, queue: queueService }),
-    apiKeys: new ApiKeyService(pool),
+    apiKeys: new ApiKeyService(pool, { cacheMs: config.API_KEY_CACHE_MS }),
     health: new HealthService({ pool, redis: producer }),
     search: new SearchService(pool),
     processor,

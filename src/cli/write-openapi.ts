@@ -3,6 +3,8 @@ import { dirname } from 'node:path'
 import type { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { buildApp, type AppOptions } from '../app.js'
+import { loadConfig } from '../config.js'
+import { appSettings } from '../serve-api.js'
 
 // `npm run lint:spec` (through `node --import tsx src/cli/write-openapi.ts FILE`): writes the
 // OpenAPI document of the real app to FILE, without a database or Redis. Routes only keep their
@@ -15,13 +17,10 @@ if (output === undefined) {
 
 const notServing = {} as never
 const options: AppOptions = {
+  // The rate limiter would define its Redis script at registration; its 429 is documented either way.
+  ...appSettings(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' })),
   logger: pino({ level: 'silent' }),
-  uploadMaxBytes: 1,
-  uploadBufferBudgetBytes: 1,
-  rateLimitPerMinute: 0,
   redis: notServing as Redis,
-  redisPrefix: 'openapi',
-  cronSecret: undefined,
   documents: notServing,
   apiKeys: notServing,
   health: notServing,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { priorityRanks } from '../queue/priority.js'
 import type { DocumentService } from '../services/document-service.js'
+import { receiveAtMinimumRate, type MinimumBodyRate } from './body-rate-guard.js'
 import { readUpload, uploadReservation } from './read-upload.js'
 import { UploadGate } from './upload-gate.js'
 import {
@@ -12,6 +13,8 @@ export interface DocumentRoutesOptions {
   documents: DocumentService
   uploadMaxBytes: number
   uploadBufferBudgetBytes: number
+  uploadTenantShare: number
+  uploadMinRate: MinimumBodyRate
 }
 
 const tags = ['documents']
@@ -20,8 +23,8 @@ const notFound = { 404: errorResponse('No such document for this tenant (DOCQ_DO
 const location = responseHeader(Type.String({ description: 'The document\'s URL: /documents/{id}' }), true)
 
 /** `/documents`: upload, read, list, reprocess and delete a tenant's documents. */
-export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes, uploadBufferBudgetBytes }) => {
-  const gate = new UploadGate(uploadBufferBudgetBytes)
+export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes, uploadBufferBudgetBytes, uploadTenantShare, uploadMinRate }) => {
+  const gate = new UploadGate(uploadBufferBudgetBytes, uploadTenantShare)
 
   app.post('/documents', {
     schema: {
@@ -50,15 +53,19 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
         400: errorResponse('No file part, an empty file, more than one file, a bad priority or Idempotency-Key, a malformed multipart body ' +
           '(DOCQ_UPLOAD_NO_FILE, DOCQ_UPLOAD_EMPTY, DOCQ_UPLOAD_TOO_MANY_FILES, DOCQ_UPLOAD_MALFORMED, DOCQ_VALIDATION, DOCQ_BAD_REQUEST)'),
         404: errorResponse('The document of this Idempotency-Key was deleted while the retry arrived (DOCQ_DOCUMENT_NOT_FOUND); retry to upload anew'),
+        408: errorResponse('The body arrived slower than the minimum upload rate (DOCQ_UPLOAD_TOO_SLOW); the connection is closed'),
         413: errorResponse('The file is over the upload limit (DOCQ_UPLOAD_TOO_LARGE); nothing is stored'),
         415: errorResponse('The body is not multipart/form-data (DOCQ_UPLOAD_NOT_MULTIPART, DOCQ_UNSUPPORTED_CONTENT_TYPE)'),
         422: errorResponse('This Idempotency-Key was used for different content (DOCQ_IDEMPOTENCY_MISMATCH)'),
-        503: errorResponse('The database is unavailable, or too many uploads are in progress (DOCQ_DATABASE_UNAVAILABLE, DOCQ_UPLOADS_SATURATED); retry shortly')
+        503: {
+          ...errorResponse('The database is unavailable, or too many uploads are in progress (DOCQ_DATABASE_UNAVAILABLE, DOCQ_UPLOADS_SATURATED); retry shortly'),
+          headers: { 'retry-after': responseHeader(Type.Integer({ description: 'Seconds until a retry may succeed (uploads saturated)' }), false) }
+        }
       }
     }
   }, async (request, reply) => {
-    const { document, replayed } = await gate.admit(uploadReservation(request, uploadMaxBytes), async () => {
-      const upload = await readUpload(request, uploadMaxBytes)
+    const { document, replayed } = await gate.admit(request.tenant, uploadReservation(request, uploadMaxBytes), async () => {
+      const upload = await receiveAtMinimumRate(request.raw, uploadMinRate, async () => await readUpload(request, uploadMaxBytes))
       return await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload })
     })
     request.log.info({ documentId: document.id, bytes: document.size, mediaType: document.mediaType, replayed }, replayed ? 'upload replayed' : 'document accepted')

@@ -69,7 +69,10 @@ export function handleFrameworkError (error: FastifyError, request: FastifyReque
  */
 export function registerErrorHandlers (app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof AppError) return send(reply, error.code, error.message)
+    if (error instanceof AppError) {
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+      return send(reply, error.code, error.message)
+    }
     if (error.validation !== undefined) return send(reply, 'DOCQ_VALIDATION', validationMessage(error))
     const mapped = frameworkCodes[error.code]
     if (mapped !== undefined) return send(reply, mapped, error.message)

@@ -1,12 +1,15 @@
 const MAX_FILENAME_BYTES = 255
-// C0/C1 controls and the bidi overrides that can make `gpj.exe` display as `exe.jpg`.
-// eslint-disable-next-line no-control-regex
-const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+// Controls (Cc), line and paragraph separators (Zl, Zp), lone surrogates (Cs) and every
+// invisible format character (Cf): the bidi controls that can make `gpj.exe` display as
+// `exe.jpg` (U+202E, U+2066-2069, U+061C, U+200E/F) and the zero-width characters (U+200B,
+// U+FEFF) that make two different names look the same. The whole category, not a list, so that
+// characters Unicode adds later are dropped too.
+const UNSAFE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu
 
 /**
- * The display name kept for an uploaded file: its last path segment, without control or
- * bidi-override characters, at most 255 UTF-8 bytes. It is only ever shown, never used as a
- * storage path (bytes are stored by document id).
+ * The display name kept for an uploaded file: its last path segment, without control, line
+ * separator or invisible format characters (bidi controls, zero-width characters), at most 255
+ * UTF-8 bytes. It is only ever shown, never used as a storage path (bytes are stored by document id).
  */
 export function sanitizeFilename (raw: string | undefined): string {
   const lastSegment = (raw ?? '').split(/[/\\]/).pop() ?? ''
