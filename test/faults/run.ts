@@ -15,6 +15,7 @@ import { flakyRetries } from './scenarios/r11-flaky-retries.js'
 import { gracefulShutdown } from './scenarios/r14-graceful-shutdown.js'
 import { blockedEventLoop } from './scenarios/r2-blocked-event-loop.js'
 import { redisAof } from './scenarios/r5-redis-aof.js'
+import { crashBeforeDispatch } from './scenarios/r9-crash-before-dispatch.js'
 
 // The fault-injection suite: real API, worker, Redis and Postgres processes, broken on purpose.
 // Usage: node --import tsx test/faults/run.ts   (npm run test:faults)
@@ -36,7 +37,8 @@ const scenarios: ScenarioDefinition[] = [
   flakyRetries,
   gracefulShutdown,
   blockedEventLoop,
-  redisAof
+  redisAof,
+  crashBeforeDispatch
 ]
 
 function settingsFromEnv (): RunSettings & { only: Set<string> | undefined, keepLogs: boolean } {

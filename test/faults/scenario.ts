@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { Deployment, type DeploymentOptions } from './deployment.js'
 import { evaluate, rowHolds, snapshot, type DocSnapshot, type InvariantRow } from './invariants.js'
 import { PrivateRedis } from './redis-server.js'
+import { SilentProxy } from './silent-proxy.js'
 
 /** What the whole run was asked for. */
 export interface RunSettings {
@@ -103,6 +104,17 @@ export class ScenarioRun {
     const redis = await PrivateRedis.start({ logDir: this.logDir, appendOnly: options.appendOnly === true, dataDir, logCapBytes: this.settings.logCapBytes })
     this.onTeardown(async () => { await redis.stop() })
     return redis
+  }
+
+  /** A loopback proxy to `url`'s port that the scenario can black-hole; returns it and `url` through it. */
+  async proxy (url: string): Promise<{ proxy: SilentProxy, url: string }> {
+    const target = new URL(url)
+    const defaultPort = target.protocol.startsWith('redis') ? 6379 : 5432
+    const proxy = await SilentProxy.start(target.hostname, Number(target.port === '' ? defaultPort : target.port))
+    this.onTeardown(async () => { await proxy.close() })
+    target.hostname = '127.0.0.1'
+    target.port = String(proxy.port)
+    return { proxy, url: target.toString() }
   }
 
   /** A deployment (database, key) on the shared Postgres unless `postgresUrl` says otherwise. */
