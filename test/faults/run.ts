@@ -16,6 +16,7 @@ import { gracefulShutdown } from './scenarios/r14-graceful-shutdown.js'
 import { blockedEventLoop } from './scenarios/r2-blocked-event-loop.js'
 import { redisAof } from './scenarios/r5-redis-aof.js'
 import { crashBeforeDispatch } from './scenarios/r9-crash-before-dispatch.js'
+import { duplicateDispatch } from './scenarios/r10-duplicate-dispatch.js'
 
 // The fault-injection suite: real API, worker, Redis and Postgres processes, broken on purpose.
 // Usage: node --import tsx test/faults/run.ts   (npm run test:faults)
@@ -38,7 +39,8 @@ const scenarios: ScenarioDefinition[] = [
   gracefulShutdown,
   blockedEventLoop,
   redisAof,
-  crashBeforeDispatch
+  crashBeforeDispatch,
+  duplicateDispatch
 ]
 
 function settingsFromEnv (): RunSettings & { only: Set<string> | undefined, keepLogs: boolean } {
