@@ -17,6 +17,7 @@ import { blockedEventLoop } from './scenarios/r2-blocked-event-loop.js'
 import { redisAof } from './scenarios/r5-redis-aof.js'
 import { crashBeforeDispatch } from './scenarios/r9-crash-before-dispatch.js'
 import { duplicateDispatch } from './scenarios/r10-duplicate-dispatch.js'
+import { silentPartition } from './scenarios/r15-silent-partition.js'
 
 // The fault-injection suite: real API, worker, Redis and Postgres processes, broken on purpose.
 // Usage: node --import tsx test/faults/run.ts   (npm run test:faults)
@@ -40,7 +41,8 @@ const scenarios: ScenarioDefinition[] = [
   blockedEventLoop,
   redisAof,
   crashBeforeDispatch,
-  duplicateDispatch
+  duplicateDispatch,
+  silentPartition
 ]
 
 function settingsFromEnv (): RunSettings & { only: Set<string> | undefined, keepLogs: boolean } {
