@@ -9,6 +9,8 @@ import { SilentProxy } from './silent-proxy.js'
 export interface RunSettings {
   /** Multiplies document counts (and kill rounds): 1 in CI, more in a nightly soak. */
   scale: number
+  /** How long R17's chaos soak uploads and injects faults. */
+  soakSeconds: number
   /** Any URL of the shared Postgres server; each scenario makes its own database on it. */
   sharedPostgresUrl: string
   logCapBytes: number
@@ -31,6 +33,8 @@ export interface ScenarioResult {
   row?: InvariantRow
   checks: Check[]
   metrics: Record<string, string | number>
+  /** How many faults the scenario injected, where it counts them. */
+  faults?: number
   problems: string[]
   durationMs: number
   logDir: string
@@ -62,6 +66,8 @@ export class ScenarioRun {
   readonly expectedFailures = new Set<string>()
   /** When the (last) fault was injected: recovery time is measured from here. */
   faultAt: number | undefined
+  /** How many faults were injected, for the results table (left undefined where not counted). */
+  faults: number | undefined
   row: InvariantRow | undefined
   snapshot: DocSnapshot[] = []
   #deployment: Deployment | undefined

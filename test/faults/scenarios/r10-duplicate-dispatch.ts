@@ -29,6 +29,7 @@ async function burst (scenario: ScenarioRun, wakeUps: WakeUpQueue, item: Current
     duplicated: events.filter((entry) => entry.event === 'duplicated').length,
     answeredIds
   }
+  scenario.faults = (scenario.faults ?? 0) + 1
   scenario.metric(`${name}: added / duplicated`, `${result.added} / ${result.duplicated}`)
   scenario.check(`${name}: every add answered with the item's job id`, answeredIds.every((id) => id === jobId), [...new Set(answeredIds)].join(', '))
   return result

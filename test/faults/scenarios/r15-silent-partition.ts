@@ -33,6 +33,7 @@ async function attemptsOf (deployment: Deployment, itemIds: string[]): Promise<A
 /** Keeps the partition for {@link PARTITION_MS} and until `provoked` holds; false if that never came. */
 async function holdPartition (scenario: ScenarioRun, what: string, provoked: () => Promise<boolean>): Promise<boolean> {
   const startedAt = Date.now()
+  scenario.faults = (scenario.faults ?? 0) + 1
   try {
     await waitFor(what, async () => Date.now() - startedAt >= PARTITION_MS && await provoked() ? true : undefined, { timeoutMs: 30_000, intervalMs: 50 })
     return true

@@ -44,6 +44,7 @@ export const crashBeforeDispatch: ScenarioDefinition = {
     deployment.api?.signal('SIGKILL')
     const killedAt = Date.now()
     scenario.faultAt = killedAt
+    scenario.faults = 1
     await deployment.api?.waitExit(10_000)
     const answers = await uploading
 
