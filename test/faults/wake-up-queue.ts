@@ -74,6 +74,11 @@ export class WakeUpQueue {
     return Object.values(counts).reduce((sum, count) => sum + count, 0)
   }
 
+  /** Jobs a worker is running right now (or holds without a live lock, until the stall check). */
+  async activeCount (): Promise<number> {
+    return (await this.#queue.getJobCounts('active')).active ?? 0
+  }
+
   /** The event stream, oldest first, optionally only the entries of job ids `jobIds`. */
   async events (jobIds?: Set<string>): Promise<QueueEvent[]> {
     const entries = await this.#connection.xrange(this.#eventsKey, '-', '+')

@@ -13,8 +13,10 @@ const LEASE_MS = Number(DEFAULT_SERVICE_ENV.LEASE_MS)
 const PARTITION_MS = 3 * LEASE_MS
 // The silent worker is still running the item when the re-delivery reaches the other worker.
 const REDIS_ONLY_SLEEP_MS = 5_000
-// Ends during the partition: the silent worker's finish waits in the partition until it heals.
-const FULL_SLEEP_MS = 2_000
+// Outlasts the partition (which ends once the item was taken over), so that the silent worker
+// finishes while the other worker holds the item, and its finish meets the fence. Finishing
+// inside a long partition instead would end in a connection timeout, which proves nothing.
+const FULL_SLEEP_MS = 8_000
 
 interface Partitioned {
   worker: ManagedProcess
@@ -44,6 +46,15 @@ async function holdPartition (scenario: ScenarioRun, what: string, provoked: () 
   } finally {
     scenario.metric(`${what}: partition lasted`, secs(Date.now() - startedAt))
   }
+}
+
+/**
+ * Waits until Postgres says every document is final and no delivery is still running: a stale
+ * run still going could write after the check, and only then would a broken fence show.
+ */
+async function settle (deployment: Deployment, wakeUps: WakeUpQueue): Promise<void> {
+  await deployment.waitAllFinal(60_000)
+  await waitFor('every delivery to run to its end', async () => await wakeUps.activeCount() === 0 ? true : undefined, { timeoutMs: 60_000, intervalMs: 100 })
 }
 
 /**
@@ -88,7 +99,7 @@ async function redisOnly (scenario: ScenarioRun, deployment: Deployment, silent:
   silent.redis.heal()
   scenario.check('redis only: BullMQ re-delivered the silent worker\'s wake-ups to the other worker', redelivered, `${ids.length} item(s)`)
   scenario.metric('redis only: items still leased by the silent worker when their re-delivery was turned away', stillHeld === true ? 'all' : 'not all')
-  await deployment.waitAllFinal(60_000)
+  await settle(deployment, wakeUps)
 
   const attempts = await attemptsOf(deployment, ids)
   const wrong = ids.filter((id) => {
@@ -104,7 +115,7 @@ async function redisOnly (scenario: ScenarioRun, deployment: Deployment, silent:
  * host split from the network). Its lease expires, the other worker re-runs the item, and once
  * the partition heals the silent worker's finish reaches Postgres late and is fenced off.
  */
-async function fullPartition (scenario: ScenarioRun, deployment: Deployment, silent: Partitioned): Promise<void> {
+async function fullPartition (scenario: ScenarioRun, deployment: Deployment, silent: Partitioned, wakeUps: WakeUpQueue): Promise<void> {
   const held = await handTo(scenario, deployment, silent, 'b', FULL_SLEEP_MS)
   const ids = held.map((item) => item.itemId)
   const silentIds = new Set(held.map((item) => item.lockedBy))
@@ -119,7 +130,7 @@ async function fullPartition (scenario: ScenarioRun, deployment: Deployment, sil
   silent.postgres.heal()
   const healedAt = Date.now()
   scenario.check('redis and postgres: each item was re-run by the other worker', rerun, `${ids.length} item(s)`)
-  await deployment.waitAllFinal(60_000)
+  await settle(deployment, wakeUps)
 
   const attempts = await attemptsOf(deployment, ids)
   const wrong = ids.filter((id) => {
@@ -186,7 +197,7 @@ export const silentPartition: ScenarioDefinition = {
     const silent: Partitioned = { worker, redis: redisPath.proxy, postgres: postgresPath.proxy }
 
     await redisOnly(scenario, deployment, silent, wakeUps)
-    await fullPartition(scenario, deployment, silent)
+    await fullPartition(scenario, deployment, silent, wakeUps)
     await healed(scenario, deployment, silent)
 
     const row = await scenario.verify()

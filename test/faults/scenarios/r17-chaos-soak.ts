@@ -1,9 +1,10 @@
 import { documentText } from '../corpus.js'
 import { DEFAULT_SERVICE_ENV, type Deployment, type UploadResult } from '../deployment.js'
 import type { PrivateRedis } from '../redis-server.js'
-import { pause } from '../poll.js'
+import { pause, waitFor } from '../poll.js'
 import type { ScenarioDefinition, ScenarioRun } from '../scenario.js'
 import type { SilentProxy } from '../silent-proxy.js'
+import { WakeUpQueue } from '../wake-up-queue.js'
 import { checkAllAccepted, checkNoCrash, secs } from './helpers.js'
 
 const UPLOADS_PER_SECOND = 5
@@ -116,7 +117,7 @@ async function uploadSteadily (deployment: Deployment, endAt: number): Promise<U
   const startedAt = Date.now()
   const uploads: Array<Promise<UploadResult>> = []
   for (let index = 0; Date.now() < endAt; index++) {
-    const sleep = index % 3 === 0 ? '' : `-sleep${100 + (index * 137) % 700}`
+    const sleep = index % 2 === 0 ? '' : `-sleep${50 + (index * 137) % 300}`
     uploads.push(deployment.upload(`r17-${index}${sleep}.txt`, documentText(index, 'R17')))
     await pause(Math.max(0, startedAt + (index + 1) * 1_000 / UPLOADS_PER_SECOND - Date.now()))
   }
@@ -163,6 +164,10 @@ export const chaosSoak: ScenarioDefinition = {
     checkAllAccepted(scenario, uploads)
 
     await deployment.waitAllFinal(120_000 + scenario.settings.soakSeconds * 1_000)
+    // A stale run still going could write after the check; only then would a broken fence show.
+    const wakeUps = new WakeUpQueue(redis.url, deployment.queuePrefix)
+    scenario.onTeardown(async () => { await wakeUps.close() })
+    await waitFor('every delivery to run to its end', async () => await wakeUps.activeCount() === 0 ? true : undefined, { timeoutMs: 60_000, intervalMs: 100 })
     const row = await scenario.verify()
     scenario.check('every document completed', row.completed === row.accepted, `${row.completed}/${row.accepted}`)
     scenario.metric('duplicate executions', row.duplicateExecutions)
