@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { documentText } from '../corpus.js'
 import { DEFAULT_SERVICE_ENV, type Deployment, type UploadResult } from '../deployment.js'
 import type { PrivateRedis } from '../redis-server.js'
@@ -47,8 +49,10 @@ function shuffledKinds (): FaultKind[] {
   return kinds
 }
 
-function count (chaos: Chaos, name: string): void {
+/** Counts a fault and notes it in the scenario's chaos.log, for a post-mortem against the service logs. */
+function count (chaos: Chaos, name: string, detail: string): void {
   chaos.counts.set(name, (chaos.counts.get(name) ?? 0) + 1)
+  appendFileSync(join(chaos.scenario.logDir, 'chaos.log'), `${new Date().toISOString()} ${name} ${detail}\n`)
 }
 
 /**
@@ -67,7 +71,7 @@ async function killOne (chaos: Chaos): Promise<void> {
   if (child === undefined) return
   child.signal('SIGKILL')
   await child.waitExit(10_000)
-  count(chaos, busy.length > 0 ? 'kill (holding work)' : 'kill (idle)')
+  count(chaos, busy.length > 0 ? 'kill (holding work)' : 'kill (idle)', child.name)
   const restart = deployment.startWorker(victim.name, { env: victim.env }).then(() => {}, (error: Error) => {
     chaos.scenario.problems.push(`restart of ${victim.name} failed: ${error.message}`)
   }).finally(() => chaos.restarting.delete(victim.name))
@@ -77,7 +81,7 @@ async function killOne (chaos: Chaos): Promise<void> {
 /** R3: FLUSHALL: every wake-up, lock and event in Redis is gone; Postgres still has the items. */
 async function flush (chaos: Chaos): Promise<void> {
   await chaos.redis.flushAll()
-  count(chaos, 'flush')
+  count(chaos, 'flush', '')
 }
 
 /** R15: one worker goes silent, from Redis only or from Redis and Postgres, for 3 × the lease. */
@@ -86,7 +90,7 @@ async function partition (chaos: Chaos): Promise<void> {
   const full = Math.random() < 0.5
   victim.redis.blackHole()
   if (full) victim.postgres.blackHole()
-  count(chaos, full ? 'partition (redis and postgres)' : 'partition (redis)')
+  count(chaos, full ? 'partition (redis and postgres)' : 'partition (redis)', `${victim.name} for ${PARTITION_MS} ms`)
   await pause(PARTITION_MS)
   victim.redis.heal()
   victim.postgres.heal()
@@ -148,6 +152,11 @@ export const chaosSoak: ScenarioDefinition = {
       workers.push({ name: `worker-${index}`, env: { REDIS_URL: redisPath.url, DATABASE_URL: postgresPath.url }, redis: redisPath.proxy, postgres: postgresPath.proxy })
     }
     await Promise.all(workers.map(async (worker) => await deployment.startWorker(worker.name, { env: worker.env })))
+    // Workers load their parsers after start-up; on a busy machine that takes a while, and the
+    // soak measures faults, not the first warm-up.
+    const warmUp = await deployment.uploadAll(Array.from({ length: 2 * WORKERS }, (_, index) => ({ filename: `r17-warm-${index}.txt`, text: documentText(index, 'R17warm') })))
+    checkAllAccepted(scenario, warmUp, 'warm-up uploads answered 202')
+    await deployment.waitAllFinal(120_000)
 
     const chaos: Chaos = { scenario, deployment, redis, workers, counts: new Map(), restarting: new Map() }
     const startedAt = Date.now()
