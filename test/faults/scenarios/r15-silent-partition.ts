@@ -101,13 +101,23 @@ async function redisOnly (scenario: ScenarioRun, deployment: Deployment, silent:
   scenario.metric('redis only: items still leased by the silent worker when their re-delivery was turned away', stillHeld === true ? 'all' : 'not all')
   await settle(deployment, wakeUps)
 
+  // The partition cannot end the lease, but a machine starved for longer than the lease can
+  // (renewals are late): then the item is taken over like a dead worker's, and fenced.
   const attempts = await attemptsOf(deployment, ids)
+  const silentId = new Map(held.map((item) => [item.itemId, item.lockedBy]))
+  let lapsed = 0
   const wrong = ids.filter((id) => {
     const own = attempts.filter((attempt) => attempt.itemId === id)
-    return own.length !== 1 || own[0].worker !== held.find((item) => item.itemId === id)?.lockedBy || own[0].outcome !== 'completed'
+    const completed = own.filter((attempt) => attempt.outcome === 'completed')
+    const first = own[0]
+    if (first?.worker !== silentId.get(id) || completed.length !== 1) return true
+    if (own.length === 1) return first.outcome !== 'completed'
+    lapsed += 1
+    return first.outcome !== 'crashed' || completed[0].worker === silentId.get(id)
   })
-  scenario.check('redis only: executed once, completed by the silent worker that kept its lease', wrong.length === 0,
-    wrong.map((id) => attempts.filter((attempt) => attempt.itemId === id).map((attempt) => `${attempt.attempt}:${attempt.outcome}`).join(',')).join('; '))
+  scenario.metric('redis only: leases that lapsed anyway (renewals starved, not partitioned)', lapsed)
+  scenario.check('redis only: one completion, by the silent worker that kept its lease (or, had the lease lapsed, by the other, fenced)', wrong.length === 0,
+    wrong.map((id) => attempts.filter((attempt) => attempt.itemId === id).map((attempt) => `${attempt.attempt}:${attempt.outcome}@${attempt.worker === silentId.get(id) ? 'silent' : 'other'}`).join(',')).join('; '))
 }
 
 /**
@@ -174,7 +184,9 @@ async function healed (scenario: ScenarioRun, deployment: Deployment, silent: Pa
  * - cut off from Redis only, the worker keeps renewing its Postgres lease, so it is alive and
  *   its claim valid. BullMQ re-delivers the wake-up (at-least-once) and the other worker turns
  *   it away: one execution, completed by the partitioned worker. Taking the item over here
- *   would run it twice for nothing, and a worker that reaches Postgres must never lose it;
+ *   would run it twice for nothing: a worker that reaches Postgres keeps its item. (Only a
+ *   machine so starved that renewals come later than the lease could end it; that is then a
+ *   takeover like any other, fenced, and counted apart, so the scenario does not hang on timing);
  * - cut off from Redis and Postgres, the lease lapses: the other worker re-runs the item, and
  *   after healing the partitioned worker's late finish is rejected by the fence.
  * Both: exactly one completion per document, and INV.
