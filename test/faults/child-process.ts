@@ -111,6 +111,16 @@ export class ManagedProcess {
     if (this.running) this.#child.kill(signal)
   }
 
+  /** SIGSTOP: the process stands still, holding its connections, until {@link thaw}. */
+  freeze (): void {
+    if (this.running) this.#child.kill('SIGSTOP')
+  }
+
+  /** SIGCONT after {@link freeze}. */
+  thaw (): void {
+    if (this.running) this.#child.kill('SIGCONT')
+  }
+
   /** The exit status, or undefined if the process is still running after `timeoutMs`. */
   async waitExit (timeoutMs: number): Promise<ExitStatus | undefined> {
     let timer: NodeJS.Timeout | undefined

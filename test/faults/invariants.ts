@@ -24,6 +24,7 @@ export interface DocSnapshot {
   runAt: Date
   leaseExpired: boolean
   finishedAt: Date | null
+  createdAt: Date
   processedAt: Date | null
   history: AttemptSnapshot[]
 }
@@ -41,6 +42,9 @@ export interface InvariantRow {
   /** Attempts that ran again after a crash, a stolen lease or a release (at-least-once). */
   duplicateExecutions: number
   recoveryMs: number | null
+  /** Upload (the document's insert) to completed, over the completed documents; reported only. */
+  latencyP50Ms: number | null
+  latencyP99Ms: number | null
 }
 
 /** Reads every document of the deployment's database with its current item and attempts. */
@@ -48,7 +52,8 @@ export async function snapshot (pool: pg.Pool): Promise<DocSnapshot[]> {
   const { rows } = await pool.query<Omit<DocSnapshot, 'history'> & { history: Array<Omit<AttemptSnapshot, 'startedAt' | 'finishedAt'> & { startedAt: string, finishedAt: string | null }> }>(`
     select d.id, d.filename, d.status, d.version, q.status as "itemStatus", q.attempts, q.max_attempts as "maxAttempts",
            q.error_kind as "errorKind", q.error_code as "errorCode", q.wakeups, q.locked_by as "lockedBy", q.run_at as "runAt",
-           coalesce(q.locked_until < now(), false) as "leaseExpired", q.finished_at as "finishedAt", d.processed_at as "processedAt",
+           coalesce(q.locked_until < now(), false) as "leaseExpired", q.finished_at as "finishedAt", d.created_at as "createdAt",
+           d.processed_at as "processedAt",
            coalesce(json_agg(json_build_object('attempt', a.attempt, 'worker', a.worker, 'outcome', a.outcome,
                     'startedAt', a.started_at, 'finishedAt', a.finished_at) order by a.id) filter (where a.id is not null), '[]') as history
       from documents d
@@ -66,6 +71,13 @@ export async function snapshot (pool: pg.Pool): Promise<DocSnapshot[]> {
 }
 
 const FINAL = new Set(['completed', 'failed'])
+
+/** The nearest-rank percentile `p` (0–100) of `values`, or null when there are none. */
+export function percentile (values: number[], p: number): number | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))]
+}
 
 /** Everything Postgres says about a document that did not end well, for the post-mortem. */
 function describe (doc: DocSnapshot): string {
@@ -115,7 +127,9 @@ export function evaluate (docs: DocSnapshot[], accepted: Set<string>, expectedFa
     stuck: 0,
     attemptsInconsistent: 0,
     duplicateExecutions: 0,
-    recoveryMs: null
+    recoveryMs: null,
+    latencyP50Ms: null,
+    latencyP99Ms: null
   }
   for (const id of accepted) {
     const doc = byId.get(id)
@@ -158,6 +172,9 @@ export function evaluate (docs: DocSnapshot[], accepted: Set<string>, expectedFa
     if (doc.finishedAt !== null) lastFinish = Math.max(lastFinish, doc.finishedAt.getTime())
   }
   if (faultAt !== undefined && lastFinish > 0) row.recoveryMs = Math.max(0, lastFinish - faultAt)
+  const latencies = docs.flatMap((doc) => doc.status === 'completed' && doc.processedAt !== null ? [doc.processedAt.getTime() - doc.createdAt.getTime()] : [])
+  row.latencyP50Ms = percentile(latencies, 50)
+  row.latencyP99Ms = percentile(latencies, 99)
   return { row, problems }
 }
 

@@ -8,7 +8,7 @@ export interface Totals {
   skipped: number
 }
 
-const COLUMNS = ['scenario', 'result', 'accepted', 'completed', 'failed exp/unexp', 'lost', 'completed-twice', 'stuck', 'attempts-consistent', 'dup exec', 'recovery', 'duration']
+const COLUMNS = ['scenario', 'result', 'faults', 'accepted', 'completed', 'failed exp/unexp', 'lost', 'completed-twice', 'stuck', 'attempts-consistent', 'dup exec', 'latency p50/p99', 'recovery', 'duration']
 
 function seconds (ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`
@@ -17,10 +17,12 @@ function seconds (ms: number | null | undefined): string {
 function cells (result: ScenarioResult): string[] {
   const row: InvariantRow | undefined = result.row
   const verdict = result.status === 'passed' ? 'PASS' : result.status === 'failed' ? 'FAIL' : 'SKIPPED'
-  if (row === undefined) return [`${result.id} ${result.title}`, verdict, '-', '-', '-', '-', '-', '-', '-', '-', '-', seconds(result.durationMs)]
+  const faults = result.faults === undefined ? '-' : String(result.faults)
+  if (row === undefined) return [`${result.id} ${result.title}`, verdict, faults, ...COLUMNS.slice(3, -1).map(() => '-'), seconds(result.durationMs)]
   return [
     `${result.id} ${result.title}`,
     verdict,
+    faults,
     String(row.accepted),
     String(row.completed),
     `${row.failedExpected}/${row.failedUnexpected}`,
@@ -29,6 +31,7 @@ function cells (result: ScenarioResult): string[] {
     String(row.stuck),
     row.attemptsInconsistent === 0 ? 'yes' : `no (${row.attemptsInconsistent})`,
     String(row.duplicateExecutions),
+    row.latencyP50Ms === null ? '-' : `${seconds(row.latencyP50Ms)} / ${seconds(row.latencyP99Ms)}`,
     seconds(row.recoveryMs),
     seconds(result.durationMs)
   ]
@@ -115,13 +118,14 @@ export async function writeResults (options: {
     '',
     `Run on ${options.startedAt.toISOString().slice(0, 10)} (${options.startedAt.toISOString()}), ` +
       `${(options.durationMs / 1000).toFixed(0)} s in all, with \`npm run test:faults\` ` +
-      `(FAULTS_SCALE=${String(options.settings.scale)}). Real processes: API, workers, redis-server and, for R8, a private PostgreSQL cluster.`,
+      `(FAULTS_SCALE=${String(options.settings.scale)}, FAULTS_SOAK_SECONDS=${String(options.settings.soakSeconds)}). Real processes: API, workers, redis-server and, for R8, a private PostgreSQL cluster.`,
     '',
     markdownTable(results),
     '',
     '`lost` = accepted but not final; `completed-twice` = version > 1 or more than one completed attempt; ' +
       '`stuck` = in progress with an expired lease after recovery; `dup exec` = attempts that ran again after a crash, ' +
-      'a stolen lease or a release (at-least-once, reported only); `recovery` = last fault to last document final (reported only).',
+      'a stolen lease or a release (at-least-once, reported only); `faults` = faults injected, where the scenario counts them; ' +
+      '`latency p50/p99` = upload to completed over the completed documents (reported only); `recovery` = last fault to last document final (reported only).',
     '',
     summaryLine(totals),
     '',

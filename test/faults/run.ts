@@ -15,12 +15,17 @@ import { flakyRetries } from './scenarios/r11-flaky-retries.js'
 import { gracefulShutdown } from './scenarios/r14-graceful-shutdown.js'
 import { blockedEventLoop } from './scenarios/r2-blocked-event-loop.js'
 import { redisAof } from './scenarios/r5-redis-aof.js'
+import { crashBeforeDispatch } from './scenarios/r9-crash-before-dispatch.js'
+import { duplicateDispatch } from './scenarios/r10-duplicate-dispatch.js'
+import { silentPartition } from './scenarios/r15-silent-partition.js'
+import { chaosSoak } from './scenarios/r17-chaos-soak.js'
 
 // The fault-injection suite: real API, worker, Redis and Postgres processes, broken on purpose.
 // Usage: node --import tsx test/faults/run.ts   (npm run test:faults)
 // Environment (all optional):
 //   FAULTS_SCALE=10          multiplies document counts and kill rounds (nightly soak)
 //   FAULTS_ONLY=R1,R8        runs a subset; the others are listed as skipped
+//   FAULTS_SOAK_SECONDS=1800 how long R17's chaos soak injects faults (default 30 × FAULTS_SCALE)
 //   FAULTS_KEEP_LOGS=1       keeps the service logs of a passing run (a failing run always keeps them)
 //   FAULTS_KEEP_DB=1         leaves each scenario's database on the shared server for a post-mortem
 //   FAULTS_LOG_LEVEL=info    service log level (default warn)
@@ -36,17 +41,24 @@ const scenarios: ScenarioDefinition[] = [
   flakyRetries,
   gracefulShutdown,
   blockedEventLoop,
-  redisAof
+  redisAof,
+  crashBeforeDispatch,
+  duplicateDispatch,
+  silentPartition,
+  chaosSoak
 ]
 
 function settingsFromEnv (): RunSettings & { only: Set<string> | undefined, keepLogs: boolean } {
   const scale = Number(process.env.FAULTS_SCALE ?? '1')
   if (!Number.isFinite(scale) || scale <= 0) throw new Error(`FAULTS_SCALE must be a positive number, not ${process.env.FAULTS_SCALE}`)
+  const soakSeconds = Number(process.env.FAULTS_SOAK_SECONDS ?? String(30 * scale))
+  if (!Number.isFinite(soakSeconds) || soakSeconds <= 0) throw new Error(`FAULTS_SOAK_SECONDS must be a positive number, not ${process.env.FAULTS_SOAK_SECONDS}`)
   const only = process.env.FAULTS_ONLY === undefined || process.env.FAULTS_ONLY === ''
     ? undefined
     : new Set(process.env.FAULTS_ONLY.split(',').map((id) => id.trim().toUpperCase()))
   return {
     scale,
+    soakSeconds,
     only,
     keepLogs: process.env.FAULTS_KEEP_LOGS === '1',
     sharedPostgresUrl: process.env.FAULTS_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -83,7 +95,7 @@ async function runScenario (definition: ScenarioDefinition, settings: RunSetting
   let status: ScenarioResult['status'] = 'failed'
   let reason: string | undefined
   // A last bound: every wait inside a scenario has its own deadline, this catches the unforeseen.
-  const limitMs = 180_000 + 60_000 * settings.scale
+  const limitMs = 180_000 + 60_000 * settings.scale + 2_000 * settings.soakSeconds
   try {
     await withTimeout(`scenario ${definition.id}`, limitMs, definition.run(scenario))
     if (scenario.row === undefined) await scenario.verify()
@@ -108,6 +120,7 @@ async function runScenario (definition: ScenarioDefinition, settings: RunSetting
     row: status === 'skipped' ? undefined : scenario.row,
     checks: scenario.checks,
     metrics: scenario.metrics,
+    faults: scenario.faults,
     problems: scenario.problems,
     durationMs: Date.now() - started,
     logDir
@@ -120,7 +133,7 @@ async function main (): Promise<number> {
   const startedAt = new Date()
   const logRoot = await mkdtemp(join(tmpdir(), 'docq-faults-'))
   const sanitize = (text: string): string => sanitizePaths(text, logRoot)
-  log(`faults: ${scenarios.length} scenarios, FAULTS_SCALE=${settings.scale}, logs in ${logRoot}`)
+  log(`faults: ${scenarios.length} scenarios, FAULTS_SCALE=${settings.scale}, FAULTS_SOAK_SECONDS=${settings.soakSeconds}, logs in ${logRoot}`)
 
   const results: ScenarioResult[] = []
   try {
@@ -151,7 +164,7 @@ async function main (): Promise<number> {
     totals,
     startedAt,
     durationMs,
-    settings: { scale: settings.scale, only: settings.only === undefined ? null : [...settings.only] },
+    settings: { scale: settings.scale, soakSeconds: settings.soakSeconds, only: settings.only === undefined ? null : [...settings.only] },
     sanitize
   })
   log(`total ${(durationMs / 1000).toFixed(1)} s; results in test/faults/results.json and test/faults/RESULTS.md`)

@@ -3,11 +3,14 @@ import { join } from 'node:path'
 import { Deployment, type DeploymentOptions } from './deployment.js'
 import { evaluate, rowHolds, snapshot, type DocSnapshot, type InvariantRow } from './invariants.js'
 import { PrivateRedis } from './redis-server.js'
+import { SilentProxy } from './silent-proxy.js'
 
 /** What the whole run was asked for. */
 export interface RunSettings {
   /** Multiplies document counts (and kill rounds): 1 in CI, more in a nightly soak. */
   scale: number
+  /** How long R17's chaos soak uploads and injects faults. */
+  soakSeconds: number
   /** Any URL of the shared Postgres server; each scenario makes its own database on it. */
   sharedPostgresUrl: string
   logCapBytes: number
@@ -30,6 +33,8 @@ export interface ScenarioResult {
   row?: InvariantRow
   checks: Check[]
   metrics: Record<string, string | number>
+  /** How many faults the scenario injected, where it counts them. */
+  faults?: number
   problems: string[]
   durationMs: number
   logDir: string
@@ -61,6 +66,8 @@ export class ScenarioRun {
   readonly expectedFailures = new Set<string>()
   /** When the (last) fault was injected: recovery time is measured from here. */
   faultAt: number | undefined
+  /** How many faults were injected, for the results table (left undefined where not counted). */
+  faults: number | undefined
   row: InvariantRow | undefined
   snapshot: DocSnapshot[] = []
   #deployment: Deployment | undefined
@@ -103,6 +110,17 @@ export class ScenarioRun {
     const redis = await PrivateRedis.start({ logDir: this.logDir, appendOnly: options.appendOnly === true, dataDir, logCapBytes: this.settings.logCapBytes })
     this.onTeardown(async () => { await redis.stop() })
     return redis
+  }
+
+  /** A loopback proxy to `url`'s port that the scenario can black-hole; returns it and `url` through it. */
+  async proxy (url: string): Promise<{ proxy: SilentProxy, url: string }> {
+    const target = new URL(url)
+    const defaultPort = target.protocol.startsWith('redis') ? 6379 : 5432
+    const proxy = await SilentProxy.start(target.hostname, Number(target.port === '' ? defaultPort : target.port))
+    this.onTeardown(async () => { await proxy.close() })
+    target.hostname = '127.0.0.1'
+    target.port = String(proxy.port)
+    return { proxy, url: target.toString() }
   }
 
   /** A deployment (database, key) on the shared Postgres unless `postgresUrl` says otherwise. */

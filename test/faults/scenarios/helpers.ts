@@ -67,3 +67,34 @@ export async function rowsOfRefusedUploads (deployment: Deployment, uploads: Upl
   const { rows } = await deployment.pool.query<{ filename: string }>('select filename from documents where filename = any($1::text[])', [refused])
   return rows.map((row) => row.filename)
 }
+
+/** A document's current queue item as Postgres has it. */
+export interface CurrentItem {
+  documentId: string
+  filename: string
+  itemId: string
+  priority: number
+  wakeups: number
+  status: string
+}
+
+/** The current items of the documents whose filenames start with `prefix`. */
+export async function currentItems (deployment: Deployment, prefix: string): Promise<CurrentItem[]> {
+  const { rows } = await deployment.pool.query<CurrentItem>(`
+    select d.id as "documentId", d.filename, q.id as "itemId", q.priority, q.wakeups, q.status
+      from documents d join queue_items q on q.id = d.current_item_id
+     where starts_with(d.filename, $1)
+     order by d.filename`, [prefix])
+  return rows
+}
+
+/** Adds documents that Postgres holds but the API never answered for, so that INV covers them. */
+export function adoptUnanswered (deployment: Deployment, items: CurrentItem[], at: number): number {
+  let adopted = 0
+  for (const item of items) {
+    if (deployment.accepted.has(item.documentId)) continue
+    deployment.accepted.set(item.documentId, { filename: item.filename, status: 0, id: item.documentId, ms: 0, sentAt: at })
+    adopted += 1
+  }
+  return adopted
+}
