@@ -10,8 +10,10 @@ export const defaultProcessingLimits: ProcessingLimits = Object.freeze({
   maxPages: 2000,
   maxCharacters: 5_000_000,
   maxZipEntries: 5000,
-  maxPartBytes: 32 * mib,
-  maxUncompressedBytes: 64 * mib
+  // mammoth needs 50-60 MB of memory per MB of document.xml (measured), so a larger part
+  // could not be read under the default memory limit anyway: refusing it costs nothing.
+  maxPartBytes: 8 * mib,
+  maxUncompressedBytes: 16 * mib
 })
 
 /**

@@ -23,8 +23,10 @@ export async function deflateRepeated (head: string, unit: string, tail: string,
   let crc = crc32(headBytes)
   let size = headBytes.length
   deflate.write(headBytes)
-  while (size + tailBytes.length < bytes - Buffer.byteLength(unit)) {
-    const piece = block.subarray(0, Math.min(block.length, bytes - tailBytes.length - size))
+  const unitBytes = Buffer.byteLength(unit)
+  // Whole units only, so that a repeated XML element stays well-formed.
+  for (let room = bytes - tailBytes.length - size; room >= unitBytes; room = bytes - tailBytes.length - size) {
+    const piece = block.subarray(0, Math.min(block.length, room - room % unitBytes))
     crc = crc32(piece, crc)
     size += piece.length
     if (!deflate.write(piece)) await once(deflate, 'drain')

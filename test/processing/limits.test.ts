@@ -16,8 +16,8 @@ t.test('the defaults are the documented ones', async (t) => {
     maxPages: 2000,
     maxCharacters: 5_000_000,
     maxZipEntries: 5000,
-    maxPartBytes: 32 * 1024 * 1024,
-    maxUncompressedBytes: 64 * 1024 * 1024
+    maxPartBytes: 8 * 1024 * 1024,
+    maxUncompressedBytes: 16 * 1024 * 1024
   })
   t.throws(() => createDocumentProcessor({ timeoutMs: 0 }), /timeoutMs must be a positive integer/)
   t.throws(() => createDocumentProcessor({}, { threads: 0 }), /threads must be a positive integer/)
