@@ -35,7 +35,8 @@ interface Slot {
   jobsRun: number
   job: Job | null
   timer: NodeJS.Timeout | null
-  memoryWatch: NodeJS.Timeout
+  /** Reads the process's memory while it loads the parsers or runs a job; idle, it cannot grow. */
+  memoryWatch: NodeJS.Timeout | null
   /** Set when V8 reported that the heap ceiling was reached. */
   heapExhausted: boolean
   /** Set once the process is being discarded; its late events are ignored. */
@@ -123,7 +124,7 @@ export class ExtractionPool {
       jobsRun: 0,
       job: null,
       timer: null,
-      memoryWatch: setInterval(() => { this.#checkMemory(slot) }, memoryCheckMs).unref(),
+      memoryWatch: null,
       heapExhausted: false,
       dead: false,
       closed: new Promise((resolve) => { child.once('close', () => { resolve() }) })
@@ -144,6 +145,7 @@ export class ExtractionPool {
     })
     for (const stream of [child.stdout, child.stderr]) (stream as Socket | null)?.unref()
     this.#slots.add(slot)
+    this.#watchMemory(slot, true)
     slot.timer = setTimeout(() => {
       this.#fail(slot, new ProcessingError('internal', `extraction process did not start within ${startupTimeoutMs} ms`))
     }, startupTimeoutMs)
@@ -173,6 +175,11 @@ export class ExtractionPool {
     return slot.child.pid === undefined ? 0 : readPrivateResidentBytes(slot.child.pid) ?? 0
   }
 
+  #watchMemory (slot: Slot, on: boolean): void {
+    if (slot.memoryWatch !== null) clearInterval(slot.memoryWatch)
+    slot.memoryWatch = on ? setInterval(() => { this.#checkMemory(slot) }, memoryCheckMs).unref() : null
+  }
+
   #checkMemory (slot: Slot): void {
     if (slot.dead || this.#residentBytes(slot) <= this.#limits.maxMemoryMb * 1024 * 1024) return
     this.#fail(slot, this.#memoryExceeded(slot))
@@ -183,6 +190,7 @@ export class ExtractionPool {
     if ('ready' in reply) {
       slot.ready = true
       this.#clearTimer(slot)
+      this.#watchMemory(slot, false)
       this.#hold(slot, false)
       this.#dispatch()
       return
@@ -190,6 +198,7 @@ export class ExtractionPool {
     const job = slot.job
     if (job === null || job.id !== reply.id) return
     this.#clearTimer(slot)
+    this.#watchMemory(slot, false)
     slot.job = null
     slot.jobsRun++
     this.#hold(slot, false)
@@ -204,6 +213,7 @@ export class ExtractionPool {
   #start (slot: Slot, job: Job): void {
     slot.job = job
     this.#hold(slot, true)
+    this.#watchMemory(slot, true)
     const request: ExtractionRequest = {
       id: job.id,
       bytes: job.input.bytes,
@@ -257,7 +267,7 @@ export class ExtractionPool {
   #discard (slot: Slot, err: Error): void {
     slot.dead = true
     this.#clearTimer(slot)
-    clearInterval(slot.memoryWatch)
+    this.#watchMemory(slot, false)
     this.#slots.delete(slot)
     const job = slot.job
     slot.job = null
