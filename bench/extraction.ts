@@ -1,8 +1,10 @@
 import { createDocumentProcessor, ProcessingError } from '../src/processing/index.js'
 import { readCorpusFile, readManifest } from '../test/helpers/corpus.js'
+import { extractionProcessIds, residentMiB } from '../test/helpers/extraction-processes.js'
 
-// Extraction throughput over the test corpus, in its own process so that its peak RSS
-// (main thread and extraction threads together) is the processor's alone. Prints one JSON line.
+// Extraction throughput over the test corpus, in its own process so that its peak RSS is the
+// processor's alone: this process's, and the sum of its extraction processes' peaks (read from
+// /proc before they are closed, so Linux only). Prints one JSON line.
 const rounds = Number(process.env.BENCH_EXTRACTION_ROUNDS ?? 5)
 const threads = Number(process.env.BENCH_EXTRACTION_THREADS ?? 2)
 
@@ -48,7 +50,8 @@ try {
     pagesPerSecond: totals.pages / seconds,
     megabytesPerSecond: totals.bytes / 1024 / 1024 / seconds,
     failedPerRound: totals.failed / rounds,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    extractionPeakRssMiB: extractionProcessIds().reduce((sum, pid) => sum + residentMiB(pid, 'VmHWM'), 0)
   }) + '\n')
 } finally {
   await processor.close()

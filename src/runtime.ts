@@ -84,6 +84,7 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
       maxPages: config.PROCESSING_MAX_PAGES,
       maxCharacters: config.PROCESSING_MAX_CHARACTERS,
       maxZipEntries: config.DOCX_MAX_ENTRIES,
+      maxPartBytes: config.DOCX_MAX_PART_BYTES,
       maxUncompressedBytes: config.DOCX_MAX_UNCOMPRESSED_BYTES
     },
     { threads: config.WORKER_CONCURRENCY }

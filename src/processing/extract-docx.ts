@@ -1,6 +1,7 @@
 import mammoth from 'mammoth'
 import type { Extractor } from './extraction.js'
 import { docxHtmlToText } from './html-text.js'
+import { formatCount, limitExceeded } from './limits.js'
 import { ProcessingError } from './processing-error.js'
 import type { ProcessingLimits } from './types.js'
 import { parseZipDirectory, readZipEntry, writeStoredZip, ZipFormatError, ZipSizeError } from './zip-archive.js'
@@ -25,62 +26,65 @@ function neutralizeDtd (data: Buffer): Buffer {
   return Buffer.from(xml, 'utf8')
 }
 
-function limitExceeded (message: string): ProcessingError {
-  return new ProcessingError('limit_exceeded', message)
-}
-
 function corrupt (detail: string, cause?: unknown): ProcessingError {
   return new ProcessingError('corrupt', `corrupt DOCX: ${detail}`, { cause })
 }
 
 /**
- * Unpacks the archive under our own limits before mammoth (and its JSZip, which inflates an
- * entry fully before looking at sizes) sees it. The central directory is checked first:
- * entry count and the declared total. Then only the XML parts are inflated, each capped at
- * its declared size and by the remaining budget, so a lying header cannot inflate further.
- * Media parts are left empty: mammoth is told not to read images, and they are where the
- * bytes are. The result is an uncompressed archive that costs mammoth nothing to open.
+ * The parts to inflate, after checking the central directory against the limits: entry
+ * count, each XML part's declared size and their total. Media parts are never inflated, so
+ * their sizes do not count.
  */
-function repackArchive (bytes: Buffer, limits: ProcessingLimits): { archive: Buffer, parts: Map<string, Buffer> } {
+function partsToRead (bytes: Buffer, limits: ProcessingLimits): { entries: ZipEntry[], xmlParts: ZipEntry[] } {
   let entries: ZipEntry[]
-  let declared: number
   try {
-    ({ entries, declaredUncompressedBytes: declared } = parseZipDirectory(bytes))
+    ({ entries } = parseZipDirectory(bytes))
   } catch (err) {
     if (err instanceof ZipFormatError || err instanceof RangeError) throw corrupt(err.message, err)
     throw err
   }
   if (entries.length > limits.maxZipEntries) {
-    throw limitExceeded(`DOCX archive exceeds ${limits.maxZipEntries} entries (it has ${entries.length})`)
-  }
-  if (declared > limits.maxUncompressedBytes) {
-    throw limitExceeded(`DOCX archive exceeds ${limits.maxUncompressedBytes} bytes uncompressed (it declares ${declared})`)
+    throw limitExceeded(limits, 'maxZipEntries', `the DOCX archive has ${formatCount(entries.length)} entries`)
   }
   if (!entries.some((entry) => entry.name === 'word/document.xml')) throw corrupt('word/document.xml is missing')
-  const parts = new Map<string, Buffer>()
-  const files: Array<{ name: string, data: Buffer }> = []
-  let budget = limits.maxUncompressedBytes
-  for (const entry of entries) {
-    if (entry.name.endsWith('/')) continue
-    if (!xmlPart.test(entry.name)) {
-      files.push({ name: entry.name, data: Buffer.alloc(0) })
-      continue
+  const xmlParts = entries.filter((entry) => !entry.name.endsWith('/') && xmlPart.test(entry.name))
+  let declared = 0
+  for (const entry of xmlParts) {
+    if (entry.uncompressedSize > limits.maxPartBytes) {
+      throw limitExceeded(limits, 'maxPartBytes', `the DOCX part ${entry.name} declares ${formatCount(entry.uncompressedSize)} bytes uncompressed`)
     }
-    let data: Buffer
+    declared += entry.uncompressedSize
+  }
+  if (declared > limits.maxUncompressedBytes) {
+    throw limitExceeded(limits, 'maxUncompressedBytes', `the DOCX parts declare ${formatCount(declared)} bytes uncompressed in all`)
+  }
+  return { entries, xmlParts }
+}
+
+/**
+ * Unpacks the archive under our own limits before mammoth (and its JSZip, which inflates an
+ * entry fully before looking at sizes) sees it. The central directory is checked first, then
+ * only the XML parts are inflated, each as a stream that stops at its declared size, so a
+ * lying header costs one inflate step and never the whole bomb. Media parts are left empty:
+ * mammoth is told not to read images, and they are where the bytes are. The result is an
+ * uncompressed archive that costs mammoth nothing to open.
+ */
+async function repackArchive (bytes: Buffer, limits: ProcessingLimits): Promise<{ archive: Buffer, parts: Map<string, Buffer> }> {
+  const { entries, xmlParts } = partsToRead(bytes, limits)
+  const parts = new Map<string, Buffer>()
+  for (const entry of xmlParts) {
     try {
-      data = readZipEntry(bytes, entry, budget)
+      parts.set(entry.name, neutralizeDtd(await readZipEntry(bytes, entry)))
     } catch (err) {
       if (err instanceof ZipSizeError) {
-        throw limitExceeded(`DOCX archive exceeds ${limits.maxUncompressedBytes} bytes uncompressed or lies about its sizes (${err.message})`)
+        throw new ProcessingError('limit_exceeded', `the DOCX archive lies about its sizes: ${err.message}`)
       }
       if (err instanceof ZipFormatError) throw corrupt(err.message, err)
       throw err
     }
-    budget -= data.length
-    data = neutralizeDtd(data)
-    parts.set(entry.name, data)
-    files.push({ name: entry.name, data })
   }
+  const files = entries.filter((entry) => !entry.name.endsWith('/'))
+    .map((entry) => ({ name: entry.name, data: parts.get(entry.name) ?? Buffer.alloc(0) }))
   return { archive: writeStoredZip(files), parts }
 }
 
@@ -110,7 +114,7 @@ const skipImages = mammoth.images.imgElement(async () => ({ src: '' }))
  * cells separated by tabs, rows on lines.
  */
 export const extractDocx: Extractor = async (bytes, { limits }) => {
-  const { archive, parts } = repackArchive(bytes, limits)
+  const { archive, parts } = await repackArchive(bytes, limits)
   let html: string
   try {
     const result = await mammoth.convertToHtml({ buffer: archive }, {

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { getDocumentProxy } from 'unpdf'
 import type { Extractor } from './extraction.js'
+import { formatCount, limitExceeded } from './limits.js'
 import { ProcessingError } from './processing-error.js'
 
 /**
@@ -75,7 +76,7 @@ export const extractPdf: Extractor = async (bytes, { limits }) => {
   const pdf = await openPdf(bytes)
   try {
     if (pdf.numPages > limits.maxPages) {
-      throw new ProcessingError('limit_exceeded', `PDF has ${pdf.numPages} pages, more than the limit of ${limits.maxPages}`)
+      throw limitExceeded(limits, 'maxPages', `the PDF has ${formatCount(pdf.numPages)} pages`)
     }
     const pages: string[] = []
     let failures = 0
@@ -97,7 +98,7 @@ export const extractPdf: Extractor = async (bytes, { limits }) => {
       // Normalisation shrinks text by far less than half, so twice the limit is over for sure
       // and there is no point reading the rest.
       if (characters > limits.maxCharacters * 2) {
-        throw new ProcessingError('limit_exceeded', `extracted text exceeds the limit of ${limits.maxCharacters} characters`)
+        throw limitExceeded(limits, 'maxCharacters', `the extracted text has over ${formatCount(characters)} characters`)
       }
     }
     if (pdf.numPages > 0 && failures === pdf.numPages) throw corrupt(firstFailure)

@@ -1,45 +1,26 @@
-import { Worker } from 'node:worker_threads'
+import type { ChildProcess } from 'node:child_process'
+import type { Socket } from 'node:net'
+import type { ExtractionReply, ExtractionRequest } from './extraction-protocol.js'
+import { describeLimit } from './limits.js'
 import { isProcessingErrorCode, ProcessingError } from './processing-error.js'
-import type { ThreadReply, ThreadRequest } from './thread-protocol.js'
+import { readPrivateResidentBytes } from './resident-memory.js'
+import { spawnExtractionProcess } from './spawn-extraction-process.js'
 import type { DocumentInput, ProcessedDocument, ProcessingLimits } from './types.js'
 
-/**
- * Loads the thread's TypeScript entry. Under tap the inherited loader already handles .ts;
- * under `node --import tsx` on Node 20 the inherited flag does not reach the worker's module
- * loader, so the bootstrap registers tsx itself and retries (with a fresh URL, because the
- * failed import stays cached under the first one). Written to run both as a script and as
- * a module, since workers inherit `--input-type`.
- */
-const bootstrapSource = `
-;(async () => {
-  const { workerData } = await import('node:worker_threads')
-  try {
-    await import(workerData.entry)
-  } catch (err) {
-    if (err == null || err.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || workerData.tsx == null) throw err
-    const { register } = await import(workerData.tsx)
-    register()
-    await import(workerData.entry + '?tsx')
-  }
-})().catch((err) => { setImmediate(() => { throw err }) })
-`
-
-const threadEntry = new URL('./extraction-thread.ts', import.meta.url).href
-
-function resolveTsx (): string | null {
-  try {
-    return import.meta.resolve('tsx/esm/api')
-  } catch {
-    return null
-  }
-}
-
-/** A thread is replaced after this many jobs, so caches and leaks of the parsers stay bounded. */
-const jobsPerThread = 2_000
-/** Loading the parsers in a fresh thread is not part of a job's time limit, but is bounded. */
+/** A process is replaced after this many jobs, so caches and leaks of the parsers stay bounded. */
+const jobsPerProcess = 2_000
+/** Loading the parsers in a fresh process is not part of a job's time limit, but is bounded. */
 const startupTimeoutMs = 60_000
-/** Console output one thread may pass to the process's stderr over its life. */
-const threadLogBytes = 64 * 1024
+/** Console output one process may pass to ours over its life. */
+const processLogBytes = 64 * 1024
+/**
+ * How often a process's resident memory is read. Memory a document allocates in one step
+ * (a Buffer, a wasm memory) can pass the limit by what it allocates in this time before the
+ * process is killed; reading /proc costs some microseconds.
+ */
+const memoryCheckMs = 20
+/** What V8 prints when a process reaches its heap ceiling, just before it aborts. */
+const heapExhausted = 'JavaScript heap out of memory'
 
 interface Job {
   id: number
@@ -49,29 +30,38 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker
+  child: ChildProcess
   ready: boolean
   jobsRun: number
   job: Job | null
   timer: NodeJS.Timeout | null
-  /** Set once the thread is being discarded; its late events are ignored. */
+  /** Reads the process's memory while it loads the parsers or runs a job; idle, it cannot grow. */
+  memoryWatch: NodeJS.Timeout | null
+  /** Set when V8 reported that the heap ceiling was reached. */
+  heapExhausted: boolean
+  /** Set once the process is being discarded; its late events are ignored. */
   dead: boolean
+  /** Settles when the process has exited and its output is closed. */
+  closed: Promise<void>
 }
 
 /**
- * A small pool of extraction threads, each running one job at a time under a heap ceiling
- * and a hard time limit. A thread that times out is terminated (pdf.js can hang inside one
- * synchronous call where no in-thread timer would fire); one that dies is replaced. Idle
- * threads are unref'd so they never keep the caller's process alive. A job's time limit
- * starts when a ready thread receives it: time spent queued behind other jobs or waiting
- * for a fresh thread to load the parsers is not counted.
+ * A small pool of extraction processes, each running one job at a time under a memory limit
+ * and a hard time limit. The memory limit covers everything a document can make a process
+ * allocate: V8 stops the heap at `maxMemoryMb`, and on Linux the pool reads each process's
+ * private resident memory from /proc and kills it once that passes `maxMemoryMb` (Buffers,
+ * ArrayBuffers, wasm and native memory live outside the heap). Where /proc is missing only
+ * the heap ceiling applies. A process that times out is killed (pdf.js can hang inside one
+ * synchronous call where no in-process timer would fire); one that dies is replaced. Idle
+ * processes are unref'd so they never keep the caller's process alive. A job's time limit
+ * starts when a ready process receives it: time spent queued behind other jobs or waiting
+ * for a fresh process to load the parsers is not counted.
  */
 export class ExtractionPool {
   readonly #limits: ProcessingLimits
   readonly #size: number
   readonly #slots = new Set<Slot>()
   readonly #queue: Job[] = []
-  readonly #tsx = resolveTsx()
   #nextId = 1
   #closed = false
 
@@ -89,19 +79,23 @@ export class ExtractionPool {
     })
   }
 
-  /** Starts every thread now, so that the first documents do not wait for the parsers to load. */
+  /** Starts every process now, so that the first documents do not wait for the parsers to load. */
   warmUp (): void {
     while (!this.#closed && this.#slots.size < this.#size) this.#spawn()
   }
 
-  /** Terminates every thread and fails queued and running jobs. */
+  /** Kills every process and fails queued and running jobs. */
   async close (): Promise<void> {
     this.#closed = true
     const closing = new ProcessingError('internal', 'document processor was closed')
     for (const job of this.#queue.splice(0)) job.reject(closing)
     await Promise.all([...this.#slots].map(async (slot) => {
       this.#discard(slot, closing)
-      await slot.worker.terminate()
+      // Idle processes and their pipes are unref'd: without this the caller's event loop
+      // could end before the exit it is waiting for is reported.
+      slot.child.ref()
+      for (const stream of [slot.child.stdout, slot.child.stderr]) (stream as Socket | null)?.ref()
+      await slot.closed
     }))
   }
 
@@ -123,81 +117,125 @@ export class ExtractionPool {
   }
 
   #spawn (): void {
-    const worker = new Worker(bootstrapSource, {
-      eval: true,
-      workerData: { entry: threadEntry, tsx: this.#tsx },
-      resourceLimits: {
-        maxOldGenerationSizeMb: this.#limits.maxMemoryMb,
-        maxYoungGenerationSizeMb: Math.min(64, Math.max(8, Math.floor(this.#limits.maxMemoryMb / 8)))
-      },
-      stdout: true,
-      stderr: true
-    })
-    const slot: Slot = { worker, ready: false, jobsRun: 0, job: null, timer: null, dead: false }
+    const child = spawnExtractionProcess(this.#limits.maxMemoryMb)
+    const slot: Slot = {
+      child,
+      ready: false,
+      jobsRun: 0,
+      job: null,
+      timer: null,
+      memoryWatch: null,
+      heapExhausted: false,
+      dead: false,
+      closed: new Promise((resolve) => { child.once('close', () => { resolve() }) })
+    }
     // Parsers print warnings for every defect of a hostile file (poppler wrote 17.6 GB for
-    // pdfjs_bomb_giant.pdf); a thread's console output is capped before it reaches ours.
-    let logBudget = threadLogBytes
+    // pdfjs_bomb_giant.pdf); a process's console output is capped before it reaches ours.
+    let logBudget = processLogBytes
     const forward = (chunk: Buffer): void => {
       if (logBudget <= 0) return
       process.stderr.write(chunk.subarray(0, logBudget))
       logBudget -= chunk.length
-      if (logBudget <= 0) process.stderr.write('[extraction thread output truncated]\n')
+      if (logBudget <= 0) process.stderr.write('[extraction process output truncated]\n')
     }
-    worker.stdout.on('data', forward)
-    worker.stderr.on('data', forward)
+    child.stdout?.on('data', forward)
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (chunk.includes(heapExhausted)) slot.heapExhausted = true
+      forward(chunk)
+    })
+    for (const stream of [child.stdout, child.stderr]) (stream as Socket | null)?.unref()
     this.#slots.add(slot)
+    this.#watchMemory(slot, true)
     slot.timer = setTimeout(() => {
-      this.#fail(slot, new ProcessingError('internal', `extraction thread did not start within ${startupTimeoutMs} ms`))
+      this.#fail(slot, new ProcessingError('internal', `extraction process did not start within ${startupTimeoutMs} ms`))
     }, startupTimeoutMs)
     slot.timer.unref()
-    worker.on('message', (reply: ThreadReply) => { this.#onReply(slot, reply) })
-    worker.on('error', (err: Error & { code?: string }) => {
-      this.#fail(slot, err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? new ProcessingError('limit_exceeded', `processing exceeded the memory limit of ${this.#limits.maxMemoryMb} MB`)
-        : new ProcessingError('internal', `extraction thread failed: ${err.message}`, { cause: err }))
+    child.on('message', (reply: ExtractionReply) => { this.#onReply(slot, reply) })
+    child.on('error', (err: Error) => {
+      this.#fail(slot, new ProcessingError('internal', `extraction process failed: ${err.message}`, { cause: err }))
     })
-    worker.on('exit', (exitCode) => {
-      this.#fail(slot, new ProcessingError('internal', `extraction thread exited with code ${exitCode}`))
+    // 'close' rather than 'exit': V8's last words on stderr must have been read.
+    child.on('close', (code, signal) => {
+      this.#fail(slot, slot.heapExhausted
+        ? this.#memoryExceeded(slot)
+        : new ProcessingError('internal', `extraction process exited with ${signal ?? `code ${String(code)}`}`))
     })
   }
 
-  #onReply (slot: Slot, reply: ThreadReply): void {
+  /** A job's fault once the process is ready; before, the limit is too low for the parsers themselves. */
+  #memoryExceeded (slot: Slot): ProcessingError {
+    const limit = describeLimit(this.#limits, 'maxMemoryMb')
+    return slot.ready
+      ? new ProcessingError('limit_exceeded', `processing needed more memory than ${limit}`)
+      : new ProcessingError('internal', `an extraction process needs more memory than ${limit} to load the parsers`)
+  }
+
+  /** The process's private resident memory, in bytes, or 0 where it cannot be read. */
+  #residentBytes (slot: Slot): number {
+    return slot.child.pid === undefined ? 0 : readPrivateResidentBytes(slot.child.pid) ?? 0
+  }
+
+  #watchMemory (slot: Slot, on: boolean): void {
+    if (slot.memoryWatch !== null) clearInterval(slot.memoryWatch)
+    slot.memoryWatch = on ? setInterval(() => { this.#checkMemory(slot) }, memoryCheckMs).unref() : null
+  }
+
+  #checkMemory (slot: Slot): void {
+    if (slot.dead || this.#residentBytes(slot) <= this.#limits.maxMemoryMb * 1024 * 1024) return
+    this.#fail(slot, this.#memoryExceeded(slot))
+  }
+
+  #onReply (slot: Slot, reply: ExtractionReply): void {
     if (slot.dead) return
     if ('ready' in reply) {
       slot.ready = true
       this.#clearTimer(slot)
-      slot.worker.unref()
+      this.#watchMemory(slot, false)
+      this.#hold(slot, false)
       this.#dispatch()
       return
     }
     const job = slot.job
     if (job === null || job.id !== reply.id) return
     this.#clearTimer(slot)
+    this.#watchMemory(slot, false)
     slot.job = null
     slot.jobsRun++
-    slot.worker.unref()
+    this.#hold(slot, false)
     if (reply.ok) job.resolve(reply.result)
     else job.reject(new ProcessingError(isProcessingErrorCode(reply.code) ? reply.code : 'internal', reply.message))
-    if (slot.jobsRun >= jobsPerThread) this.#retire(slot)
+    // Memory a document leaves behind (caches, fragmentation) must not count against the
+    // next one: a process past half its limit is replaced while it is idle.
+    if (slot.jobsRun >= jobsPerProcess || this.#residentBytes(slot) > this.#limits.maxMemoryMb * 1024 * 1024 / 2) this.#retire(slot)
     this.#dispatch()
   }
 
   #start (slot: Slot, job: Job): void {
     slot.job = job
-    slot.worker.ref()
-    // Copy only the view's bytes (a Buffer may sit in a shared pool) and hand them over.
-    const bytes = new Uint8Array(job.input.bytes)
-    const request: ThreadRequest = {
+    this.#hold(slot, true)
+    this.#watchMemory(slot, true)
+    const request: ExtractionRequest = {
       id: job.id,
-      bytes,
+      bytes: job.input.bytes,
       filename: job.input.filename,
       declaredType: job.input.declaredType,
       limits: this.#limits
     }
     slot.timer = setTimeout(() => {
-      this.#fail(slot, new ProcessingError('timeout', `processing exceeded the time limit of ${this.#limits.timeoutMs} ms`))
+      this.#fail(slot, new ProcessingError('timeout', `processing took longer than ${describeLimit(this.#limits, 'timeoutMs')}`))
     }, this.#limits.timeoutMs)
-    slot.worker.postMessage(request, [bytes.buffer])
+    slot.child.send(request)
+  }
+
+  /** A busy process keeps the caller alive until its job is done; an idle one never does. */
+  #hold (slot: Slot, busy: boolean): void {
+    if (busy) {
+      slot.child.ref()
+      slot.child.channel?.ref()
+    } else {
+      slot.child.unref()
+      slot.child.channel?.unref()
+    }
   }
 
   #clearTimer (slot: Slot): void {
@@ -205,35 +243,35 @@ export class ExtractionPool {
     slot.timer = null
   }
 
-  /** Rejects the slot's job (if any) with `err`, kills the thread and refills the pool. */
+  /** Rejects the slot's job (if any) with `err`, kills the process and refills the pool. */
   #fail (slot: Slot, err: ProcessingError): void {
     if (slot.dead) return
     this.#discard(slot, err)
-    slot.worker.terminate().catch(() => {})
-    // A thread that cannot even start would fail every queued job the same way; failing
+    // A process that cannot even start would fail every queued job the same way; failing
     // them now avoids a loop of doomed spawns.
     if (!slot.ready) {
       for (const job of this.#queue.splice(0)) job.reject(err)
     } else if (!this.#closed && this.#slots.size === 0 && this.#queue.length === 0) {
-      // Replace a killed thread right away, so the next job finds the parsers loaded.
+      // Replace a killed process right away, so the next job finds the parsers loaded.
       this.#spawn()
     }
     this.#dispatch()
   }
 
   #retire (slot: Slot): void {
-    slot.dead = true
-    this.#slots.delete(slot)
-    slot.worker.terminate().catch(() => {})
+    this.#discard(slot, new ProcessingError('internal', 'extraction process retired'))
     if (this.#slots.size === 0 && this.#queue.length === 0) this.#spawn()
   }
 
+  /** Forgets the slot, rejects its job with `err` and kills its process. */
   #discard (slot: Slot, err: Error): void {
     slot.dead = true
     this.#clearTimer(slot)
+    this.#watchMemory(slot, false)
     this.#slots.delete(slot)
     const job = slot.job
     slot.job = null
     job?.reject(err)
+    slot.child.kill('SIGKILL')
   }
 }

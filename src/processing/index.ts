@@ -5,15 +5,16 @@
  * whose `process()` takes the uploaded bytes and gives back normalised text, metadata and
  * chunks, or rejects with a `ProcessingError` whose `code` and `permanent` flag tell the
  * queue whether to retry. Everything that touches document bytes (type sniffing aside) runs
- * in worker threads with a heap ceiling and a hard timeout (extraction-pool.ts), so a hostile
- * file can cost at most one thread, never the worker process. Inside a thread,
+ * in extraction child processes under a memory limit (heap ceiling, and on Linux a watch on
+ * all their resident memory) and a hard timeout (extraction-pool.ts), so a hostile file can
+ * cost at most one child process, never the worker process. Inside a child,
  * process-document.ts detects the type from the bytes and hands them to one format module
  * (extract-*.ts), all of the same shape. `detectType()` is exported for the upload path
  * (it is cheap and runs on the caller's thread).
  *
  * Retry policy lives in processing-error.ts: every code but `internal` is permanent, so a
  * queue worker maps `permanent` to BullMQ's UnrecoverableError. A job's `timeoutMs` counts
- * from the moment a ready thread receives it; time queued behind other jobs is not counted.
+ * from the moment a ready child receives it; time queued behind other jobs is not counted.
  * Create one processor per worker process, pass `threads` equal to the number of documents
  * processed at once, and `close()` it at shutdown.
  */
@@ -40,16 +41,16 @@ export { supportedMediaTypes } from './media-types.js'
 /** Options that are about the machine rather than the document. */
 export interface DocumentProcessorOptions {
   /**
-   * Extraction threads, started lazily and reused between jobs. Match it to the number of
-   * documents processed at once; each thread may use up to `maxMemoryMb` of heap.
-   * Default: 2, or 1 on a single-core machine.
+   * Extraction child processes (the name is older than the processes), started lazily and
+   * reused between jobs. Match it to the number of documents processed at once; each may use
+   * up to `maxMemoryMb`. Default: 2, or 1 on a single-core machine.
    */
   threads?: number
 }
 
 /**
  * Creates a processor with the given limits (missing ones take `defaultProcessingLimits`).
- * Call `close()` at shutdown to terminate its threads.
+ * Call `close()` at shutdown to end its extraction processes.
  */
 export function createDocumentProcessor (
   limits: Partial<ProcessingLimits> = {},

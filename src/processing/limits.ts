@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
+import { ProcessingError } from './processing-error.js'
 import type { ProcessingLimits } from './types.js'
+
+const mib = 1024 * 1024
 
 export const defaultProcessingLimits: ProcessingLimits = Object.freeze({
   timeoutMs: 30_000,
@@ -7,8 +10,45 @@ export const defaultProcessingLimits: ProcessingLimits = Object.freeze({
   maxPages: 2000,
   maxCharacters: 5_000_000,
   maxZipEntries: 5000,
-  maxUncompressedBytes: 200 * 1024 * 1024
+  // mammoth needs 50-60 MB of memory per MB of document.xml (measured), so a larger part
+  // could not be read under the default memory limit anyway: refusing it costs nothing.
+  maxPartBytes: 8 * mib,
+  maxUncompressedBytes: 16 * mib
 })
+
+/**
+ * The setting that raises each limit and the unit of its value. Failure messages name both,
+ * so that a client reading `lastError` knows which limit it met and an operator knows what
+ * to change.
+ */
+const limitSettings: Record<keyof ProcessingLimits, { setting: string, unit: string }> = {
+  timeoutMs: { setting: 'PROCESSING_TIMEOUT_MS', unit: 'ms' },
+  maxMemoryMb: { setting: 'PROCESSING_MAX_MEMORY_MB', unit: 'MB' },
+  maxPages: { setting: 'PROCESSING_MAX_PAGES', unit: 'pages' },
+  maxCharacters: { setting: 'PROCESSING_MAX_CHARACTERS', unit: 'characters' },
+  maxZipEntries: { setting: 'DOCX_MAX_ENTRIES', unit: 'entries' },
+  maxPartBytes: { setting: 'DOCX_MAX_PART_BYTES', unit: 'bytes' },
+  maxUncompressedBytes: { setting: 'DOCX_MAX_UNCOMPRESSED_BYTES', unit: 'bytes' }
+}
+
+/** Formats a count the way the failure messages show it: `5,000,000`. */
+export function formatCount (value: number): string {
+  return value.toLocaleString('en-US')
+}
+
+/** The limit as a client reads it: `PROCESSING_MAX_CHARACTERS (5,000,000 characters)`. */
+export function describeLimit (limits: ProcessingLimits, key: keyof ProcessingLimits): string {
+  const { setting, unit } = limitSettings[key]
+  return `${setting} (${formatCount(limits[key])} ${unit})`
+}
+
+/**
+ * A permanent `limit_exceeded` failure whose message is `subject`, the word `more than`
+ * and the limit described: `the PDF has 14 pages, more than PROCESSING_MAX_PAGES (10 pages)`.
+ */
+export function limitExceeded (limits: ProcessingLimits, key: keyof ProcessingLimits, subject: string): ProcessingError {
+  return new ProcessingError('limit_exceeded', `${subject}, more than ${describeLimit(limits, key)}`)
+}
 
 /** Merges `overrides` over the defaults and checks every value is a positive integer. */
 export function resolveLimits (overrides: Partial<ProcessingLimits> = {}): ProcessingLimits {

@@ -5,12 +5,13 @@ import type { Extraction, ExtractionContext, Extractor } from './extraction.js'
 import { extractHtml } from './extract-html.js'
 import { extractMarkdown } from './extract-markdown.js'
 import { extractText } from './extract-text.js'
+import { formatCount, limitExceeded } from './limits.js'
 import { mediaTypes } from './media-types.js'
 import { normalizeText } from './normalize-text.js'
 import { ProcessingError } from './processing-error.js'
 import type { DocumentInput, DocumentMetadata, ProcessedDocument, ProcessingLimits } from './types.js'
 
-/** The heavy parsers load on first use (and when a thread warms up), not at import. */
+/** The heavy parsers load on first use (and when an extraction process warms up), not at import. */
 const loadPdf = async (): Promise<Extractor> => (await import('./extract-pdf.js')).extractPdf
 const loadDocx = async (): Promise<Extractor> => (await import('./extract-docx.js')).extractDocx
 
@@ -45,7 +46,7 @@ async function extractorFor (detectedType: string, input: DocumentInput): Promis
 }
 
 /**
- * The whole pipeline for one document, run inside an extraction thread: detect the type
+ * The whole pipeline for one document, run inside an extraction process: detect the type
  * from the bytes, extract with the format's module, normalise, enforce the character limit,
  * compute metadata and chunks.
  */
@@ -58,8 +59,7 @@ export async function processDocument (input: DocumentInput, limits: ProcessingL
   const pages = extraction.pages?.map(normalizeText) ?? null
   const text = pages === null ? normalizeText(extraction.text) : pages.filter((page) => page !== '').join('\n\n')
   if (text.length > limits.maxCharacters) {
-    throw new ProcessingError('limit_exceeded',
-      `extracted text exceeds the limit of ${limits.maxCharacters} characters`)
+    throw limitExceeded(limits, 'maxCharacters', `the extracted text has ${formatCount(text.length)} characters`)
   }
   const words = countWords(text)
   const metadata: DocumentMetadata = {

@@ -6,7 +6,7 @@ import type { ProcessingErrorCode } from './types.js'
  * Everything the document itself causes is permanent: an unsupported, corrupt or encrypted
  * file stays that way, and a file that blew the memory ceiling or the time limit once will do
  * it again (pdf.js hangs and bombs are deterministic), so retrying only burns worker time.
- * Only `internal` (an unexpected error or a thread that died for another reason) may be a
+ * Only `internal` (an unexpected error or an extraction process that died for another reason) may be a
  * passing condition of the machine and is left to the queue's retry policy.
  */
 const permanentByCode: Record<ProcessingErrorCode, boolean> = {
@@ -31,7 +31,7 @@ export class ProcessingError extends Error {
   }
 }
 
-/** True when `code` is one of the contract's error codes (used when errors cross threads). */
+/** True when `code` is one of the contract's error codes (used when errors cross processes). */
 export function isProcessingErrorCode (code: unknown): code is ProcessingErrorCode {
   return typeof code === 'string' && Object.hasOwn(permanentByCode, code)
 }

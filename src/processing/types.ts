@@ -8,16 +8,21 @@ export interface DocumentInput {
 
 /** Ceilings applied to one processing job. */
 export interface ProcessingLimits {
-  /** Hard wall-clock limit per job (PROCESSING_TIMEOUT_MS); the thread is killed after it. */
+  /** Hard wall-clock limit per job (PROCESSING_TIMEOUT_MS); the extraction process is killed after it. */
   timeoutMs: number
-  /** Heap ceiling of the extraction thread, in MB. */
+  /**
+   * Memory of one extraction process, in MB (PROCESSING_MAX_MEMORY_MB): its V8 heap ceiling,
+   * and on Linux the ceiling of its private resident memory (heap, Buffers, wasm, native).
+   */
   maxMemoryMb: number
   maxPages: number
   /** Characters of extracted text, after normalisation. */
   maxCharacters: number
   /** Entries in a DOCX archive. */
   maxZipEntries: number
-  /** Total declared uncompressed size of a DOCX archive, in bytes. */
+  /** Uncompressed size of one XML part of a DOCX archive, in bytes. */
+  maxPartBytes: number
+  /** Uncompressed size of all the XML parts of a DOCX archive together, in bytes. */
   maxUncompressedBytes: number
 }
 
@@ -63,8 +68,8 @@ export type ProcessingErrorCode =
 export interface DocumentProcessor {
   /** Detects, extracts, normalises and chunks one document off the caller's event loop. */
   process (input: DocumentInput): Promise<ProcessedDocument>
-  /** Starts the extraction threads ahead of the first document (they start lazily otherwise). */
+  /** Starts the extraction processes ahead of the first document (they start lazily otherwise). */
   warmUp (): void
-  /** Terminates the extraction threads; later `process` calls are rejected. */
+  /** Ends the extraction processes; later `process` calls are rejected. */
   close (): Promise<void>
 }

@@ -1,4 +1,4 @@
-import { crc32, inflateRawSync } from 'node:zlib'
+import { crc32, createInflateRaw } from 'node:zlib'
 
 /** One file named in a ZIP central directory, with the sizes it declares. */
 export interface ZipEntry {
@@ -12,8 +12,6 @@ export interface ZipEntry {
 
 export interface ZipDirectory {
   entries: ZipEntry[]
-  /** Sum of the declared uncompressed sizes. */
-  declaredUncompressedBytes: number
 }
 
 const eocdSignature = 0x06054b50
@@ -26,7 +24,7 @@ const maxSize32 = 0xffffffff
 /** Thrown for archives whose structure cannot be read; the message names the defect. */
 export class ZipFormatError extends Error {}
 
-/** Thrown when an entry inflates to more than it declared or than the caller allows. */
+/** Thrown when an entry inflates to more than it declared. */
 export class ZipSizeError extends Error {}
 
 function findEndOfCentralDirectory (bytes: Buffer): number {
@@ -82,7 +80,6 @@ export function parseZipDirectory (bytes: Buffer): ZipDirectory {
     throw new ZipFormatError(`central directory cannot hold the ${entryCount} entries it declares`)
   }
   const entries: ZipEntry[] = []
-  let declaredUncompressedBytes = 0
   let at = directoryOffset
   for (let i = 0; i < entryCount; i++) {
     if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== centralSignature) {
@@ -104,10 +101,9 @@ export function parseZipDirectory (bytes: Buffer): ZipDirectory {
         bytes.subarray(nameEnd, nameEnd + extraLength), { uncompressedSize, compressedSize, localHeaderOffset }))
     }
     entries.push({ name, method, flags, compressedSize, uncompressedSize, localHeaderOffset })
-    declaredUncompressedBytes += uncompressedSize
     at = nameEnd + extraLength + commentLength
   }
-  return { entries, declaredUncompressedBytes }
+  return { entries }
 }
 
 type Zip64Sizes = Pick<ZipEntry, 'uncompressedSize' | 'compressedSize' | 'localHeaderOffset'>
@@ -135,11 +131,16 @@ function readZip64Extra (extra: Buffer, sizes: Zip64Sizes): Zip64Sizes {
   throw new ZipFormatError('ZIP64 sizes are missing')
 }
 
+/** Output is produced and counted in steps of this size, so a bomb is stopped one step past its cap. */
+const inflateStepBytes = 64 * 1024
+
 /**
- * Inflates one entry, refusing to produce more than it declared (a lying header is how a
- * zip bomb slips past a directory check) or more than `maxBytes`.
+ * Inflates one entry as a stream, counting the output as it comes, and stops at the first
+ * byte beyond the size the entry declares: a lying header is how a zip bomb slips past a
+ * directory check, and here it never gets more than one step of memory past the lie. The
+ * caller checks the declared sizes against its own caps first.
  */
-export function readZipEntry (bytes: Buffer, entry: ZipEntry, maxBytes: number): Buffer {
+export async function readZipEntry (bytes: Buffer, entry: ZipEntry): Promise<Buffer> {
   const at = entry.localHeaderOffset
   if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== localSignature) {
     throw new ZipFormatError(`local header of ${entry.name} is damaged`)
@@ -149,24 +150,32 @@ export function readZipEntry (bytes: Buffer, entry: ZipEntry, maxBytes: number):
   const dataEnd = dataStart + entry.compressedSize
   if (dataEnd > bytes.length) throw new ZipFormatError(`entry ${entry.name} runs past the end of the archive`)
   const data = bytes.subarray(dataStart, dataEnd)
-  const allowed = Math.min(entry.uncompressedSize, maxBytes)
+  const tooLarge = (): ZipSizeError =>
+    new ZipSizeError(`${entry.name} inflates to more than the ${entry.uncompressedSize.toLocaleString('en-US')} bytes it declares`)
   if (entry.method === 0) {
-    if (data.length > allowed) throw new ZipSizeError(`entry ${entry.name} is larger than allowed`)
+    if (data.length > entry.uncompressedSize) throw tooLarge()
     return Buffer.from(data)
   }
   if (entry.method !== 8) throw new ZipFormatError(`entry ${entry.name} uses unsupported compression method ${entry.method}`)
+  const inflate = createInflateRaw({ chunkSize: inflateStepBytes })
+  const chunks: Buffer[] = []
+  let total = 0
+  inflate.end(data)
   try {
-    // One byte of headroom tells "exactly the declared size" from "more than declared".
-    const output = inflateRawSync(data, { maxOutputLength: allowed + 1 })
-    if (output.length > allowed) throw new ZipSizeError(`entry ${entry.name} inflates beyond ${allowed} bytes`)
-    return output
+    // zlib waits for each step to be read before producing the next, so breaking out of
+    // the loop leaves nothing inflated beyond the step that crossed the limit.
+    for await (const chunk of inflate as AsyncIterable<Buffer>) {
+      total += chunk.length
+      if (total > entry.uncompressedSize) throw tooLarge()
+      chunks.push(chunk)
+    }
   } catch (err) {
     if (err instanceof ZipSizeError) throw err
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ZipSizeError(`entry ${entry.name} inflates beyond ${allowed} bytes`)
-    }
     throw new ZipFormatError(`entry ${entry.name} does not inflate: ${(err as Error).message}`)
+  } finally {
+    inflate.destroy()
   }
+  return Buffer.concat(chunks, total)
 }
 
 /** Builds an uncompressed ZIP of `files`; cheap for the next reader and nothing to inflate. */

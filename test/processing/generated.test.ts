@@ -1,110 +1,15 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib'
 import iconv from 'iconv-lite'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
 import t from 'tap'
 import { createDocumentProcessor, ProcessingError } from '../../src/processing/index.js'
+import { waitFor } from '../helpers/context.js'
 import { readCorpusFile } from '../helpers/corpus.js'
+import { bombDocument, bombParagraph, buildZip, deflated, documentHead, documentTail, docxType, packageParts, smallDocx, type ZipFile } from '../helpers/docx-builder.js'
+import { extractionProcessIds, residentMiB } from '../helpers/extraction-processes.js'
 import { settle } from '../helpers/settle.js'
-
-const docxType = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
-
-interface ZipFile {
-  name: string
-  /** Deflated bytes. */
-  compressed: Buffer
-  crc: number
-  size: number
-  /** Size written into the headers; differs from `size` in a lying archive. */
-  declaredSize?: number
-}
-
-function deflated (name: string, text: string): ZipFile {
-  const data = Buffer.from(text, 'utf8')
-  return { name, compressed: deflateRawSync(data), crc: crc32(data), size: data.length }
-}
-
-/** Builds a ZIP of deflated entries with a correct central directory. */
-function buildZip (files: ZipFile[]): Buffer {
-  const parts: Buffer[] = []
-  const directory: Buffer[] = []
-  let offset = 0
-  for (const file of files) {
-    const name = Buffer.from(file.name)
-    const size = file.declaredSize ?? file.size
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4)
-    local.writeUInt16LE(8, 8)
-    local.writeUInt32LE(file.crc >>> 0, 14)
-    local.writeUInt32LE(file.compressed.length, 18)
-    local.writeUInt32LE(size, 22)
-    local.writeUInt16LE(name.length, 26)
-    const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0)
-    central.writeUInt16LE(20, 4)
-    central.writeUInt16LE(20, 6)
-    central.writeUInt16LE(8, 10)
-    central.writeUInt32LE(file.crc >>> 0, 16)
-    central.writeUInt32LE(file.compressed.length, 20)
-    central.writeUInt32LE(size, 24)
-    central.writeUInt16LE(name.length, 28)
-    central.writeUInt32LE(offset, 42)
-    parts.push(local, name, file.compressed)
-    directory.push(central, name)
-    offset += local.length + name.length + file.compressed.length
-  }
-  const directoryBytes = Buffer.concat(directory)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(files.length, 8)
-  end.writeUInt16LE(files.length, 10)
-  end.writeUInt32LE(directoryBytes.length, 12)
-  end.writeUInt32LE(offset, 16)
-  return Buffer.concat([...parts, directoryBytes, end])
-}
-
-const contentTypes = '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
-  '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
-  '<Default Extension="xml" ContentType="application/xml"/>' +
-  '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
-const packageRels = '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-  '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'
-const documentHead = '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t xml:space="preserve">'
-const documentTail = '</w:t></w:r></w:p></w:body></w:document>'
-
-function smallDocx (text: string): Buffer {
-  return buildZip([
-    deflated('[Content_Types].xml', contentTypes),
-    deflated('_rels/.rels', packageRels),
-    deflated('word/document.xml', `${documentHead}${text}${documentTail}`)
-  ])
-}
-
-/** word/document.xml holding `gib` GiB of spaces, deflated as a stream (about 1 MB per GiB). */
-async function bombDocument (gib: number): Promise<ZipFile> {
-  const spaces = Buffer.alloc(16 * 1024 * 1024, 0x20)
-  const deflate = createDeflateRaw({ level: 9 })
-  const out: Buffer[] = []
-  deflate.on('data', (chunk: Buffer) => out.push(chunk))
-  const head = Buffer.from(documentHead)
-  const tail = Buffer.from(documentTail)
-  let crc = crc32(head)
-  let size = head.length
-  deflate.write(head)
-  for (let i = 0; i < gib * 64; i++) {
-    crc = crc32(spaces, crc)
-    size += spaces.length
-    if (!deflate.write(spaces)) await once(deflate, 'drain')
-  }
-  crc = crc32(tail, crc)
-  size += tail.length
-  deflate.end(tail)
-  await once(deflate, 'end')
-  return { name: 'word/document.xml', compressed: Buffer.concat(out), crc, size }
-}
 
 async function textPdf (pages: number, linesPerPage: number): Promise<Buffer> {
   const pdf = await PDFDocument.create()
@@ -135,39 +40,71 @@ t.test('a 300-page PDF reports 300 pages and chunks that stay on their page', as
   t.ok(result.chunks.every((chunk, index) => chunk.ordinal === index && chunk.text.length <= 1500))
 })
 
-t.test('a DOCX zip bomb (1 GiB of spaces in word/document.xml) fails with limit_exceeded', async (t) => {
-  const document = await bombDocument(1)
-  t.ok(document.compressed.length < 2 * 1024 * 1024, `zipped to ${document.compressed.length} bytes`)
-  const files = [deflated('[Content_Types].xml', contentTypes), deflated('_rels/.rels', packageRels)]
-  const honest = buildZip([...files, document])
+t.test('DOCX zip bombs fail with limit_exceeded before their parts are ever whole in memory', async (t) => {
+  const gib = await bombDocument(1024 * 1024 * 1024)
+  t.ok(gib.compressed.length < 2 * 1024 * 1024, `1 GiB zipped to ${gib.compressed.length} bytes`)
+  // The file of the issue: 209 MB of paragraphs, under the old 200 MiB cap, that ran to the
+  // time limit with more than 1 GB resident.
+  const paragraphs = await bombDocument(209_000_000, bombParagraph)
+  const cases: Array<[string, ZipFile, RegExp]> = [
+    ['1 GiB, sizes declared', gib,
+      /^the DOCX part word\/document\.xml declares 1,073,741,\d{3} bytes uncompressed, more than DOCX_MAX_PART_BYTES \(8,388,608 bytes\)$/],
+    ['209 MB of paragraphs, sizes declared', paragraphs,
+      /^the DOCX part word\/document\.xml declares 208,999,\d{3} bytes uncompressed, more than DOCX_MAX_PART_BYTES \(8,388,608 bytes\)$/],
+    ['1 GiB declaring 10 KB', { ...gib, declaredSize: 10_000 },
+      /^the DOCX archive lies about its sizes: word\/document\.xml inflates to more than the 10,000 bytes it declares$/],
+    ['1 GiB declaring just under the part cap', { ...gib, declaredSize: 8 * 1024 * 1024 },
+      /^the DOCX archive lies about its sizes: word\/document\.xml inflates to more than the 8,388,608 bytes it declares$/],
+    ['209 MB of paragraphs declaring 10 KB', { ...paragraphs, declaredSize: 10_000 },
+      /^the DOCX archive lies about its sizes: word\/document\.xml inflates to more than the 10,000 bytes it declares$/]
+  ]
+  // One extraction process of its own takes every bomb, then a normal document.
+  const others = extractionProcessIds()
+  const alone = createDocumentProcessor({}, { threads: 1 })
+  t.teardown(async () => { await alone.close() })
+  alone.warmUp()
+  const pid = await waitFor(async () => extractionProcessIds().find((id) => !others.includes(id)), 'its extraction process')
   const rssBefore = process.memoryUsage().rss
+  for (const [name, document, message] of cases) {
+    const result = await settle(alone.process({ bytes: buildZip([...packageParts(), document]), filename: 'bomb.docx', declaredType: docxType }))
+    t.type(result, ProcessingError, name)
+    t.equal((result as ProcessingError).code, 'limit_exceeded', `${name}: limit_exceeded, never a timeout`)
+    t.equal((result as ProcessingError).permanent, true, name)
+    t.match((result as ProcessingError).message, message, name)
+  }
+  // The extraction process peaks at about 170 MB resident while it loads here; holding a
+  // capped part (8 MiB) fits under 300 MB, holding any of these bombs whole would not.
+  const peakMiB = residentMiB(pid, 'VmHWM')
+  t.ok(peakMiB > 0 && peakMiB < 300, `extraction peak ${Math.round(peakMiB)} MiB`)
+  const next = await alone.process({ bytes: smallDocx('After the bomb, a normal document.'), filename: 'next.docx', declaredType: docxType })
+  t.equal(next.text, 'After the bomb, a normal document.', 'the same process takes the next document')
+  t.ok(extractionProcessIds().includes(pid), 'no bomb cost the process its life')
+  t.ok(process.memoryUsage().rss - rssBefore < 256 * 1024 * 1024, 'the caller never held the inflated bytes')
+})
 
-  const declared = await settle(processor.process({ bytes: honest, filename: 'bomb.docx', declaredType: docxType }))
-  t.type(declared, ProcessingError)
-  t.equal((declared as ProcessingError).code, 'limit_exceeded')
-  t.equal((declared as ProcessingError).permanent, true)
-  t.match((declared as ProcessingError).message, /^DOCX archive exceeds 209715200 bytes uncompressed/)
-
-  // The same bytes with headers that claim 10 KB: the inflate cap catches the lie.
-  const lying = buildZip([...files, { ...document, declaredSize: 10_000 }])
-  const lied = await settle(processor.process({ bytes: lying, filename: 'bomb.docx', declaredType: docxType }))
-  t.type(lied, ProcessingError)
-  t.equal((lied as ProcessingError).code, 'limit_exceeded')
-  t.match((lied as ProcessingError).message, /lies about its sizes/)
-
-  t.ok(process.memoryUsage().rss - rssBefore < 512 * 1024 * 1024, 'the caller never held the inflated bytes')
-  const next = await processor.process({ bytes: smallDocx('After the bomb, a normal document.'), filename: 'next.docx', declaredType: docxType })
-  t.equal(next.text, 'After the bomb, a normal document.')
+t.test('the XML parts of a DOCX count against the total cap, its media do not', async (t) => {
+  const part = (name: string): ZipFile => deflated(name, `<x>${'y'.repeat(6 * 1024 * 1024)}</x>`)
+  const tooMuch = buildZip([...packageParts(), deflated('word/document.xml', `${documentHead}x${documentTail}`),
+    part('word/header1.xml'), part('word/header2.xml'), part('word/header3.xml')])
+  const refused = await settle(processor.process({ bytes: tooMuch, filename: 'parts.docx', declaredType: docxType }))
+  t.type(refused, ProcessingError)
+  t.equal((refused as ProcessingError).code, 'limit_exceeded')
+  t.match((refused as ProcessingError).message,
+    /^the DOCX parts declare 18,87\d,\d{3} bytes uncompressed in all, more than DOCX_MAX_UNCOMPRESSED_BYTES \(16,777,216 bytes\)$/)
+  const media = (name: string): ZipFile => ({ ...deflated(name, 'z'.repeat(1024)), declaredSize: 30 * 1024 * 1024 })
+  const pictures = buildZip([...packageParts(), deflated('word/document.xml', `${documentHead}Words beside large pictures.${documentTail}`),
+    media('word/media/image1.png'), media('word/media/image2.png'), media('word/media/image3.png')])
+  const read = await processor.process({ bytes: pictures, filename: 'pictures.docx', declaredType: docxType })
+  t.equal(read.text, 'Words beside large pictures.')
 })
 
 t.test('a DOCX with more entries than allowed fails before anything is inflated', async (t) => {
   const many = Array.from({ length: 5001 }, (_, i) => deflated(`word/media/part${i}.xml`, '<x/>'))
-  const bytes = buildZip([deflated('[Content_Types].xml', contentTypes), deflated('_rels/.rels', packageRels),
-    deflated('word/document.xml', `${documentHead}x${documentTail}`), ...many])
+  const bytes = buildZip([...packageParts(), deflated('word/document.xml', `${documentHead}x${documentTail}`), ...many])
   const result = await settle(processor.process({ bytes, filename: 'many.docx', declaredType: docxType }))
   t.type(result, ProcessingError)
   t.equal((result as ProcessingError).code, 'limit_exceeded')
-  t.match((result as ProcessingError).message, /^DOCX archive exceeds 5000 entries/)
+  t.equal((result as ProcessingError).message, 'the DOCX archive has 5,004 entries, more than DOCX_MAX_ENTRIES (5,000 entries)')
 })
 
 t.test('the first half of pdfjs_tracemonkey.pdf fails as corrupt', async (t) => {
@@ -256,8 +193,7 @@ t.test('nothing is fetched: XXE, external DTDs, linked images and HTML resources
   const linkedImage = '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
     `<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="${base}/image.png" TargetMode="External"/></Relationships>`
   for (const [name, xml] of [['entity', entity], ['dtd', externalDtd]] as const) {
-    const bytes = buildZip([deflated('[Content_Types].xml', contentTypes), deflated('_rels/.rels', packageRels),
-      deflated('word/document.xml', xml), deflated('word/_rels/document.xml.rels', linkedImage)])
+    const bytes = buildZip([...packageParts(), deflated('word/document.xml', xml), deflated('word/_rels/document.xml.rels', linkedImage)])
     const result = await settle(processor.process({ bytes, filename: `${name}.docx`, declaredType: docxType }))
     if (result instanceof ProcessingError) {
       t.equal(result.code, 'corrupt', `${name}: a clean permanent failure`)

@@ -1,7 +1,7 @@
 import type { ProcessedDocument, ProcessingErrorCode, ProcessingLimits } from './types.js'
 
-/** A job sent to an extraction thread; `bytes` is transferred, not copied. */
-export interface ThreadRequest {
+/** A job sent to an extraction process over its IPC channel. */
+export interface ExtractionRequest {
   id: number
   bytes: Uint8Array
   filename: string
@@ -9,8 +9,8 @@ export interface ThreadRequest {
   limits: ProcessingLimits
 }
 
-/** What a thread posts back: once `ready`, then one reply per job. */
-export type ThreadReply =
+/** What an extraction process sends back: once `ready`, then one reply per job. */
+export type ExtractionReply =
   | { ready: true }
   | { id: number, ok: true, result: ProcessedDocument }
   | { id: number, ok: false, code: ProcessingErrorCode, message: string }
