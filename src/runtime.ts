@@ -36,7 +36,7 @@ export interface Runtime {
   runnerDeps: ItemRunnerDeps
   /** Runs the sweeper once. */
   sweep: (limit: number) => Promise<SweepResult>
-  /** Closes connections and extraction threads; call after the HTTP server and workers stopped. */
+  /** Closes connections and extraction processes; call after the HTTP server and workers stopped. */
   close: () => Promise<void>
 }
 

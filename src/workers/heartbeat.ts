@@ -9,7 +9,7 @@ export interface Heartbeat {
 
 /**
  * Keeps this worker's row in Postgres fresh every `intervalMs`, starting at once, with the
- * number of items it holds. The beat runs on the event loop while extraction runs in threads,
+ * number of items it holds. The beat runs on the event loop while extraction runs in child processes,
  * so a worker busy with a long document keeps beating and is never taken for dead; one that is
  * killed, or whose event loop stays blocked, goes silent and its items are taken back.
  */
