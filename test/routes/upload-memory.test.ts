@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
+import { request, type IncomingMessage } from 'node:http'
 import { createServer } from 'node:net'
 import t from 'tap'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { startHeldUpload } from '../helpers/held-upload.js'
+import { multipart } from '../helpers/http.js'
 import { processMemory, resetPeakRss, unreadBytesOnPort } from '../helpers/process-memory.js'
 
 // The API in its own process, so that its resident memory is the upload path's and nothing else's.
@@ -33,7 +35,7 @@ async function freePort (): Promise<number> {
 }
 
 /** Starts `src/server.ts` on this test's database and queue prefix; stopped at teardown. */
-async function startApi (env: Record<string, string>): Promise<{ pid: number, port: number, output: () => string }> {
+async function startApi (env: Record<string, string>): Promise<{ pid: number, port: number }> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {
@@ -64,16 +66,16 @@ async function startApi (env: Record<string, string>): Promise<{ pid: number, po
     return response?.status === 200 ? true : undefined
   }, 'the API to be ready', PATIENCE_MS)
   if (child.pid === undefined) throw new Error('the API has no pid')
-  return { pid: child.pid, port, output: () => output }
+  return { pid: child.pid, port }
 }
+
+// Each upload reserves its declared length: the file and under a kilobyte of framing.
+const budget = UPLOADS * (FILE_BYTES + 1024)
+const api = await startApi({ UPLOAD_MAX_BYTES: String(FILE_BYTES), UPLOAD_BUFFER_BUDGET_BYTES: String(budget) })
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`
 
 t.test('the API holds one copy of each upload: with the budget full its RSS stays under the budget plus a fixed overhead, and every upload is stored intact', async (t) => {
-  // Each upload reserves its declared length: the file and under a kilobyte of framing.
-  const budget = UPLOADS * (FILE_BYTES + 1024)
-  const api = await startApi({ UPLOAD_MAX_BYTES: String(FILE_BYTES), UPLOAD_BUFFER_BUDGET_BYTES: String(budget) })
-
   // Warm the path (code, pool connections, buffers) so that the resting RSS includes them.
   const warmups = Array.from({ length: 4 }, (_, i) => startHeldUpload({ port: api.port, key: tenants[i % 2].key, file: randomBytes(64 * 1024), filename: `warm-${i}.bin` }))
   for (const answer of await Promise.all(warmups.map(async (upload) => await upload.finish()))) t.equal(answer.status, 202, 'warm-up accepted')
@@ -106,4 +108,37 @@ t.test('the API holds one copy of each upload: with the budget full its RSS stay
   t.same(answers.map((answer) => byId.get(String(answer.body.id))),
     answers.map((answer, i) => ({ id: answer.body.id, size: FILE_BYTES, stored: uploads[i].sha256, items: 1 })),
     'every upload is stored byte for byte with its pending queue item')
+})
+
+/** Uploads `file` with chunked transfer encoding: the body declares no length. */
+async function uploadChunked (key: string, file: Buffer): Promise<{ status: number, body: Record<string, unknown> }> {
+  const { payload, headers } = multipart([{ name: 'file', value: file, filename: 'streamed.bin', contentType: 'application/octet-stream' }])
+  const req = request({ host: '127.0.0.1', port: api.port, method: 'POST', path: '/documents', headers: { ...headers, authorization: `Bearer ${key}` } })
+  const answered = new Promise<IncomingMessage>((resolve, reject) => {
+    req.once('response', resolve)
+    req.once('error', reject)
+  })
+  for (let offset = 0; offset < payload.length; offset += 1024 * 1024) req.write(payload.subarray(offset, offset + 1024 * 1024))
+  req.end()
+  const response = await answered
+  const chunks: Buffer[] = []
+  for await (const chunk of response) chunks.push(chunk as Buffer)
+  return { status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }
+}
+
+t.test('an upload without a declared length is read up to the limit: at the limit it is stored intact, one byte over it gets 413 and nothing is stored', async (t) => {
+  const countDocuments = async (): Promise<number> => (await runtime.pool.query<{ n: number }>('select count(*)::int as n from documents')).rows[0].n
+  const before = await countDocuments()
+  const atLimit = randomBytes(FILE_BYTES)
+  const accepted = await uploadChunked(tenants[0].key, atLimit)
+  t.equal(accepted.status, 202)
+  t.match(accepted.body, { status: 'pending', size: FILE_BYTES, sha256: createHash('sha256').update(atLimit).digest('hex') })
+  const { rows } = await runtime.pool.query<{ stored: string }>(
+    "select encode(sha256(bytes), 'hex') as stored from document_blobs where document_id = $1", [accepted.body.id])
+  t.same(rows, [{ stored: accepted.body.sha256 }], 'the bytes are stored as sent')
+
+  const refused = await uploadChunked(tenants[0].key, randomBytes(FILE_BYTES + 1))
+  t.equal(refused.status, 413)
+  t.equal(refused.body.code, 'DOCQ_UPLOAD_TOO_LARGE')
+  t.equal(await countDocuments(), before + 1, 'only the upload at the limit was stored')
 })
