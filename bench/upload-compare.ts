@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { dropDatabase } from '../src/db/pool.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
+import { cpuCores, cpuSnapshot } from './cpu-usage.js'
 import { multipartFile, sampleText } from './sample-text.js'
 import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
 import { runUploadLoad, type UploadStats } from './upload-load.js'
@@ -19,7 +20,8 @@ const fileBytes = Number(process.env.BENCH_FILE_BYTES ?? 10 * 1024)
 const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-interface Side { dir: string, dbUrl: string, prefix: string, url: string, key: string, api: BenchChild, runs: UploadStats[] }
+interface Run { stats: UploadStats, apiCpuMs: number, postgresCpuMs: number }
+interface Side { dir: string, dbUrl: string, prefix: string, url: string, key: string, api: BenchChild, runs: Run[] }
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -50,17 +52,25 @@ try {
     for (const side of round % 2 === 1 ? sides : [...sides].reverse()) {
       const headers = { authorization: `Bearer ${side.key}` }
       await runUploadLoad({ url: side.url, body, headers, connections, seconds: 2 })
+      const before = await cpuSnapshot()
       const stats = await runUploadLoad({ url: side.url, body, headers, connections, seconds })
-      side.runs.push(stats)
-      process.stdout.write(`round ${round} ${side.dir}: ${stats.okPerSecond.toFixed(0)}/s p50 ${stats.latencyMs.p50} ms p99 ${stats.latencyMs.p99} ms non-2xx ${stats.non2xx}\n`)
+      const backends = await queryOnce<{ pid: number }>(side.dbUrl, 'select pid from pg_stat_activity where datname = current_database()')
+      const cores = cpuCores(before, await cpuSnapshot(), { api: [side.api.pid], postgres: backends.map((row) => row.pid) })
+      // CPU time per upload holds up better than rates on a machine others are using.
+      const perUpload = (group: number): number => group * stats.seconds * 1000 / Math.max(1, stats.ok)
+      const run = { stats, apiCpuMs: perUpload(cores.api), postgresCpuMs: perUpload(cores.postgres) }
+      side.runs.push(run)
+      process.stdout.write(`round ${round} ${side.dir}: ${stats.okPerSecond.toFixed(0)}/s p50 ${stats.latencyMs.p50} ms p99 ${stats.latencyMs.p99} ms ` +
+        `non-2xx ${stats.non2xx}, CPU per upload: API ${run.apiCpuMs.toFixed(2)} ms, Postgres ${run.postgresCpuMs.toFixed(2)} ms\n`)
       await queryOnce(side.dbUrl, 'truncate documents cascade')
     }
   }
   process.stdout.write(`\n${fileBytes} B files, ${connections} connections, ${rounds} rounds of ${seconds} s; medians\n`)
-  process.stdout.write('checkout | uploads/s | p50 ms | p99 ms\n')
+  process.stdout.write('checkout | uploads/s | p50 ms | p99 ms | API CPU ms/upload | Postgres CPU ms/upload\n')
   for (const side of sides) {
-    process.stdout.write(`${side.dir} | ${median(side.runs.map((run) => run.okPerSecond)).toFixed(0)} | ` +
-      `${median(side.runs.map((run) => run.latencyMs.p50))} | ${median(side.runs.map((run) => run.latencyMs.p99))}\n`)
+    const of = (pick: (run: Run) => number): number => median(side.runs.map(pick))
+    process.stdout.write(`${side.dir} | ${of((run) => run.stats.okPerSecond).toFixed(0)} | ${of((run) => run.stats.latencyMs.p50)} | ` +
+      `${of((run) => run.stats.latencyMs.p99)} | ${of((run) => run.apiCpuMs).toFixed(2)} | ${of((run) => run.postgresCpuMs).toFixed(2)}\n`)
   }
 } finally {
   for (const side of sides) {
