@@ -23,7 +23,8 @@ export function uploadReservation (request: FastifyRequest, maxBytes: number): n
 /**
  * Reads a `multipart/form-data` upload: exactly one file part named `file` and an optional
  * `priority` field, in any order. The file is hashed while it streams in and refused as soon
- * as it passes `maxBytes`, so an oversized upload never sits in memory whole.
+ * as it passes `maxBytes`, so an oversized upload never sits in memory whole; an accepted one
+ * is held once, in a buffer of its reservation (`uploadReservation`).
  */
 export async function readUpload (request: FastifyRequest, maxBytes: number): Promise<ReceivedUpload> {
   if (!request.isMultipart()) {
@@ -57,6 +58,8 @@ export async function readUpload (request: FastifyRequest, maxBytes: number): Pr
     const bytes = Buffer.allocUnsafeSlow(uploadReservation(request, maxBytes))
     let length = 0
     for await (const chunk of part.file as AsyncIterable<Buffer>) {
+      // The parser's own limit stops a file at the reservation's ceiling first; this keeps a
+      // longer one from being cut silently (a buffer copy drops what does not fit).
       if (length + chunk.length > bytes.length) {
         part.file.resume()
         throw new AppError('DOCQ_UPLOAD_TOO_LARGE', `the file exceeds the limit of ${maxBytes} bytes`)
