@@ -14,6 +14,10 @@ const MAX_BATCH = 64
 // Large uploads gain nothing from sharing a commit, and the small ones behind them would wait
 // for their bytes: a batch closes once it holds this much.
 const MAX_BATCH_BYTES = 8 * 1024 * 1024
+// A batch this small goes as one statement with its bytes as parameters: the driver's copy of
+// them is a bounded overhead, and a transaction with a COPY costs small uploads more CPU
+// (three more round trips, more socket writes) than that copy.
+const INLINE_MAX_BYTES = 1024 * 1024
 // Batches being stored at once. Postgres writes large uploads no faster in parallel, and a
 // burst of them must not take every pooled connection from reads (whose wait for a
 // connection is short and fails as "database unavailable"). Uploads that arrive meanwhile
@@ -21,8 +25,9 @@ const MAX_BATCH_BYTES = 8 * 1024 * 1024
 const MAX_IN_FLIGHT = 4
 
 /**
- * Stores uploads in batches, each in one transaction: one statement for the rows, one binary
- * COPY for the bytes, one commit. Under load many uploads complete together, and a commit
+ * Stores uploads in batches: a small batch in one statement, a larger one in one transaction
+ * with one statement for the rows and one binary COPY for the bytes, so that an upload is never
+ * copied whole on its way to Postgres. Under load many uploads complete together, and a commit
  * per upload would make Postgres flush its log for each; alone, an upload waits only for the
  * current event-loop turn to end.
  * A failed batch fails every upload in it (it can only fail for reasons they share, such as
@@ -73,12 +78,16 @@ export class UploadBatcher {
   /** Never rejects: the outcome goes to each waiting upload. */
   async #store (batch: Waiting[]): Promise<void> {
     try {
-      const stored = await withTransaction(this.#pool, async (client) => {
-        const rows = await insertDocumentsWithItems(client, batch.map(({ doc }) => doc))
-        const inserted = new Set(rows.map((row) => row.id))
-        await copyDocumentBlobs(client, batch.filter(({ doc }) => inserted.has(doc.id)).map(({ doc, bytes }) => ({ documentId: doc.id, bytes })))
-        return rows
-      })
+      const docs = batch.map(({ doc }) => doc)
+      const blobs = batch.map(({ doc, bytes }) => ({ documentId: doc.id, bytes }))
+      const stored = blobs.reduce((sum, { bytes }) => sum + bytes.length, 0) <= INLINE_MAX_BYTES
+        ? await insertDocumentsWithItems(this.#pool, docs, blobs)
+        : await withTransaction(this.#pool, async (client) => {
+          const rows = await insertDocumentsWithItems(client, docs)
+          const inserted = new Set(rows.map((row) => row.id))
+          await copyDocumentBlobs(client, blobs.filter(({ documentId }) => inserted.has(documentId)))
+          return rows
+        })
       const byId = new Map(stored.map((row) => [row.id, row]))
       for (const waiting of batch) waiting.resolve(byId.get(waiting.doc.id))
     } catch (error) {
