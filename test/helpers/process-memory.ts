@@ -26,7 +26,7 @@ export async function resetPeakRss (pid: number): Promise<void> {
   await writeFile(`/proc/${pid}/clear_refs`, '5')
 }
 
-/** Bytes received by the loopback TCP sockets listening side of `port` that the process has not read yet. */
+/** Bytes that arrived on the TCP sockets whose local port is `port` (the server side) and that nobody has read yet. */
 export async function unreadBytesOnPort (port: number): Promise<number> {
   let unread = 0
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
