@@ -1,3 +1,4 @@
+import type { NewBlob } from './document-blobs.js'
 import type { Queryable } from './pool.js'
 
 export type DocumentStatus = 'pending' | 'in_progress' | 'completed' | 'failed'
@@ -47,20 +48,27 @@ export interface NewDocument {
   sha256: string
   priority: number
   maxAttempts: number
-  bytes: Buffer
   idempotencyKey: string | null
 }
 
 /**
- * Inserts documents, their bytes and their first queue items in one statement: one round trip
- * and one commit for a whole batch of uploads, atomic without an explicit transaction (foreign
- * keys are checked at the statement's end). Scalars travel as arrays; the bytes as one binary
- * parameter each, because a bytea array would travel hex-encoded. A document whose idempotency
- * key the tenant already used is not inserted and is missing from the result.
+ * Inserts documents and their first queue items in one statement: one round trip for a whole
+ * batch of uploads, atomic without an explicit transaction (foreign keys are checked at the
+ * statement's end). Scalars travel as arrays. `blobs` given here travel as one binary parameter
+ * each (a bytea array would travel hex-encoded), which the driver copies into its message: fine
+ * for a few small uploads; large ones go through `copyDocumentBlobs` in the same transaction
+ * instead. A document whose idempotency key the tenant already used is not inserted, nor are its
+ * bytes, and it is missing from the result.
  */
-export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument[]): Promise<DocumentRecord[]> {
+export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument[], blobs: NewBlob[] = []): Promise<DocumentRecord[]> {
   const columns = 11
-  const blobRows = docs.map((_doc, i) => `($${columns + 1 + 2 * i}::uuid, $${columns + 2 + 2 * i}::bytea)`).join(', ')
+  const blobRows = blobs.map((_blob, i) => `($${columns + 1 + 2 * i}::uuid, $${columns + 2 + 2 * i}::bytea)`).join(', ')
+  const blobInsert = blobs.length === 0
+    ? ''
+    : `blob as (
+      insert into document_blobs (document_id, bytes)
+      select d.id, b.bytes from d join (values ${blobRows}) as b(id, bytes) on b.id = d.id
+    ), `
   const { rows } = await db.query<DocumentRecord>(`
     with input as (
       select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
@@ -71,10 +79,7 @@ export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument
       select id, tenant, filename, declared_type, media_type, size, sha256, 'pending', item_id, idempotency_key from input
       on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
       returning *
-    ), blob as (
-      insert into document_blobs (document_id, bytes)
-      select d.id, b.bytes from d join (values ${blobRows}) as b(id, bytes) on b.id = d.id
-    ), q as (
+    ), ${blobInsert}q as (
       insert into queue_items (id, document_id, operation, priority, status, max_attempts)
       select i.item_id, d.id, 'process', i.priority, 'pending', i.max_attempts from d join input i on i.id = d.id
       returning *
@@ -85,7 +90,7 @@ export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument
     docs.map((doc) => doc.declaredType), docs.map((doc) => doc.mediaType), docs.map((doc) => doc.size),
     docs.map((doc) => doc.sha256), docs.map((doc) => doc.itemId), docs.map((doc) => doc.priority),
     docs.map((doc) => doc.maxAttempts), docs.map((doc) => doc.idempotencyKey),
-    ...docs.flatMap((doc) => [doc.id, doc.bytes])
+    ...blobs.flatMap((blob) => [blob.documentId, blob.bytes])
   ])
   return rows
 }

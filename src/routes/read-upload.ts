@@ -23,7 +23,8 @@ export function uploadReservation (request: FastifyRequest, maxBytes: number): n
 /**
  * Reads a `multipart/form-data` upload: exactly one file part named `file` and an optional
  * `priority` field, in any order. The file is hashed while it streams in and refused as soon
- * as it passes `maxBytes`, so an oversized upload never sits in memory whole.
+ * as it passes `maxBytes`, so an oversized upload never sits in memory whole; an accepted one
+ * is held once, in a buffer of its reservation (`uploadReservation`).
  */
 export async function readUpload (request: FastifyRequest, maxBytes: number): Promise<ReceivedUpload> {
   if (!request.isMultipart()) {
@@ -52,14 +53,21 @@ export async function readUpload (request: FastifyRequest, maxBytes: number): Pr
       throw new AppError('DOCQ_UPLOAD_NO_FILE', `unexpected file part "${part.fieldname}"; send the document in a part named file`)
     }
     const hash = createHash('sha256')
-    const chunks: Buffer[] = []
-    for await (const chunk of part.file) {
-      hash.update(chunk as Buffer)
-      chunks.push(chunk as Buffer)
+    // One buffer of the size reserved for this upload, filled as the bytes arrive: collecting
+    // the chunks and joining them would hold every upload twice at its end.
+    const bytes = Buffer.allocUnsafeSlow(uploadReservation(request, maxBytes))
+    let length = 0
+    for await (const chunk of part.file as AsyncIterable<Buffer>) {
+      // The parser's own limit stops a file at the reservation's ceiling first; this keeps a
+      // longer one from being cut silently (a buffer copy drops what does not fit).
+      if (length + chunk.length > bytes.length) {
+        part.file.resume()
+        throw new AppError('DOCQ_UPLOAD_TOO_LARGE', `the file exceeds the limit of ${maxBytes} bytes`)
+      }
+      hash.update(chunk)
+      length += chunk.copy(bytes, length)
     }
-    // The multipart parser stops at the limit and flags the stream instead of always throwing.
-    if (part.file.truncated) throw new AppError('DOCQ_UPLOAD_TOO_LARGE', `the file exceeds the limit of ${maxBytes} bytes`)
-    file = { filename: part.filename, declaredType: part.mimetype, bytes: Buffer.concat(chunks), sha256: hash.digest('hex') }
+    file = { filename: part.filename, declaredType: part.mimetype, bytes: bytes.subarray(0, length), sha256: hash.digest('hex') }
   }
   if (file === undefined) throw new AppError('DOCQ_UPLOAD_NO_FILE', 'no file part; send the document in a part named file')
   if (file.bytes.length === 0) throw new AppError('DOCQ_UPLOAD_EMPTY', 'the file is empty')

@@ -59,7 +59,7 @@ export class DocumentService {
   }
 
   /**
-   * Stores the document, its bytes and its first queue item in one statement (shared with the
+   * Stores the document, its bytes and its first queue item in one transaction (shared with the
    * uploads that finish at the same moment), then dispatches the wake-up. A Redis outage does not fail the upload: the item waits in Postgres.
    * With an idempotency key already used by the tenant, the first document is returned (or 422
    * when the bytes differ), and nothing new is stored.
@@ -77,9 +77,8 @@ export class DocumentService {
       sha256: upload.sha256,
       priority: upload.priority,
       maxAttempts: this.#queue.maxAttemptsFor('process'),
-      bytes: upload.bytes,
       idempotencyKey: upload.idempotencyKey ?? null
-    })
+    }, upload.bytes)
     if (document === undefined) return { document: await this.#replay(upload), replayed: true }
     await this.#queue.dispatch({ id: document.itemId, documentId: document.id, priority: document.priority, wakeups: 0 })
     return { document, replayed: false }

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
+import { dropDatabase } from '../src/db/pool.js'
+import { BenchChild, freePort, runScript } from './child-process.js'
+import { cpuCores, cpuSnapshot } from './cpu-usage.js'
+import { multipartFile, sampleText } from './sample-text.js'
+import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
+import { runUploadLoad, type UploadStats } from './upload-load.js'
+
+// `node --import tsx bench/upload-compare.ts <checkout A> <checkout B>`: the upload load test of
+// `npm run bench` against the API of two checkouts (say, main and a branch), in alternating
+// rounds so that a busy machine weighs on both alike, and the median of each side.
+
+const dirs = process.argv.slice(2).map((dir) => resolve(dir))
+if (dirs.length !== 2) throw new Error('usage: bench/upload-compare.ts <checkout A> <checkout B>')
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
+const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const fileBytes = Number(process.env.BENCH_FILE_BYTES ?? 10 * 1024)
+const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+interface Run { stats: UploadStats, apiCpuMs: number, postgresCpuMs: number }
+interface Side { dir: string, dbUrl: string, prefix: string, url: string, key: string, api: BenchChild, runs: Run[] }
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+async function startSide (dir: string): Promise<Side> {
+  const suffix = randomBytes(4).toString('hex')
+  const dbUrl = databaseUrl(serverUrl, `docq_bench_${suffix}`)
+  const keyOutput = await runScript('src/cli/keys.ts', ['create', '--tenant', 'bench'], { cwd: dir, env: { DATABASE_URL: dbUrl } })
+  const port = await freePort()
+  const prefix = `dqbench-${suffix}`
+  const api = new BenchChild(`api ${dir}`, 'src/server.ts', {
+    cwd: dir,
+    env: { DATABASE_URL: dbUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }
+  })
+  const url = `http://127.0.0.1:${port}`
+  await api.waitForHttp(`${url}/readyz`)
+  return { dir, dbUrl, prefix, url: `${url}/documents`, key: keyOutput.trim().split('\n').at(-1) ?? '', api, runs: [] }
+}
+
+const sides: Side[] = []
+try {
+  for (const dir of dirs) sides.push(await startSide(dir))
+  const body = multipartFile({ filename: 'quarterly-notes.txt', contentType: 'text/plain', content: Buffer.from(sampleText(fileBytes)) })
+  for (let round = 1; round <= rounds; round++) {
+    for (const side of round % 2 === 1 ? sides : [...sides].reverse()) {
+      const headers = { authorization: `Bearer ${side.key}` }
+      await runUploadLoad({ url: side.url, body, headers, connections, seconds: 2 })
+      const before = await cpuSnapshot()
+      const stats = await runUploadLoad({ url: side.url, body, headers, connections, seconds })
+      const backends = await queryOnce<{ pid: number }>(side.dbUrl, 'select pid from pg_stat_activity where datname = current_database()')
+      const cores = cpuCores(before, await cpuSnapshot(), { api: [side.api.pid], postgres: backends.map((row) => row.pid) })
+      // CPU time per upload holds up better than rates on a machine others are using.
+      const perUpload = (group: number): number => group * stats.seconds * 1000 / Math.max(1, stats.ok)
+      const run = { stats, apiCpuMs: perUpload(cores.api), postgresCpuMs: perUpload(cores.postgres) }
+      side.runs.push(run)
+      process.stdout.write(`round ${round} ${side.dir}: ${stats.okPerSecond.toFixed(0)}/s p50 ${stats.latencyMs.p50} ms p99 ${stats.latencyMs.p99} ms ` +
+        `non-2xx ${stats.non2xx}, CPU per upload: API ${run.apiCpuMs.toFixed(2)} ms, Postgres ${run.postgresCpuMs.toFixed(2)} ms\n`)
+      await queryOnce(side.dbUrl, 'truncate documents cascade')
+    }
+  }
+  process.stdout.write(`\n${fileBytes} B files, ${connections} connections, ${rounds} rounds of ${seconds} s; medians\n`)
+  process.stdout.write('checkout | uploads/s | p50 ms | p99 ms | API CPU ms/upload | Postgres CPU ms/upload\n')
+  for (const side of sides) {
+    const of = (pick: (run: Run) => number): number => median(side.runs.map(pick))
+    process.stdout.write(`${side.dir} | ${of((run) => run.stats.okPerSecond).toFixed(0)} | ${of((run) => run.stats.latencyMs.p50)} | ` +
+      `${of((run) => run.stats.latencyMs.p99)} | ${of((run) => run.apiCpuMs).toFixed(2)} | ${of((run) => run.postgresCpuMs).toFixed(2)}\n`)
+  }
+} finally {
+  for (const side of sides) {
+    await side.api.stop()
+    await dropDatabase(side.dbUrl).catch(() => {})
+    await deleteRedisKeys(redisUrl, `${side.prefix}:*`).catch(() => 0)
+  }
+}
