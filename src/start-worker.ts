@@ -33,7 +33,7 @@ export function startWorker (runtime: Runtime): RunningWorker {
     worker: runtime.worker,
     version,
     concurrency: config.WORKER_CONCURRENCY,
-    itemsHeld: () => runnerDeps.active.size,
+    heldItems: () => [...runnerDeps.active].map((item) => item.id),
     intervalMs: config.WORKER_HEARTBEAT_MS,
     logger
   })

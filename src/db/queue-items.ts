@@ -78,6 +78,8 @@ export async function claimItem (db: Queryable, itemId: string, workerId: string
       returning q.*
     ), attempt as (
       insert into queue_item_attempts (item_id, attempt, worker) select q.id, q.attempts, $2 from q
+    ), vouched as (
+      update workers w set held_items = array_append(w.held_items, q.id) from q where w.id = $2
     ), flipped as (
       update documents d set status = 'in_progress', updated_at = now()
       from q where d.id = q.document_id and d.current_item_id = q.id
@@ -207,16 +209,20 @@ export async function releaseItem (db: Queryable, item: QueueItem, workerId: str
   return rows[0]?.wakeups
 }
 
-// An in-progress item is abandoned when its worker went silent (heartbeat older than $1 ms) or
-// its lease ran out. The lease is the fallback where no heartbeat row exists (a sweeper's
-// in-process run, a worker older than heartbeats); it also catches an item that a live worker
-// stopped renewing, which that worker has lost track of (its finishing write failed), so
-// waiting for the worker to die would strand it. A live worker renews the lease of every item
-// it works on, so a slow document is never abandoned.
+// An in-progress item is abandoned when its worker went silent (heartbeat older than $1 ms), or
+// when its lease ran out and no live worker vouches for it. Heartbeats decide death: a live
+// worker lists the items it works on in its heartbeat row (its claim adds the item at once), so
+// an item is never taken from a worker that is slow, or whose event loop was blocked for less
+// than the death threshold, even if the lease lapsed meanwhile. The lease is the fallback where
+// no live worker lists the item: a sweeper's in-process run (no heartbeat row), or a live worker
+// that lost track of it (its finishing write failed), which waiting for its death would strand.
 const abandoned = `
   q.status = 'in_progress'
-  and (q.locked_until < now()
-    or exists (select 1 from workers w where w.id = q.locked_by and w.last_seen_at < now() - make_interval(secs => $1::float8 / 1000)))`
+  and (exists (select 1 from workers w where w.id = q.locked_by and w.last_seen_at < now() - make_interval(secs => $1::float8 / 1000))
+    or (q.locked_until < now()
+      and not exists (select 1 from workers w
+                       where w.id = q.locked_by and w.last_seen_at >= now() - make_interval(secs => $1::float8 / 1000)
+                         and q.id = any(w.held_items))))`
 
 /**
  * The statement both ways of ending an abandoned item share: pick the items under their row

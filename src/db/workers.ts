@@ -32,7 +32,8 @@ export interface HeartbeatRecord {
   worker: WorkerIdentity
   version: string
   concurrency: number
-  itemsHeld: number
+  /** Ids of the items the worker is working on right now. */
+  heldItems: string[]
 }
 
 /** A worker's row, as the admin overview lists it. */
@@ -58,10 +59,10 @@ const firstParamMs = 'make_interval(secs => $1::float8 / 1000)'
  */
 export async function recordHeartbeat (db: Queryable, beat: HeartbeatRecord): Promise<void> {
   await db.query(`
-    insert into workers (id, public_id, host, pid, version, concurrency, items_held)
-    values ($1, $2, $3, $4, $5, $6, $7)
-    on conflict (id) do update set items_held = excluded.items_held, last_seen_at = now()`,
-  [beat.worker.id, beat.worker.publicId, beat.worker.host, beat.worker.pid, beat.version, beat.concurrency, beat.itemsHeld])
+    insert into workers (id, public_id, host, pid, version, concurrency, held_items)
+    values ($1, $2, $3, $4, $5, $6, $7::uuid[])
+    on conflict (id) do update set held_items = excluded.held_items, last_seen_at = now()`,
+  [beat.worker.id, beat.worker.publicId, beat.worker.host, beat.worker.pid, beat.version, beat.concurrency, beat.heldItems])
 }
 
 /** Removes a worker's row: it stopped cleanly and holds nothing. */
@@ -72,7 +73,7 @@ export async function deleteWorker (db: Queryable, workerId: string): Promise<vo
 /** Every worker row, the most recently seen first, with whether each counts as alive. */
 export async function listWorkers (db: Queryable, deadAfterMs: number): Promise<WorkerRow[]> {
   const { rows } = await db.query<WorkerRow>(`
-    select id, public_id as "publicId", host, pid, version, concurrency, items_held as "itemsHeld",
+    select id, public_id as "publicId", host, pid, version, concurrency, cardinality(held_items) as "itemsHeld",
            started_at as "startedAt", last_seen_at as "lastSeenAt", last_seen_at >= now() - ${firstParamMs} as alive
       from workers
      order by last_seen_at desc`, [deadAfterMs])

@@ -9,7 +9,7 @@ export interface Heartbeat {
 
 /**
  * Keeps this worker's row in Postgres fresh every `intervalMs`, starting at once, with the
- * number of items it holds. The beat runs on the event loop while extraction runs in child processes,
+ * items it holds. The beat runs on the event loop while extraction runs in child processes,
  * so a worker busy with a long document keeps beating and is never taken for dead; one that is
  * killed, or whose event loop stays blocked, goes silent and its items are taken back.
  */
@@ -18,11 +18,12 @@ export function startHeartbeat (options: {
   worker: WorkerIdentity
   version: string
   concurrency: number
-  itemsHeld: () => number
+  /** Ids of the items this worker is working on: it vouches for them while it beats. */
+  heldItems: () => string[]
   intervalMs: number
   logger: Logger
 }): Heartbeat {
-  const { pool, worker, version, concurrency, itemsHeld, intervalMs, logger } = options
+  const { pool, worker, version, concurrency, heldItems, intervalMs, logger } = options
   let stopped = false
   let timer: NodeJS.Timeout | undefined
   // Logged once per outage rather than once per beat.
@@ -30,7 +31,7 @@ export function startHeartbeat (options: {
 
   const beat = async (): Promise<void> => {
     try {
-      await recordHeartbeat(pool, { worker, version, concurrency, itemsHeld: itemsHeld() })
+      await recordHeartbeat(pool, { worker, version, concurrency, heldItems: heldItems() })
       if (failing) logger.info({ worker: worker.id }, 'heartbeat written again')
       failing = false
     } catch (error) {

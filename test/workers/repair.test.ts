@@ -35,7 +35,7 @@ async function heldDocument (name: string, silentMs: number, options: { leaseMs?
   const { id: itemId } = await itemRow(documentId)
   await runtime.pool.query("update queue_items set run_at = now() - interval '1 minute', attempts = $2 where id = $1", [itemId, options.attemptsUsed ?? 0])
   const worker = newWorkerIdentity('other-machine', 4242)
-  await recordHeartbeat(runtime.pool, { worker, version: 'test', concurrency: 1, itemsHeld: 1 })
+  await recordHeartbeat(runtime.pool, { worker, version: 'test', concurrency: 1, heldItems: [] })
   await runtime.pool.query('update workers set last_seen_at = now() - make_interval(secs => $2::float8 / 1000) where id = $1', [worker.id, silentMs])
   const claimed = await claimItem(runtime.pool, itemId, worker.id, options.leaseMs ?? TEN_MINUTES)
   if (claimed === undefined) throw new Error(`${name} could not be claimed`)
@@ -81,8 +81,21 @@ t.test('a live worker\'s item is left alone', async (t) => {
   await forget(documentId)
 })
 
-t.test('an item a live worker stopped renewing is taken once its lease ran out', async (t) => {
-  const { documentId } = await heldDocument('dropped', 0, { leaseMs: 60_000 })
+t.test('a live worker keeps an item it vouches for, even with its lease lapsed (a blocked event loop)', async (t) => {
+  const { documentId, itemId, worker } = await heldDocument('blocked', 0, { leaseMs: 60_000 })
+  const { rows: [row] } = await runtime.pool.query('select held_items as "heldItems" from workers where id = $1', [worker.id])
+  t.same(row.heldItems, [itemId], 'the claim itself put the item in the worker\'s heartbeat row')
+  await runtime.pool.query("update queue_items set locked_until = now() - interval '1 second' where id = $1", [itemId])
+  t.match(await runtime.queueService.repair(100), { crashed: 0, takenOver: 0, heldByLiveWorkers: 1 })
+  t.match(await itemRow(documentId), { status: 'in_progress', lockedBy: worker.id })
+  await forget(documentId)
+})
+
+t.test('an item a live worker lost track of is taken once its lease ran out', async (t) => {
+  const { documentId, worker } = await heldDocument('dropped', 0, { leaseMs: 60_000 })
+  // Its next heartbeat no longer lists the item: the worker gave up on it (its finishing write failed).
+  await recordHeartbeat(runtime.pool, { worker, version: 'test', concurrency: 1, heldItems: [] })
+  t.match(await runtime.queueService.repair(100), { crashed: 0, takenOver: 0 }, 'not before its lease ran out')
   await runtime.pool.query("update queue_items set locked_until = now() - interval '1 second' where id = (select current_item_id from documents where id = $1)", [documentId])
   t.match(await runtime.queueService.repair(100), { crashed: 0, takenOver: 1 })
   t.match((await document(documentId)).history, [{ outcome: 'crashed', error: /lease expired/ }])
@@ -123,7 +136,7 @@ t.test('a sweep that processes nothing says what it left and why', async (t) => 
 
 t.test('dead workers\' rows are pruned once they held nothing for an hour', async (t) => {
   const gone = newWorkerIdentity('long-gone', 1)
-  await recordHeartbeat(runtime.pool, { worker: gone, version: 'test', concurrency: 1, itemsHeld: 0 })
+  await recordHeartbeat(runtime.pool, { worker: gone, version: 'test', concurrency: 1, heldItems: [] })
   await runtime.pool.query("update workers set last_seen_at = now() - interval '2 hours' where id = $1", [gone.id])
   await runtime.queueService.repair(10)
   const { rows } = await runtime.pool.query('select id from workers where id = $1', [gone.id])

@@ -10,7 +10,10 @@ create table workers (
   pid integer not null,
   version text not null,
   concurrency integer not null,
-  items_held integer not null default 0,
+  -- The items this worker is working on, as of its last heartbeat (a claim adds its item at
+  -- once). A live worker vouches for them: they are not taken back while it beats, even if a
+  -- blocked event loop let their lease lapse.
+  held_items uuid[] not null default '{}',
   started_at timestamptz not null default now(),
   last_seen_at timestamptz not null default now()
 );
