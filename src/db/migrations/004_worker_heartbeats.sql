@@ -17,3 +17,12 @@ create table workers (
   started_at timestamptz not null default now(),
   last_seen_at timestamptz not null default now()
 );
+
+-- Which worker runs the reconciler, and until when. A lease rather than a session lock: a leader
+-- cut off from the network keeps its session open in Postgres's eyes, and would hold a session
+-- lock (and block every repair) until TCP gave up; its lease simply runs out.
+create table reconciler_leader (
+  singleton boolean primary key default true check (singleton),
+  holder text not null,
+  until timestamptz not null
+);
