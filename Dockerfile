@@ -8,4 +8,4 @@ COPY tsconfig.json ./
 COPY src ./src
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "src/server.ts"]
+CMD ["node", "--import", "tsx", "src/bin/api.ts"]

@@ -56,9 +56,7 @@ const ConfigSchema = Type.Object({
   DOCX_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 5_000 }),
   DOCX_MAX_PART_BYTES: Type.Integer({ minimum: 1, default: 8 * 1024 * 1024 }),
   DOCX_MAX_UNCOMPRESSED_BYTES: Type.Integer({ minimum: 1, default: 16 * 1024 * 1024 }),
-  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25_000 }),
-  // Reliability tests only: documents named with fault markers misbehave (see fault-injection.ts).
-  FAULT_INJECTION: Type.Boolean({ default: false })
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25_000 })
 })
 
 export type Config = Static<typeof ConfigSchema>

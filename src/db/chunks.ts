@@ -1,4 +1,4 @@
-import type { DocumentStatus } from './documents.js'
+import type { DocumentStatus } from '../states.js'
 import type { Queryable } from './pool.js'
 import { toPostgresText } from './postgres-safe-text.js'
 

@@ -1,8 +1,5 @@
-import type { NewBlob } from './document-blobs.js'
+import type { DocumentStatus, ErrorKind, FailureCode, Operation } from '../states.js'
 import type { Queryable } from './pool.js'
-
-export type DocumentStatus = 'pending' | 'in_progress' | 'completed' | 'failed'
-export type Operation = 'process' | 'reprocess'
 
 /** A document as the API shows it: its row joined with its current queue item. */
 export interface DocumentRecord {
@@ -20,8 +17,8 @@ export interface DocumentRecord {
   attempts: number
   maxAttempts: number
   lastError: string | null
-  errorKind: string | null
-  errorCode: string | null
+  errorKind: ErrorKind | null
+  errorCode: FailureCode | null
   runAt: Date
   wakeups: number
   version: number
@@ -31,74 +28,17 @@ export interface DocumentRecord {
   metadata: Record<string, unknown>
 }
 
-const documentColumns = `
+/** The columns of a {@link DocumentRecord}, read from `documents d` joined with its current item `queue_items q`. */
+export const DOCUMENT_COLUMNS = `
   d.id, q.id as "itemId", d.filename, d.declared_type as "declaredType", d.media_type as "mediaType", d.size, d.sha256,
   d.status, q.priority, q.operation, q.attempts, q.max_attempts as "maxAttempts", q.last_error as "lastError",
   q.error_kind as "errorKind", q.error_code as "errorCode", q.run_at as "runAt", q.wakeups, d.version, d.created_at as "createdAt",
   d.updated_at as "updatedAt", d.processed_at as "processedAt", d.metadata`
 
-export interface NewDocument {
-  id: string
-  itemId: string
-  tenant: string
-  filename: string
-  declaredType: string | null
-  mediaType: string
-  size: number
-  sha256: string
-  priority: number
-  maxAttempts: number
-  idempotencyKey: string | null
-}
-
-/**
- * Inserts documents and their first queue items in one statement: one round trip for a whole
- * batch of uploads, atomic without an explicit transaction (foreign keys are checked at the
- * statement's end). Scalars travel as arrays. `blobs` given here travel as one binary parameter
- * each (a bytea array would travel hex-encoded), which the driver copies into its message: fine
- * for a few small uploads; large ones go through `copyDocumentBlobs` in the same transaction
- * instead. A document whose idempotency key the tenant already used is not inserted, nor are its
- * bytes, and it is missing from the result.
- */
-export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument[], blobs: NewBlob[] = []): Promise<DocumentRecord[]> {
-  const columns = 11
-  const blobRows = blobs.map((_blob, i) => `($${columns + 1 + 2 * i}::uuid, $${columns + 2 + 2 * i}::bytea)`).join(', ')
-  const blobInsert = blobs.length === 0
-    ? ''
-    : `blob as (
-      insert into document_blobs (document_id, bytes)
-      select d.id, b.bytes from d join (values ${blobRows}) as b(id, bytes) on b.id = d.id
-    ), `
-  const { rows } = await db.query<DocumentRecord>(`
-    with input as (
-      select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
-                           $8::uuid[], $9::smallint[], $10::int[], $11::text[])
-        as i(id, tenant, filename, declared_type, media_type, size, sha256, item_id, priority, max_attempts, idempotency_key)
-    ), d as (
-      insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, current_item_id, idempotency_key)
-      select id, tenant, filename, declared_type, media_type, size, sha256, 'pending', item_id, idempotency_key from input
-      on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
-      returning *
-    ), ${blobInsert}q as (
-      insert into queue_items (id, document_id, operation, priority, status, max_attempts)
-      select i.item_id, d.id, 'process', i.priority, 'pending', i.max_attempts from d join input i on i.id = d.id
-      returning *
-    )
-    select ${documentColumns} from d join q on q.document_id = d.id`,
-  [
-    docs.map((doc) => doc.id), docs.map((doc) => doc.tenant), docs.map((doc) => doc.filename),
-    docs.map((doc) => doc.declaredType), docs.map((doc) => doc.mediaType), docs.map((doc) => doc.size),
-    docs.map((doc) => doc.sha256), docs.map((doc) => doc.itemId), docs.map((doc) => doc.priority),
-    docs.map((doc) => doc.maxAttempts), docs.map((doc) => doc.idempotencyKey),
-    ...blobs.flatMap((blob) => [blob.documentId, blob.bytes])
-  ])
-  return rows
-}
-
 /** The document a tenant created with an idempotency key, with its checksum. */
 export async function findDocumentByIdempotencyKey (db: Queryable, tenant: string, key: string): Promise<DocumentRecord | undefined> {
   const { rows } = await db.query<DocumentRecord>(`
-    select ${documentColumns}
+    select ${DOCUMENT_COLUMNS}
     from documents d join queue_items q on q.id = d.current_item_id
     where d.tenant = $1 and d.idempotency_key = $2`, [tenant, key])
   return rows[0]
@@ -107,7 +47,7 @@ export async function findDocumentByIdempotencyKey (db: Queryable, tenant: strin
 /** One document of a tenant, or undefined. */
 export async function findDocument (db: Queryable, tenant: string, id: string): Promise<DocumentRecord | undefined> {
   const { rows } = await db.query<DocumentRecord>(`
-    select ${documentColumns}
+    select ${DOCUMENT_COLUMNS}
     from documents d join queue_items q on q.id = d.current_item_id
     where d.id = $1 and d.tenant = $2`, [id, tenant])
   return rows[0]
@@ -123,7 +63,7 @@ export async function listDocuments (db: Queryable, tenant: string, options: {
   limit: number
 }): Promise<Array<DocumentRecord & { position: ListPosition }>> {
   const { rows } = await db.query<DocumentRecord & { position: ListPosition }>(`
-    select ${documentColumns}, json_build_object('createdAt', d.created_at::text, 'id', d.id) as position
+    select ${DOCUMENT_COLUMNS}, json_build_object('createdAt', d.created_at::text, 'id', d.id) as position
     from documents d join queue_items q on q.id = d.current_item_id
     where d.tenant = $1
       and ($2::text is null or d.status = $2)

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { ITEM_STATUS } from '../states.js'
 import type { Queryable } from './pool.js'
 
 /**
@@ -51,8 +52,6 @@ export interface WorkerRow {
   alive: boolean
 }
 
-const firstParamMs = 'make_interval(secs => $1::float8 / 1000)'
-
 /**
  * Writes a heartbeat: creates the worker's row or refreshes it. Postgres's clock stamps it, so
  * workers on machines with skewed clocks are judged alike.
@@ -74,7 +73,7 @@ export async function deleteWorker (db: Queryable, workerId: string): Promise<vo
 export async function listWorkers (db: Queryable, deadAfterMs: number): Promise<WorkerRow[]> {
   const { rows } = await db.query<WorkerRow>(`
     select id, public_id as "publicId", host, pid, version, concurrency, cardinality(held_items) as "itemsHeld",
-           started_at as "startedAt", last_seen_at as "lastSeenAt", last_seen_at >= now() - ${firstParamMs} as alive
+           started_at as "startedAt", last_seen_at as "lastSeenAt", last_seen_at >= now() - make_interval(secs => $1::float8 / 1000) as alive
       from workers
      order by last_seen_at desc`, [deadAfterMs])
   return rows
@@ -87,7 +86,7 @@ export async function listWorkers (db: Queryable, deadAfterMs: number): Promise<
 export async function pruneDeadWorkers (db: Queryable, retentionMs: number): Promise<number> {
   const { rowCount } = await db.query(`
     delete from workers w
-     where w.last_seen_at < now() - ${firstParamMs}
-       and not exists (select 1 from queue_items q where q.status = 'in_progress' and q.locked_by = w.id)`, [retentionMs])
+     where w.last_seen_at < now() - make_interval(secs => $1::float8 / 1000)
+       and not exists (select 1 from queue_items q where q.status = '${ITEM_STATUS.inProgress}' and q.locked_by = w.id)`, [retentionMs])
   return rowCount ?? 0
 }

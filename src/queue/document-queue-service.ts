@@ -1,22 +1,31 @@
-import type { Logger } from 'pino'
 import { randomUUID } from 'node:crypto'
-import { replaceChunks } from '../db/chunks.js'
+import type { Logger } from 'pino'
 import { isDataError } from '../db/data-error.js'
-import type { Operation } from '../db/documents.js'
+import { copyDocumentBlobs } from '../db/document-blobs.js'
+import { writeDocumentResult, type DocumentResult } from '../db/document-results.js'
+import type { DocumentRecord } from '../db/documents.js'
 import { withTransaction, type Pool } from '../db/pool.js'
 import { toPostgresText } from '../db/postgres-safe-text.js'
-import {
-  bumpWakeups, claimItem, completeItem, countInProgress, failExhaustedCrashes, failItem, findDueItems, insertItemForDocument,
-  releaseAbandonedItems, releaseItem, renewLease, scheduleRetry,
-  type ClaimedItem, type ItemResult, type QueueItem
-} from '../db/queue-items.js'
-import { queueStatsForTenant, type QueueStats } from '../db/queue-stats.js'
 import { pruneDeadWorkers } from '../db/workers.js'
-import { wakeUpJobId, type DocumentQueue } from './document-jobs.js'
+import { ERROR_KIND, FAILURE_CODE, type FailureCode, OPERATION } from '../states.js'
 import { InvalidResultError } from './invalid-result-error.js'
-import { JobDispatcher } from './job-dispatcher.js'
+import type { ClaimedItem, QueueItem } from './queue-item.js'
 import { redisCall } from './redis-call.js'
 import { backoffDelayMs, type RetryPolicies } from './retry-policy.js'
+import { failExhaustedCrashes, releaseAbandonedItems } from './sql/abandoned-items.js'
+import { listAttempts, type AttemptRow } from './sql/attempts.js'
+import { claimItem } from './sql/claim-item.js'
+import { completeItem } from './sql/complete-item.js'
+import { bumpWakeups, countInProgress, findDueItems } from './sql/due-items.js'
+import { insertDocumentsWithItems, insertDocumentsWithItemsAndBytes, type NewDocumentItem } from './sql/enqueue-documents.js'
+import { insertItemForDocument } from './sql/enqueue-item.js'
+import { failItem } from './sql/fail-item.js'
+import { queueStatsForTenant, type QueueStats } from './sql/queue-stats.js'
+import { releaseItem } from './sql/release-item.js'
+import { renewLease } from './sql/renew-lease.js'
+import { scheduleRetry } from './sql/schedule-retry.js'
+import { WakeUpDispatcher } from './wake-up-dispatcher.js'
+import { wakeUpJobId, type WakeUpQueue } from './wake-ups.js'
 
 // BullMQ states in which a wake-up will still reach a worker by itself.
 const LIVE_JOB_STATES = new Set(['waiting', 'prioritized', 'delayed', 'active', 'waiting-children'])
@@ -27,13 +36,21 @@ const RECONCILE_SETTLE_MS = 1_000
 const RETRY_WAKE_MARGIN_MS = 25
 // How long a dead worker's row stays for operators to see before the repair pass deletes it.
 const DEAD_WORKER_RETENTION_MS = 60 * 60_000
+// A batch of uploads this small goes as one statement with its bytes as parameters: the
+// driver's copy of them is a bounded overhead, and a transaction with a COPY costs small
+// uploads more CPU (three more round trips, more socket writes) than that copy. Larger batches
+// go as one transaction: a statement for the rows, a binary COPY for the bytes, so an upload
+// is never copied whole on its way to Postgres.
+const INLINE_MAX_BYTES = 1024 * 1024
+
+/** A new document to store and queue: what the upload path knows of it, and its bytes. */
+export type NewUpload = Omit<NewDocumentItem, 'id' | 'itemId' | 'maxAttempts'> & { bytes: Buffer }
 
 export interface FailureInfo {
   message: string
   /** Whether running the same bytes again cannot succeed (a bad file, a limit). */
   permanent: boolean
-  /** Machine-readable cause: `unsupported_type`, `corrupt`, `encrypted`, `limit_exceeded`, `timeout`, `invalid_result`, `internal`. */
-  code: string
+  code: FailureCode
 }
 
 /** How a failed attempt was recorded: failed for good, scheduled again, or not at all (claim lost). */
@@ -54,25 +71,28 @@ export interface QueueRepair {
 }
 
 /**
- * The queue as the rest of docqueue sees it. Postgres `queue_items` holds the state of every
- * item, its retry schedule and its attempts; BullMQ only carries wake-ups named after the item.
- * Every state change is a conditional update fenced by the claimer's identity, so duplicate
- * deliveries and late finishers are no-ops.
+ * The queue: the one owner of queue items and of every change of their state. Postgres
+ * `queue_items` holds each item's state, retry schedule and attempts, and a document's status
+ * mirrors its current item's, written in the same statement; BullMQ only carries wake-ups
+ * named after the item. Every change after the claim is a conditional update fenced by the
+ * claimer's identity, so duplicate deliveries and late finishers are no-ops. Each statement is
+ * one file in `sql/`.
  */
 export class DocumentQueueService {
+  /** The worker id this process claims items as (`host:pid:publicId`). */
   readonly workerId: string
   readonly #pool: Pool
-  readonly #queue: DocumentQueue
+  readonly #wakeUps: WakeUpQueue
   readonly #isConnected: () => boolean
   readonly #log: Logger
   readonly #leaseMs: number
   readonly #deadAfterMs: number
   readonly #retry: RetryPolicies
-  readonly #dispatcher: JobDispatcher
+  readonly #dispatcher: WakeUpDispatcher
 
   constructor (options: {
     pool: Pool
-    queue: DocumentQueue
+    wakeUps: WakeUpQueue
     /** Whether the producer's Redis connection is up. */
     isConnected: () => boolean
     logger: Logger
@@ -83,44 +103,64 @@ export class DocumentQueueService {
     retry: RetryPolicies
   }) {
     this.#pool = options.pool
-    this.#queue = options.queue
+    this.#wakeUps = options.wakeUps
     this.#isConnected = options.isConnected
     this.#log = options.logger
     this.workerId = options.workerId
     this.#leaseMs = options.leaseMs
     this.#deadAfterMs = options.deadAfterMs
     this.#retry = options.retry
-    this.#dispatcher = new JobDispatcher({
-      queue: options.queue,
+    this.#dispatcher = new WakeUpDispatcher({
+      wakeUps: options.wakeUps,
       isConnected: options.isConnected,
-      onError: (error, count) => this.#log.warn({ err: error.message, count }, 'wake-up not dispatched; the reconciler or sweeper will pick the items up')
+      onError: (error, count) => this.#log.warn({ err: error.message, count }, 'wake-up not dispatched; the reconciler will pick the items up')
     })
-  }
-
-  /** The attempt budget of new items of an operation. */
-  maxAttemptsFor (operation: Operation): number {
-    return this.#retry[operation].maxAttempts
   }
 
   /**
-   * Adds a queue item for an existing document (committed first), then its wake-up.
-   * Returns undefined when the document does not exist or is already pending or in progress.
+   * Stores new documents with their bytes and their first items, pending, in one statement or
+   * transaction, then sends their wake-ups. A Redis outage does not fail them: the items wait in
+   * Postgres for the reconciler. Returns each upload's document, in order; undefined where the
+   * tenant already used the idempotency key (nothing of that upload was stored).
    */
-  async enqueue (documentId: string, operation: Operation, priority: number): Promise<QueueItem | undefined> {
-    const item = await this.addItem(documentId, operation, priority)
-    if (item !== undefined) await this.dispatch(item)
-    return item
+  async enqueueMany (uploads: NewUpload[]): Promise<Array<DocumentRecord | undefined>> {
+    const docs = uploads.map(({ bytes: _bytes, ...upload }) => ({
+      ...upload, id: randomUUID(), itemId: randomUUID(), maxAttempts: this.#retry.process.maxAttempts
+    }))
+    const size = uploads.reduce((sum, upload) => sum + upload.bytes.length, 0)
+    const stored = size <= INLINE_MAX_BYTES
+      ? await insertDocumentsWithItemsAndBytes(this.#pool, docs, uploads.map((upload) => upload.bytes))
+      : await withTransaction(this.#pool, async (tx) => {
+        const rows = await insertDocumentsWithItems(tx, docs)
+        const inserted = new Set(rows.map((row) => row.id))
+        await copyDocumentBlobs(tx, docs.flatMap((doc, i) => inserted.has(doc.id) ? [{ documentId: doc.id, bytes: uploads[i].bytes }] : []))
+        return rows
+      })
+    await Promise.all(stored.map(async (document) => await this.#dispatch({ id: document.itemId, documentId: document.id, priority: document.priority, wakeups: 0 })))
+    const byId = new Map(stored.map((row) => [row.id, row]))
+    return docs.map((doc) => byId.get(doc.id))
   }
 
-  /** The first half of {@link enqueue}: the item in Postgres, not yet dispatched. */
-  async addItem (documentId: string, operation: Operation, priority: number): Promise<QueueItem | undefined> {
-    return await insertItemForDocument(this.#pool, {
-      id: randomUUID(), documentId, operation, priority, maxAttempts: this.maxAttemptsFor(operation)
+  /**
+   * Queues a tenant's document again (a reprocess), at `priority` or its last item's, then sends
+   * the wake-up. Returns the document as queued (read before the wake-up goes out, so a fast
+   * worker cannot race the caller's reply), or undefined when the tenant has no such document or
+   * it is pending or in progress already.
+   */
+  async enqueue (tenant: string, documentId: string, options: { priority?: number } = {}): Promise<DocumentRecord | undefined> {
+    const queued = await insertItemForDocument(this.#pool, {
+      id: randomUUID(),
+      tenant,
+      documentId,
+      operation: OPERATION.reprocess,
+      priority: options.priority ?? null,
+      maxAttempts: this.#retry.reprocess.maxAttempts
     })
+    if (queued !== undefined) await this.#dispatch({ id: queued.itemId, documentId, priority: queued.priority, wakeups: 0 })
+    return queued
   }
 
-  /** Sends the current wake-up of an item already committed to Postgres; false if Redis did not take it. */
-  async dispatch (item: Pick<QueueItem, 'id' | 'documentId' | 'priority' | 'wakeups'>, delayMs = 0): Promise<boolean> {
+  async #dispatch (item: Pick<QueueItem, 'id' | 'documentId' | 'priority' | 'wakeups'>, delayMs = 0): Promise<boolean> {
     return await this.#dispatcher.dispatch({ itemId: item.id, documentId: item.documentId, priority: item.priority, wakeups: item.wakeups, delayMs })
   }
 
@@ -139,26 +179,11 @@ export class DocumentQueueService {
     return { orphaned: due.filter((item) => !alive.has(item.id)), waiting: alive.size }
   }
 
-  /**
-   * The one repair pass, run by the leading worker's reconciler and by the sweeper alike: fails
-   * poison items (their worker died on every attempt) as `crashed`, puts the items of dead
-   * workers back to pending at once whatever their lease says, then finds the due items that no
-   * live wake-up will deliver. Safe to run concurrently: each item is changed by one pass only.
-   */
-  async repair (limit: number, settleMs = 0): Promise<QueueRepair> {
-    const crashed = await failExhaustedCrashes(this.#pool, this.#deadAfterMs)
-    const takenOver = await releaseAbandonedItems(this.#pool, this.#deadAfterMs)
-    await pruneDeadWorkers(this.#pool, DEAD_WORKER_RETENTION_MS)
-    const heldByLiveWorkers = await countInProgress(this.#pool)
-    const { orphaned, waiting } = await this.#findOrphans(limit, settleMs)
-    return { crashed, takenOver, orphaned, waitingOnWakeups: waiting, heldByLiveWorkers }
-  }
-
   async #withLiveWakeUp (items: QueueItem[]): Promise<Set<string>> {
     if (items.length === 0) return new Set()
     try {
       const states = await redisCall(this.#isConnected, async () =>
-        await Promise.all(items.map(async (item) => [item.id, await this.#queue.getJobState(wakeUpJobId(item.id, item.wakeups))] as const)))
+        await Promise.all(items.map(async (item) => [item.id, await this.#wakeUps.getJobState(wakeUpJobId(item.id, item.wakeups))] as const)))
       return new Set(states.filter(([, state]) => LIVE_JOB_STATES.has(state)).map(([id]) => id))
     } catch (error) {
       this.#log.warn({ err: (error as Error).message }, 'redis unavailable; treating every due item as orphaned')
@@ -166,7 +191,7 @@ export class DocumentQueueService {
     }
   }
 
-  /** Claims an item for this worker with a lease; undefined when someone else has it or it is done. */
+  /** Claims an item for this worker with a lease; undefined when someone else has it, it is not due, or it is done. */
   async markInProgress (item: Pick<QueueItem, 'id'>): Promise<ClaimedItem | undefined> {
     return await claimItem(this.#pool, item.id, this.workerId, this.#leaseMs)
   }
@@ -177,18 +202,17 @@ export class DocumentQueueService {
   }
 
   /**
-   * Records the result, text, metadata and passages in one transaction, so a reprocessed
+   * Completes the item and writes the document's result in one transaction, so a reprocessed
    * document shows either its old result or its new one, never a mix. False when this worker no
    * longer held the item (nothing was written). Throws {@link InvalidResultError} when Postgres
    * refuses the result's values (nothing was written, and the item is still held); any other
    * error, such as a lost connection, is thrown as it is.
    */
-  async markCompleted (item: QueueItem, result: ItemResult): Promise<boolean> {
+  async markCompleted (item: QueueItem, result: DocumentResult): Promise<boolean> {
     try {
       return await withTransaction(this.#pool, async (tx) => {
-        if (!await completeItem(tx, item, this.workerId, result)) return false
-        const title = typeof result.metadata.title === 'string' ? result.metadata.title : null
-        await replaceChunks(tx, item.documentId, title, result.chunks)
+        if (!await completeItem(tx, item, this.workerId)) return false
+        await writeDocumentResult(tx, item.documentId, result)
         return true
       })
     } catch (error) {
@@ -210,11 +234,11 @@ export class DocumentQueueService {
       const runAt = new Date(Date.now() + delayMs)
       const wakeups = await scheduleRetry(this.#pool, item, this.workerId, { message: cause, code: failure.code }, runAt)
       if (wakeups === undefined) return 'lost'
-      await this.dispatch({ ...item, wakeups }, delayMs + RETRY_WAKE_MARGIN_MS)
+      await this.#dispatch({ ...item, wakeups }, delayMs + RETRY_WAKE_MARGIN_MS)
       return 'retrying'
     }
-    const kind = failure.permanent ? (failure.code === 'timeout' ? 'timeout' : 'permanent') : 'exhausted'
-    const message = kind === 'exhausted' ? `${cause} (gave up after ${item.attempts} attempts)` : cause
+    const kind = failure.permanent ? (failure.code === FAILURE_CODE.timeout ? ERROR_KIND.timeout : ERROR_KIND.permanent) : ERROR_KIND.exhausted
+    const message = kind === ERROR_KIND.exhausted ? `${cause} (gave up after ${item.attempts} attempts)` : cause
     return await failItem(this.#pool, item, this.workerId, { message, kind, code: failure.code }) ? 'failed' : 'lost'
   }
 
@@ -222,8 +246,23 @@ export class DocumentQueueService {
   async release (item: QueueItem): Promise<boolean> {
     const wakeups = await releaseItem(this.#pool, item, this.workerId)
     if (wakeups === undefined) return false
-    await this.dispatch({ ...item, wakeups })
+    await this.#dispatch({ ...item, wakeups })
     return true
+  }
+
+  /**
+   * The one repair pass, run by the reconciler and by every sweep alike: fails poison items
+   * (their worker died on every attempt) as `crashed`, puts the items of dead workers back to
+   * pending at once whatever their lease says, then finds the due items that no live wake-up
+   * will deliver. Safe to run concurrently: each item is changed by one pass only.
+   */
+  async repair (limit: number, settleMs = 0): Promise<QueueRepair> {
+    const crashed = await failExhaustedCrashes(this.#pool, this.#deadAfterMs)
+    const takenOver = await releaseAbandonedItems(this.#pool, this.#deadAfterMs)
+    await pruneDeadWorkers(this.#pool, DEAD_WORKER_RETENTION_MS)
+    const heldByLiveWorkers = await countInProgress(this.#pool)
+    const { orphaned, waiting } = await this.#findOrphans(limit, settleMs)
+    return { crashed, takenOver, orphaned, waitingOnWakeups: waiting, heldByLiveWorkers }
   }
 
   /**
@@ -238,7 +277,7 @@ export class DocumentQueueService {
     for (const item of orphaned) {
       const wakeups = await bumpWakeups(this.#pool, item.id, item.wakeups)
       if (wakeups === undefined) continue
-      if (await this.dispatch({ ...item, wakeups })) redispatched += 1
+      if (await this.#dispatch({ ...item, wakeups })) redispatched += 1
     }
     return { redispatched, crashed, takenOver }
   }
@@ -248,14 +287,19 @@ export class DocumentQueueService {
     return await queueStatsForTenant(this.#pool, tenant)
   }
 
+  /** Every attempt at every item of a document, oldest first. */
+  async getAttempts (documentId: string): Promise<AttemptRow[]> {
+    return await listAttempts(this.#pool, documentId)
+  }
+
   /**
-   * Removes the wake-ups of items that no longer exist; a job a worker holds right now stays.
-   * Best effort: a wake-up left behind finds no item and does nothing.
+   * Removes the wake-ups of items that no longer exist (their document was deleted); a job a
+   * worker holds right now stays. Best effort: a wake-up left behind finds no item and does nothing.
    */
   async cancel (items: Array<{ id: string, wakeups: number }>): Promise<void> {
     await Promise.all(items.map(async (item) => {
       const jobId = wakeUpJobId(item.id, item.wakeups)
-      await redisCall(this.#isConnected, async () => await this.#queue.remove(jobId)).catch((error: Error) => {
+      await redisCall(this.#isConnected, async () => await this.#wakeUps.remove(jobId)).catch((error: Error) => {
         this.#log.debug({ itemId: item.id, err: error.message }, 'wake-up not removed')
       })
     }))

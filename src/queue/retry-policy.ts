@@ -1,4 +1,4 @@
-import type { Operation } from '../db/documents.js'
+import type { Operation } from '../states.js'
 
 /** How often and how patiently an operation is retried after transient failures. */
 export interface RetryPolicy {

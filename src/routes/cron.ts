@@ -23,19 +23,20 @@ const SweepResultJson = Type.Object({
 export interface CronRoutesOptions {
   /** Unset disables the route. */
   cronSecret: string | undefined
-  sweep: (limit: number) => Promise<Static<typeof SweepResultJson>>
+  /** Present whenever `cronSecret` is. */
+  sweep: ((limit: number) => Promise<Static<typeof SweepResultJson>>) | undefined
 }
 
 function digest (value: string): Buffer {
   return createHash('sha256').update(value).digest()
 }
 
-/** `/cron/process`: runs the sweeper, for a scheduler outside docqueue (cron, a platform's cron jobs). */
+/** `/cron/process`: runs a sweep, for a scheduler outside docqueue (cron, a platform's cron jobs). */
 export const cronRoutes: FastifyPluginAsyncTypebox<CronRoutesOptions> = async (app, { cronSecret, sweep }) => {
   app.post('/cron/process', {
     schema: {
       tags: ['queue'],
-      summary: 'Run the sweeper: process due items that no worker is handling',
+      summary: 'Run a sweep: process due items that no worker is handling',
       description: 'Needs `Authorization: Bearer <CRON_SECRET>`.',
       security: [{ cronSecret: [] }],
       operationId: 'runSweeper',
@@ -50,7 +51,7 @@ export const cronRoutes: FastifyPluginAsyncTypebox<CronRoutesOptions> = async (a
       }
     }
   }, async (request) => {
-    if (cronSecret === undefined) throw new AppError('DOCQ_CRON_DISABLED', 'the cron endpoint is disabled; set CRON_SECRET to enable it')
+    if (cronSecret === undefined || sweep === undefined) throw new AppError('DOCQ_CRON_DISABLED', 'the cron endpoint is disabled; set CRON_SECRET to enable it')
     const token = bearerToken(request)
     if (token === undefined) throw new AppError('DOCQ_AUTH_MISSING', 'send the cron secret as Authorization: Bearer <CRON_SECRET>')
     // Hashing first gives equal lengths, so the comparison takes the same time for any guess.

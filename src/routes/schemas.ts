@@ -1,7 +1,8 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import type { DocumentRecord } from '../db/documents.js'
-import type { AttemptRow } from '../db/queue-items.js'
 import { priorityName, priorityRanks } from '../queue/priority.js'
+import type { AttemptRow } from '../queue/sql/attempts.js'
+import { attemptOutcomes, errorKinds, failureCodes, ITEM_STATUS, itemStatuses, operations } from '../states.js'
 
 export const Priority = Type.Enum(Object.keys(priorityRanks) as Array<keyof typeof priorityRanks>, {
   description: 'Scheduling priority; high runs before normal before low.'
@@ -13,7 +14,8 @@ export const UploadBodyDoc = Type.Object({
   priority: Type.Optional(Priority)
 })
 
-export const DocumentStatus = Type.Enum(['pending', 'in_progress', 'completed', 'failed'])
+export const DocumentStatus = Type.Enum(itemStatuses)
+const Operation = Type.Enum(operations)
 
 // Stricter than the `uuid` format, which also takes `urn:uuid:…`: Postgres takes only this form.
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
@@ -37,12 +39,12 @@ export const DocumentJson = Type.Object({
   sha256: Type.String(),
   status: DocumentStatus,
   priority: Priority,
-  operation: Type.Enum(['process', 'reprocess']),
+  operation: Operation,
   attempts: Type.Integer(),
   maxAttempts: Type.Integer(),
   lastError: Nullable(Type.String()),
-  errorKind: Nullable(Type.String({ description: 'transient while retrying; permanent, exhausted, timeout or crashed once failed' })),
-  errorCode: Nullable(Type.String({ description: 'unsupported_type, corrupt, encrypted, limit_exceeded, timeout, invalid_result, internal or crashed' })),
+  errorKind: Nullable(Type.Enum(errorKinds, { description: 'transient while retrying; permanent, exhausted, timeout or crashed once failed' })),
+  errorCode: Nullable(Type.Enum(failureCodes, { description: 'What went wrong, for machines' })),
   nextRetryAt: Nullable(Type.String({ format: 'date-time', description: 'When the next attempt is due, while a retry is scheduled' })),
   version: Type.Integer({ description: 'Number of results written; bumped by every completed (re)processing' }),
   createdAt: Type.String({ format: 'date-time' }),
@@ -52,12 +54,12 @@ export const DocumentJson = Type.Object({
     words: Type.Optional(Type.Integer())
   }, { additionalProperties: true, description: 'Extraction results: words, characters, pages, title, language, ...' }),
   history: Type.Optional(Type.Array(Type.Object({
-    operation: Type.Enum(['process', 'reprocess']),
+    operation: Operation,
     attempt: Type.Integer(),
     worker: Type.String({ description: 'Opaque id of the worker process that ran the attempt' }),
     startedAt: Type.String({ format: 'date-time' }),
     finishedAt: Nullable(Type.String({ format: 'date-time' })),
-    outcome: Nullable(Type.Enum(['completed', 'failed', 'retrying', 'crashed', 'released'], { description: 'null while running' })),
+    outcome: Nullable(Type.Enum(attemptOutcomes, { description: 'null while running' })),
     error: Nullable(Type.String())
   }), { description: 'Every attempt, oldest first (single-document reads only)' }))
 })
@@ -88,7 +90,7 @@ export function toDocumentJson (record: DocumentRecord): DocumentJsonType {
     lastError: record.lastError,
     errorKind: record.errorKind,
     errorCode: record.errorCode,
-    nextRetryAt: record.status === 'pending' && record.attempts > 0 ? record.runAt.toISOString() : null,
+    nextRetryAt: record.status === ITEM_STATUS.pending && record.attempts > 0 ? record.runAt.toISOString() : null,
     version: record.version,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
@@ -107,7 +109,7 @@ export function toDocumentDetailsJson (record: DocumentRecord & { history: Attem
       worker: entry.workerPublicId,
       startedAt: entry.startedAt.toISOString(),
       finishedAt: entry.finishedAt?.toISOString() ?? null,
-      outcome: entry.outcome as 'completed' | 'failed' | 'retrying' | 'crashed' | 'released' | null,
+      outcome: entry.outcome,
       error: entry.error
     }))
   }

@@ -1,18 +1,30 @@
-import { randomUUID } from 'node:crypto'
 import { findDocumentChunks, type ChunkRow } from '../db/chunks.js'
 import {
   deleteDocument, findDocument, findDocumentByIdempotencyKey, findDocumentContent, findDocumentText, listDocuments,
-  type DocumentRecord, type DocumentStatus
+  type DocumentRecord
 } from '../db/documents.js'
 import type { Pool } from '../db/pool.js'
-import { listAttempts, type AttemptRow } from '../db/queue-items.js'
-import type { QueueStats } from '../db/queue-stats.js'
 import { AppError } from '../errors.js'
+import { TurnBatcher } from '../lib/turn-batcher.js'
 import { detectType } from '../processing/index.js'
-import type { DocumentQueueService } from '../queue/document-queue-service.js'
+import type { DocumentQueueService, NewUpload } from '../queue/document-queue-service.js'
+import type { AttemptRow } from '../queue/sql/attempts.js'
+import type { QueueStats } from '../queue/sql/queue-stats.js'
+import type { DocumentStatus } from '../states.js'
 import { sanitizeDeclaredType, sanitizeFilename } from './filename.js'
 import { decodeCursor, encodeCursor } from './list-cursor.js'
-import { UploadBatcher } from './upload-batcher.js'
+
+// Uploads that finish together are stored together: one commit serves a burst, where a commit
+// per upload would make Postgres flush its log for each. A batch holds this many at most...
+const UPLOAD_BATCH_MAX = 64
+// ...and closes once it holds this many bytes: large uploads gain nothing from sharing a commit,
+// and the small ones behind them would wait for their bytes.
+const UPLOAD_BATCH_MAX_BYTES = 8 * 1024 * 1024
+// Batches being stored at once. Postgres writes large uploads no faster in parallel, and a
+// burst of them must not take every pooled connection from reads (whose wait for a connection
+// is short and fails as "database unavailable"). Uploads that arrive meanwhile gather into the
+// next batch.
+const UPLOAD_BATCHES_IN_FLIGHT = 4
 
 export interface Upload {
   tenant: string
@@ -50,25 +62,29 @@ function notReady (id: string, status: DocumentStatus): AppError {
 export class DocumentService {
   readonly #pool: Pool
   readonly #queue: DocumentQueueService
-  readonly #batcher: UploadBatcher
+  readonly #uploads: TurnBatcher<NewUpload, DocumentRecord | undefined>
 
   constructor (options: { pool: Pool, queue: DocumentQueueService }) {
     this.#pool = options.pool
     this.#queue = options.queue
-    this.#batcher = new UploadBatcher(options.pool)
+    this.#uploads = new TurnBatcher({
+      run: async (batch) => await options.queue.enqueueMany(batch),
+      maxItems: UPLOAD_BATCH_MAX,
+      maxWeight: UPLOAD_BATCH_MAX_BYTES,
+      weight: (upload) => upload.bytes.length,
+      maxInFlight: UPLOAD_BATCHES_IN_FLIGHT
+    })
   }
 
   /**
-   * Stores the document, its bytes and its first queue item in one transaction (shared with the
-   * uploads that finish at the same moment), then dispatches the wake-up. A Redis outage does not fail the upload: the item waits in Postgres.
-   * With an idempotency key already used by the tenant, the first document is returned (or 422
-   * when the bytes differ), and nothing new is stored.
+   * Stores the document, its bytes and its first queue item (with the uploads that finish at the
+   * same moment), and sends its wake-up; see {@link DocumentQueueService.enqueueMany}. With an
+   * idempotency key already used by the tenant, the first document is returned (or 422 when the
+   * bytes differ), and nothing new is stored.
    */
   async upload (upload: Upload): Promise<Accepted> {
     if (upload.bytes.length === 0) throw new AppError('DOCQ_UPLOAD_EMPTY', 'the file is empty')
-    const document = await this.#batcher.insert({
-      id: randomUUID(),
-      itemId: randomUUID(),
+    const document = await this.#uploads.add({
       tenant: upload.tenant,
       filename: sanitizeFilename(upload.filename),
       declaredType: sanitizeDeclaredType(upload.declaredType),
@@ -76,11 +92,10 @@ export class DocumentService {
       size: upload.bytes.length,
       sha256: upload.sha256,
       priority: upload.priority,
-      maxAttempts: this.#queue.maxAttemptsFor('process'),
-      idempotencyKey: upload.idempotencyKey ?? null
-    }, upload.bytes)
+      idempotencyKey: upload.idempotencyKey ?? null,
+      bytes: upload.bytes
+    })
     if (document === undefined) return { document: await this.#replay(upload), replayed: true }
-    await this.#queue.dispatch({ id: document.itemId, documentId: document.id, priority: document.priority, wakeups: 0 })
     return { document, replayed: false }
   }
 
@@ -105,7 +120,7 @@ export class DocumentService {
   /** A document with the history of every attempt at it. */
   async details (tenant: string, id: string): Promise<DocumentDetails> {
     const document = await this.get(tenant, id)
-    return { ...document, history: await listAttempts(this.#pool, id) }
+    return { ...document, history: await this.#queue.getAttempts(id) }
   }
 
   /** The tenant's documents, newest first, a page at a time. */
@@ -120,21 +135,13 @@ export class DocumentService {
     return { items: page, nextCursor: rows.length > options.limit && last !== undefined ? encodeCursor(last.position) : null }
   }
 
-  /**
-   * Queues the document again; refused while it is pending or in progress. Answers with the
-   * document as queued (read before the wake-up goes out, so a fast worker cannot race the reply).
-   */
+  /** Queues the document again, as it was queued; refused while it is pending or in progress. */
   async reprocess (tenant: string, id: string, priority: number | undefined): Promise<DocumentRecord> {
-    const current = await this.get(tenant, id)
-    const item = await this.#queue.addItem(id, 'reprocess', priority ?? current.priority)
-    if (item === undefined) {
-      const now = await findDocument(this.#pool, tenant, id)
-      if (now === undefined) throw notFound(id)
-      throw new AppError('DOCQ_DOCUMENT_BUSY', `document ${id} is ${now.status}; wait until it is completed or failed`)
-    }
-    const queued = await this.get(tenant, id)
-    await this.#queue.dispatch(item)
-    return queued
+    const queued = await this.#queue.enqueue(tenant, id, { priority })
+    if (queued !== undefined) return queued
+    const now = await findDocument(this.#pool, tenant, id)
+    if (now === undefined) throw notFound(id)
+    throw new AppError('DOCQ_DOCUMENT_BUSY', `document ${id} is ${now.status}; wait until it is completed or failed`)
   }
 
   /** Removes the document, its bytes, results and queue items, and cancels its wake-ups. */

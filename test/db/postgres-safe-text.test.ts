@@ -4,8 +4,8 @@ import { toPostgresJson, toPostgresText } from '../../src/db/postgres-safe-text.
 import { TestContext } from '../helpers/context.js'
 
 const context = TestContext.create(t)
-const runtime = await context.runtime()
-const { pool } = runtime
+const stack = await context.stack()
+const { pool } = stack
 
 async function refusal (sql: string, values: unknown[]): Promise<unknown> {
   try {

@@ -3,8 +3,8 @@ import { releaseReconcilerLeadership, takeReconcilerLeadership } from '../../src
 import { TestContext } from '../helpers/context.js'
 
 const context = TestContext.create(t)
-const runtime = await context.runtime()
-const pool = runtime.pool
+const stack = await context.stack()
+const pool = stack.pool
 
 t.test('one worker leads at a time; a silent leader\'s lease runs out and another takes over', async (t) => {
   t.equal(await takeReconcilerLeadership(pool, 'worker-a', 60_000), true, 'nobody leads: a takes it')

@@ -20,7 +20,7 @@ const CONFIG_KEYS = [...readFileSync(new URL('../../src/config.ts', import.meta.
   .map((match) => match[1])
 if (!CONFIG_KEYS.includes('DATABASE_URL')) throw new Error('could not read the configuration keys from src/config.ts; update CONFIG_KEYS in test/faults/deployment.ts')
 
-/** The knobs of the brief: short leases and retries, fault markers on, quiet logs. */
+/** The knobs of the reliability runs: short leases and retries, quiet logs. */
 export const DEFAULT_SERVICE_ENV: Record<string, string> = {
   LEASE_MS: '1000',
   RECONCILE_INTERVAL_MS: '500',
@@ -28,7 +28,6 @@ export const DEFAULT_SERVICE_ENV: Record<string, string> = {
   RETRY_MAX_MS: '2000',
   MAX_ATTEMPTS: '4',
   WORKER_CONCURRENCY: '2',
-  FAULT_INJECTION: 'true',
   // FAULTS_LOG_LEVEL=info shows every claim and completion in the service logs, for a post-mortem.
   LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'warn',
   SHUTDOWN_GRACE_MS: '5000',
@@ -119,7 +118,7 @@ export class Deployment {
     const database = `docq_faults_${randomBytes(5).toString('hex')}`
     const deployment = new Deployment(options, database)
     deployment.#unregister = onCleanup(`deployment ${options.label}`, async () => { await deployment.close() })
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/keys.ts', 'create', '--tenant', 'faults'], {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/bin/keys.ts', 'create', '--tenant', 'faults'], {
       cwd: repoRoot, env: deployment.env(), timeout: 60_000
     })
     deployment.apiKey = stdout.trim().split('\n').at(-1) ?? ''
@@ -162,7 +161,7 @@ export class Deployment {
   async startApi (overrides: Record<string, string> = {}): Promise<ManagedProcess> {
     const port = await freePort()
     this.apiUrl = `http://127.0.0.1:${port}`
-    const api = this.#spawn('api', 'src/server.ts', this.env({ PORT: String(port), CRON_SECRET: this.cronSecret, ...overrides }))
+    const api = this.#spawn('api', 'src/bin/api.ts', this.env({ PORT: String(port), CRON_SECRET: this.cronSecret, ...overrides }))
     this.api = api
     await waitFor('the API to answer /healthz', async () => {
       if (!api.running) throw new Error(`the API exited at start; see ${api.logPath}`)
@@ -174,10 +173,10 @@ export class Deployment {
 
   /** Starts (or restarts) the worker called `name`; `ready` waits until its runtime is up. */
   async startWorker (name: string, options: { env?: Record<string, string>, ready?: boolean } = {}): Promise<ManagedProcess> {
-    const worker = this.#spawn(name, 'src/worker.ts', this.env(options.env))
+    const worker = this.#spawn(name, 'test/faults/fault-worker.ts', this.env(options.env))
     this.workers.set(name, worker)
-    // Logged at warn level by createRuntime right before the worker starts consuming.
-    if (options.ready !== false) await worker.waitForLog('FAULT_INJECTION is on', 45_000)
+    // Logged at warn level by fault-worker.ts once the worker is consuming.
+    if (options.ready !== false) await worker.waitForLog('fault injection is on', 45_000)
     return worker
   }
 

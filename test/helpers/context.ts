@@ -1,15 +1,27 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
+import { buildApiApp, createApiServices, type ApiServices } from '../../src/api-process.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { dropDatabase } from '../../src/db/pool.js'
+import { openInfrastructure, type Infrastructure } from '../../src/infrastructure.js'
 import { createLogger } from '../../src/logger.js'
-import { createRuntime, type Runtime } from '../../src/runtime.js'
-import { startWorker, type RunningWorker } from '../../src/start-worker.js'
-import { buildRuntimeApp } from '../../src/serve-api.js'
+import { createConfiguredProcessor } from '../../src/worker/configured-processor.js'
+import type { ItemRunnerDeps, RunnerHooks } from '../../src/worker/run-queue-item.js'
+import { sweep, type SweepResult } from '../../src/worker/sweep.js'
+import { startWorkerProcess, type WorkerProcess } from '../../src/worker-process.js'
 
 const postgresBase = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@localhost:5432/postgres'
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://localhost:6379'
+
+/**
+ * Everything a test drives a docqueue through: the infrastructure, the API's services, and a
+ * runner (with an extraction processor of its own) to run items or sweeps by hand.
+ */
+export interface TestStack extends Infrastructure, ApiServices {
+  runner: ItemRunnerDeps
+  sweep: (limit: number) => Promise<SweepResult>
+}
 
 /**
  * An isolated docqueue for one test file: its own database and BullMQ prefix, both removed at
@@ -45,28 +57,40 @@ export class TestContext {
     return context
   }
 
-  /** A runtime (pool, queue, services) on this context; the first one also migrates the database. */
-  async runtime (overrides: Partial<Config> = {}): Promise<Runtime> {
+  /** A stack on this context, as one more process would have it; the first one also migrates the database. */
+  async stack (overrides: Partial<Config> = {}): Promise<TestStack> {
     const config = { ...this.config, ...overrides }
-    const runtime = await createRuntime(config, createLogger(config.LOG_LEVEL, 'test'))
+    const infra = await openInfrastructure(config, createLogger(config.LOG_LEVEL, 'test'))
+    const processor = createConfiguredProcessor(config)
+    const runner: ItemRunnerDeps = { queue: infra.queue, processor, logger: infra.logger, leaseMs: config.LEASE_MS, active: new Set() }
+    const stack: TestStack = {
+      ...infra,
+      ...createApiServices(infra),
+      runner,
+      sweep: async (limit) => await sweep(runner, { limit }),
+      close: async () => {
+        await processor.close()
+        await infra.close()
+      }
+    }
     this.#cleanups.push(async () => {
-      // A runtime pointed at an unreachable Redis has no queue data to remove, and BullMQ would wait.
-      if (runtime.producer.status === 'ready') await runtime.queue.obliterate({ force: true })
-      await runtime.close()
+      // A stack pointed at an unreachable Redis has no queue data to remove, and BullMQ would wait.
+      if (stack.redis.status === 'ready') await stack.wakeUps.obliterate({ force: true })
+      await stack.close()
     })
-    return runtime
+    return stack
   }
 
-  /** The HTTP app on a runtime, not listening (use `inject`). */
-  async app (runtime: Runtime): Promise<FastifyInstance> {
-    const app = await buildRuntimeApp(runtime)
+  /** The HTTP app on a stack, not listening (use `inject`). */
+  async app (stack: TestStack): Promise<FastifyInstance> {
+    const app = await buildApiApp(stack, stack)
     this.#cleanups.push(async () => { await app.close() })
     return app
   }
 
-  /** A BullMQ worker in this process on a runtime's queue. */
-  worker (runtime: Runtime): RunningWorker {
-    const worker = startWorker(runtime)
+  /** A worker in this process on a stack's infrastructure, with the given runner hooks. */
+  worker (stack: TestStack, hooks?: RunnerHooks): WorkerProcess {
+    const worker = startWorkerProcess(stack, { hooks })
     this.#cleanups.push(async () => { await worker.close(5_000) })
     return worker
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { pino } from 'pino'
-import { buildRuntimeApp } from '../../src/serve-api.js'
+import { buildApiApp } from '../../src/api-process.js'
 import { TestContext } from '../helpers/context.js'
 
 const MAX_FAILURES = 5
@@ -12,12 +12,12 @@ const context = TestContext.create(t, {
   API_KEY_CACHE_MS: '60000',
   RATE_LIMIT_PER_MINUTE: '0'
 })
-const runtime = await context.runtime()
-const app = await context.app(runtime)
+const stack = await context.stack()
+const app = await context.app(stack)
 
 // Every query checks a client out of the pool: counting checkouts counts queries.
 let queries = 0
-runtime.pool.on('acquire', () => { queries++ })
+stack.pool.on('acquire', () => { queries++ })
 
 /** A well-formed key that no one issued. */
 function fakeKey (id = randomBytes(8).toString('hex')): string {
@@ -38,7 +38,7 @@ t.test('an unknown key costs one query; the same key again, or another secret on
   t.match(await list(fake, address), { statusCode: 401, code: 'DOCQ_AUTH_INVALID' })
   t.equal(queries - before, 1, 'the cached miss does not')
 
-  const real = await runtime.apiKeys.create('acme')
+  const real = await stack.apiKeys.create('acme')
   t.equal((await list(real.key, address)).statusCode, 200)
   const afterValid = queries
   const forged = fakeKey(real.id)
@@ -48,17 +48,17 @@ t.test('an unknown key costs one query; the same key again, or another secret on
 })
 
 t.test('a key revoked through the service stops working at once in this process', async (t) => {
-  const key = await runtime.apiKeys.create('leaving')
+  const key = await stack.apiKeys.create('leaving')
   t.equal((await list(key.key, '10.0.2.1')).statusCode, 200)
-  t.equal(await runtime.apiKeys.revoke(key.id), true)
+  t.equal(await stack.apiKeys.revoke(key.id), true)
   t.match(await list(key.key, '10.0.2.1'), { statusCode: 401, code: 'DOCQ_AUTH_INVALID' })
-  const { rows } = await runtime.pool.query('select revoked_at is not null as revoked from api_keys where id = $1', [key.id])
+  const { rows } = await stack.pool.query('select revoked_at is not null as revoked from api_keys where id = $1', [key.id])
   t.same(rows, [{ revoked: true }])
 })
 
 t.test('an address past the failure limit gets 429 with Retry-After, at no query; other addresses and cached keys are unaffected', async (t) => {
   const address = '10.0.3.1'
-  const real = await runtime.apiKeys.create('neighbour')
+  const real = await stack.apiKeys.create('neighbour')
   t.equal((await list(real.key, address)).statusCode, 200)
   for (let i = 0; i < MAX_FAILURES; i++) t.match(await list(fakeKey(), address), { statusCode: 401, code: 'DOCQ_AUTH_INVALID' })
 
@@ -73,14 +73,14 @@ t.test('an address past the failure limit gets 429 with Retry-After, at no query
   t.match(await list(fakeKey(), '10.0.3.2'), { statusCode: 401 }, 'another address is not throttled')
 
   const counter = `${context.config.QUEUE_PREFIX}:auth-failures:${address}`
-  t.equal(await runtime.producer.get(counter), String(MAX_FAILURES), 'the count lives in Redis')
-  const ttl = await runtime.producer.pttl(counter)
+  t.equal(await stack.redis.get(counter), String(MAX_FAILURES), 'the count lives in Redis')
+  const ttl = await stack.redis.pttl(counter)
   t.ok(ttl > 0 && ttl <= 60_000, 'and expires with its window')
 })
 
 t.test('failures are counted across API processes sharing Redis', async (t) => {
   const address = '10.0.4.1'
-  const second = await context.app(await context.runtime())
+  const second = await context.app(await context.stack())
   for (let i = 0; i < 3; i++) t.equal((await list(fakeKey(), address)).statusCode, 401)
   for (let i = 0; i < 2; i++) {
     const response = await second.inject({ method: 'GET', url: '/documents', remoteAddress: address, headers: { authorization: `Bearer ${fakeKey()}` } })
@@ -100,7 +100,7 @@ t.test('a flood of bad keys is logged once, not once per request', async (t) => 
       done()
     }
   }))
-  const logged = await buildRuntimeApp({ ...runtime, logger })
+  const logged = await buildApiApp({ ...stack, logger })
   t.teardown(async () => { await logged.close() })
   const address = '10.0.5.1'
   for (let i = 0; i < 3 * MAX_FAILURES; i++) {
@@ -116,7 +116,7 @@ t.test('a flood of bad keys is logged once, not once per request', async (t) => 
 })
 
 t.test('with Redis unreachable, failed authentications are still refused with 401 and nothing breaks', async (t) => {
-  const offline = await context.app(await context.runtime({ REDIS_URL: 'redis://127.0.0.1:1' }))
+  const offline = await context.app(await context.stack({ REDIS_URL: 'redis://127.0.0.1:1' }))
   const address = '10.0.6.1'
   for (let i = 0; i < MAX_FAILURES + 2; i++) {
     const response = await offline.inject({ method: 'GET', url: '/documents', remoteAddress: address, headers: { authorization: `Bearer ${fakeKey()}` } })

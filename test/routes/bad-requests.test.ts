@@ -6,7 +6,7 @@ import { multipart, upload } from '../helpers/http.js'
 
 const CRON_SECRET = 'bad-requests-cron-secret'
 const context = TestContext.create(t, { CRON_SECRET })
-const runtime = await context.runtime()
+const stack = await context.stack()
 // An unhandled error is logged at level error: every such line is collected, and there must be none.
 const errorLogs: string[] = []
 const logger = pino({ level: 'error' }, new Writable({
@@ -15,15 +15,15 @@ const logger = pino({ level: 'error' }, new Writable({
     done()
   }
 }))
-const app = await context.app({ ...runtime, logger })
-const { key } = await runtime.apiKeys.create('fuzzed')
+const app = await context.app({ ...stack, logger })
+const { key } = await stack.apiKeys.create('fuzzed')
 const auth = { authorization: `Bearer ${key}` }
 const cron = { authorization: `Bearer ${CRON_SECRET}` }
 
-context.worker(runtime)
+context.worker(stack)
 const id: string = (await upload(app, key, 'A completed document about durable queues and their passages.')).json().id
 await waitFor(async () => {
-  const { rows } = await runtime.pool.query<{ status: string }>('select status from documents where id = $1', [id])
+  const { rows } = await stack.pool.query<{ status: string }>('select status from documents where id = $1', [id])
   return rows[0]?.status === 'completed' ? true : undefined
 }, 'the document to complete')
 
@@ -122,10 +122,10 @@ const cases: Case[] = [
 ]
 
 async function snapshot (): Promise<unknown> {
-  const { rows } = await runtime.pool.query(`
+  const { rows } = await stack.pool.query(`
     select (select count(*) from queue_items)::int as "queueItems", (select count(*) from document_blobs)::int as blobs,
            (select json_agg(json_build_object('id', id, 'status', status, 'version', version, 'updatedAt', updated_at) order by id) from documents) as documents`)
-  return { ...rows[0], jobs: await runtime.queue.getJobCounts('wait', 'prioritized', 'delayed', 'active') }
+  return { ...rows[0], jobs: await stack.wakeUps.getJobCounts('wait', 'prioritized', 'delayed', 'active') }
 }
 
 t.test('every malformed request answers its 4xx with a DOCQ code, changes nothing and logs no error', async (t) => {
@@ -176,9 +176,9 @@ t.test('a Postgres data exception that slips past validation answers 400 and is 
     }
   }))
   // A route without a schema stands for a validation gap; the query and the error are real.
-  const unguarded = await context.app({ ...runtime, logger: warnings })
+  const unguarded = await context.app({ ...stack, logger: warnings })
   unguarded.get('/unguarded/:value', async (request) => {
-    await runtime.pool.query('select $1::uuid', [(request.params as { value: string }).value])
+    await stack.pool.query('select $1::uuid', [(request.params as { value: string }).value])
     return { ok: true }
   })
   const response = await unguarded.inject({ method: 'GET', url: '/unguarded/urn:uuid:0' })

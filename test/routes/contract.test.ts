@@ -8,11 +8,11 @@ import { ContractChecker } from '../helpers/openapi-contract.js'
 
 const CRON_SECRET = 'contract-test-cron-secret'
 const context = TestContext.create(t, { CRON_SECRET, UPLOAD_MAX_BYTES: String(64 * 1024) })
-const runtime = await context.runtime()
-const app = await context.app(runtime)
+const stack = await context.stack()
+const app = await context.app(stack)
 await app.ready()
 const contract = new ContractChecker(app.swagger())
-const { key } = await runtime.apiKeys.create('contract')
+const { key } = await stack.apiKeys.create('contract')
 const auth = { authorization: `Bearer ${key}` }
 const cron = { authorization: `Bearer ${CRON_SECRET}` }
 const json = { 'content-type': 'application/json' }
@@ -28,7 +28,7 @@ async function call (t: Test, operationId: string, request: Call, on: FastifyIns
 
 async function settled (id: string): Promise<string> {
   return await waitFor(async () => {
-    const { rows } = await runtime.pool.query<{ status: string }>('select status from documents where id = $1', [id])
+    const { rows } = await stack.pool.query<{ status: string }>('select status from documents where id = $1', [id])
     return rows[0]?.status === 'completed' || rows[0]?.status === 'failed' ? rows[0].status : undefined
   }, `document ${id} to be processed`)
 }
@@ -58,7 +58,7 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
   await call(t, 'reprocessDocument', { method: 'POST', url: `/documents/${doc.id}/reprocess` })
   await call(t, 'getQueueStats', { method: 'GET', url: '/queue/stats' })
 
-  context.worker(runtime)
+  context.worker(stack)
   for (const id of [doc.id, html.id, pdf.id, docx.id, image.id]) await settled(id)
 
   await call(t, 'getDocument', { method: 'GET', url: `/documents/${doc.id}` })
@@ -112,8 +112,8 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
 })
 
 t.test('the rate limit answers 429 with Retry-After, as documented', async (t) => {
-  const limited = await context.app({ ...runtime, config: { ...runtime.config, RATE_LIMIT_PER_MINUTE: 1 } })
-  const tenant = await runtime.apiKeys.create('rate-limited')
+  const limited = await context.app({ ...stack, config: { ...stack.config, RATE_LIMIT_PER_MINUTE: 1 } })
+  const tenant = await stack.apiKeys.create('rate-limited')
   const headers = { authorization: `Bearer ${tenant.key}` }
   await call(t, 'getQueueStats', { method: 'GET', url: '/queue/stats', headers }, limited)
   const over = await call(t, 'getQueueStats', { method: 'GET', url: '/queue/stats', headers }, limited)
@@ -121,7 +121,7 @@ t.test('the rate limit answers 429 with Retry-After, as documented', async (t) =
 })
 
 t.test('readiness answers 503 in its documented shape when Redis is down', async (t) => {
-  const unreachable = await context.runtime({ REDIS_URL: 'redis://127.0.0.1:1' })
+  const unreachable = await context.stack({ REDIS_URL: 'redis://127.0.0.1:1' })
   const noRedis = await context.app(unreachable)
   const response = await call(t, 'getReadiness', { method: 'GET', url: '/readyz' }, noRedis)
   t.equal(response.statusCode, 503)

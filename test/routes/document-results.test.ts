@@ -1,16 +1,16 @@
 import t, { type Test } from 'tap'
-import type { RunningWorker } from '../../src/start-worker.js'
+import type { WorkerProcess } from '../../src/worker-process.js'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { readCorpusFile } from '../helpers/corpus.js'
 import { upload } from '../helpers/http.js'
 
 const context = TestContext.create(t)
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-const { key } = await runtime.apiKeys.create('results')
+const stack = await context.stack()
+const app = await context.app(stack)
+const { key } = await stack.apiKeys.create('results')
 const auth = { authorization: `Bearer ${key}` }
 // Started by the first test; the reprocess test stops it to hold a document between results.
-let worker: RunningWorker | undefined
+let worker: WorkerProcess | undefined
 
 async function completed (id: string): Promise<Record<string, unknown>> {
   return await waitFor(async () => {
@@ -31,7 +31,7 @@ t.test('text and chunks answer 409 until the document is completed', async (t) =
     t.equal(early.statusCode, 409, path)
     t.equal(early.json().code, 'DOCQ_DOCUMENT_NOT_READY', path)
   }
-  worker = context.worker(runtime)
+  worker = context.worker(stack)
   t.equal((await completed(doc.id)).status, 'completed')
 
   const text = await app.inject({ method: 'GET', url: `/documents/${doc.id}/text`, headers: auth })
@@ -80,19 +80,19 @@ t.test('content returns the original bytes as a safe download', async (t) => {
 t.test('reprocess replaces text and passages in one step and bumps the version', async (t) => {
   const doc = (await upload(app, key, longText, { filename: 'again.txt' })).json()
   await completed(doc.id)
-  const before = await runtime.pool.query('select count(*)::int as n from document_chunks where document_id = $1', [doc.id])
+  const before = await stack.pool.query('select count(*)::int as n from document_chunks where document_id = $1', [doc.id])
   const again = await app.inject({ method: 'POST', url: `/documents/${doc.id}/reprocess`, headers: auth })
   t.equal(again.statusCode, 202)
   const done = await completed(doc.id)
   t.equal(done.version, 2)
-  const after = await runtime.pool.query('select count(*)::int as n, count(distinct ordinal)::int as distinct from document_chunks where document_id = $1', [doc.id])
+  const after = await stack.pool.query('select count(*)::int as n, count(distinct ordinal)::int as distinct from document_chunks where document_id = $1', [doc.id])
   t.same(after.rows[0], { n: before.rows[0].n, distinct: before.rows[0].n }, 'the same passages once, not twice')
 })
 
 t.test('results routes answer 404 for another tenant and unknown ids', async (t) => {
   const doc = (await upload(app, key, 'private words')).json()
   await completed(doc.id)
-  const other = await runtime.apiKeys.create('someone-else')
+  const other = await stack.apiKeys.create('someone-else')
   for (const path of ['text', 'chunks', 'content']) {
     const response = await app.inject({ method: 'GET', url: `/documents/${doc.id}/${path}`, headers: { authorization: `Bearer ${other.key}` } })
     t.equal(response.statusCode, 404, path)
@@ -132,14 +132,14 @@ async function found (t: Test, word: string): Promise<string[]> {
 t.test('during and after a reprocess, readers keep the last good result and its version until the new one replaces it', async (t) => {
   const first = 'Lighthouse keepers log the weather every night and trim the lamp before dawn.'
   const second = 'Orchard growers prune the trees in winter and pick the apples in autumn.'
-  worker ??= context.worker(runtime)
+  worker ??= context.worker(stack)
   const doc = (await upload(app, key, first, { filename: 'log.txt' })).json()
   t.match(await completed(doc.id), { status: 'completed', version: 1 })
 
   await worker.close(5_000)
   worker = undefined
   // Reprocessing the same bytes would give the same result; new bytes tell the results apart.
-  await runtime.pool.query('update document_blobs set bytes = $2 where document_id = $1', [doc.id, Buffer.from(second)])
+  await stack.pool.query('update document_blobs set bytes = $2 where document_id = $1', [doc.id, Buffer.from(second)])
   const again = await app.inject({ method: 'POST', url: `/documents/${doc.id}/reprocess`, headers: auth })
   t.equal(again.statusCode, 202)
   t.match(again.json(), { status: 'pending', operation: 'reprocess', version: 1 })
@@ -151,22 +151,22 @@ t.test('during and after a reprocess, readers keep the last good result and its 
   t.same(await found(t, 'lighthouse'), [doc.id], 'pending: still found by its old words')
   t.same(await found(t, 'orchard'), [])
 
-  const { rows: [{ itemId }] } = await runtime.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
-  const claimed = await runtime.queueService.markInProgress({ id: itemId })
+  const { rows: [{ itemId }] } = await stack.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
+  const claimed = await stack.queue.markInProgress({ id: itemId })
   t.ok(claimed, 'the reprocess is in progress')
   const inProgress = await served(t, doc.id)
   t.same([inProgress.version, inProgress.text, inProgress.chunks], ['1', first, [first]], 'in progress: the old result')
   t.same(await found(t, 'lighthouse'), [doc.id])
-  t.ok(await runtime.queueService.release(claimed!), 'given back for a worker to take')
+  t.ok(await stack.queue.release(claimed!), 'given back for a worker to take')
 
-  worker = context.worker(runtime)
+  worker = context.worker(stack)
   t.match(await completed(doc.id), { status: 'completed', version: 2 })
   const replaced = await served(t, doc.id)
   t.same([replaced.version, replaced.text, replaced.chunks], ['2', second, [second]], 'completed: the new result')
   t.same(await found(t, 'orchard'), [doc.id])
   t.same(await found(t, 'lighthouse'), [], 'the old passages are gone')
 
-  await runtime.pool.query('update document_blobs set bytes = $2 where document_id = $1', [doc.id, PNG])
+  await stack.pool.query('update document_blobs set bytes = $2 where document_id = $1', [doc.id, PNG])
   t.equal((await app.inject({ method: 'POST', url: `/documents/${doc.id}/reprocess`, headers: auth })).statusCode, 202)
   t.match(await completed(doc.id), { status: 'failed', errorCode: 'unsupported_type', version: 2 })
   const afterFailure = await served(t, doc.id)
@@ -175,7 +175,7 @@ t.test('during and after a reprocess, readers keep the last good result and its 
 })
 
 t.test('a document that never completed has no text or passages to serve: 409 without a version', async (t) => {
-  worker ??= context.worker(runtime)
+  worker ??= context.worker(stack)
   const doc = (await upload(app, key, PNG, { filename: 'pixel.txt' })).json()
   t.match(await completed(doc.id), { status: 'failed', version: 0 })
   for (const path of ['text', 'chunks']) {

@@ -4,13 +4,13 @@ import { TestContext } from '../helpers/context.js'
 import { multipart, upload } from '../helpers/http.js'
 
 const context = TestContext.create(t, { UPLOAD_MAX_BYTES: String(64 * 1024) })
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-const { key } = await runtime.apiKeys.create('acme')
+const stack = await context.stack()
+const app = await context.app(stack)
+const { key } = await stack.apiKeys.create('acme')
 const auth = { authorization: `Bearer ${key}` }
 
 async function countRows (table: 'documents' | 'queue_items' | 'document_blobs'): Promise<number> {
-  const { rows } = await runtime.pool.query<{ count: number }>(`select count(*)::int as count from ${table}`)
+  const { rows } = await stack.pool.query<{ count: number }>(`select count(*)::int as count from ${table}`)
   return rows[0].count
 }
 
@@ -33,7 +33,7 @@ t.test('POST /documents answers 202 pending and stores the row, the bytes, the i
     declaredType: 'text/plain'
   })
 
-  const { rows: [row] } = await runtime.pool.query(
+  const { rows: [row] } = await stack.pool.query(
     `select d.status, d.tenant, q.id as item_id, q.status as item_status, q.operation, q.priority, b.bytes
        from documents d join queue_items q on q.id = d.current_item_id join document_blobs b on b.document_id = d.id
       where d.id = $1`, [body.id])
@@ -41,7 +41,7 @@ t.test('POST /documents answers 202 pending and stores the row, the bytes, the i
     { status: 'pending', tenant: 'acme', itemStatus: 'pending', operation: 'process', priority: 1 })
   t.equal(row.bytes.toString(), text)
 
-  const job = await runtime.queue.getJob(row.item_id)
+  const job = await stack.wakeUps.getJob(row.item_id)
   t.ok(job, 'the wake-up job exists')
   t.same(job?.data, { itemId: row.item_id, documentId: body.id })
   t.equal(job?.opts.priority, 1)
@@ -64,7 +64,7 @@ t.test('GET /documents/:id returns the document; unknown ids are 404 and malform
 
 t.test('bad uploads are refused with a clear code and write nothing', async (t) => {
   const before = await Promise.all([countRows('documents'), countRows('queue_items'), countRows('document_blobs')])
-  const jobsBefore = await runtime.queue.getJobCounts()
+  const jobsBefore = await stack.wakeUps.getJobCounts()
 
   const noFile = multipart([{ name: 'priority', value: 'high' }])
   const cases = [
@@ -91,7 +91,7 @@ t.test('bad uploads are refused with a clear code and write nothing', async (t) 
   }
 
   t.same(await Promise.all([countRows('documents'), countRows('queue_items'), countRows('document_blobs')]), before, 'no rows written')
-  t.same(await runtime.queue.getJobCounts(), jobsBefore, 'no jobs added')
+  t.same(await stack.wakeUps.getJobCounts(), jobsBefore, 'no jobs added')
 })
 
 t.test('hostile filenames are stored as a sanitised display name only', async (t) => {
@@ -109,7 +109,7 @@ t.test('hostile filenames are stored as a sanitised display name only', async (t
 })
 
 t.test('GET /documents lists newest first with a cursor and a status filter', async (t) => {
-  const other = await runtime.apiKeys.create('lister')
+  const other = await stack.apiKeys.create('lister')
   const headers = { authorization: `Bearer ${other.key}` }
   const ids: string[] = []
   for (let i = 0; i < 5; i++) ids.push((await upload(app, other.key, `document ${i}`)).json().id)
@@ -140,7 +140,7 @@ t.test('POST /documents/:id/reprocess is 409 while pending and 404 for unknown i
   const busy = await app.inject({ method: 'POST', url: `/documents/${created.id}/reprocess`, headers: auth })
   t.equal(busy.statusCode, 409)
   t.equal(busy.json().code, 'DOCQ_DOCUMENT_BUSY')
-  const { rows } = await runtime.pool.query('select count(*)::int as n from queue_items where document_id = $1', [created.id])
+  const { rows } = await stack.pool.query('select count(*)::int as n from queue_items where document_id = $1', [created.id])
   t.equal(rows[0].n, 1, 'no second item')
 
   const missing = await app.inject({ method: 'POST', url: '/documents/6f1f7c1e-8a8c-4a57-9d7e-3c0e2b1a9f00/reprocess', headers: auth })
@@ -151,18 +151,18 @@ t.test('POST /documents/:id/reprocess is 409 while pending and 404 for unknown i
 
 t.test('DELETE /documents/:id removes the document, its bytes, items and pending job', async (t) => {
   const created = (await upload(app, key, 'delete me')).json()
-  const { rows: [{ itemId }] } = await runtime.pool.query('select current_item_id as "itemId" from documents where id = $1', [created.id])
-  t.ok(await runtime.queue.getJob(itemId), 'job exists before')
+  const { rows: [{ itemId }] } = await stack.pool.query('select current_item_id as "itemId" from documents where id = $1', [created.id])
+  t.ok(await stack.wakeUps.getJob(itemId), 'job exists before')
 
   const response = await app.inject({ method: 'DELETE', url: `/documents/${created.id}`, headers: auth })
   t.equal(response.statusCode, 204)
   t.equal(response.body, '')
-  const { rows } = await runtime.pool.query(`
+  const { rows } = await stack.pool.query(`
     select (select count(*) from documents where id = $1)::int as documents,
            (select count(*) from document_blobs where document_id = $1)::int as blobs,
            (select count(*) from queue_items where document_id = $1)::int as items`, [created.id])
   t.same(rows[0], { documents: 0, blobs: 0, items: 0 })
-  t.equal(await runtime.queue.getJob(itemId), undefined, 'job removed')
+  t.equal(await stack.wakeUps.getJob(itemId), undefined, 'job removed')
 
   const again = await app.inject({ method: 'DELETE', url: `/documents/${created.id}`, headers: auth })
   t.equal(again.statusCode, 404)
@@ -183,15 +183,15 @@ t.test('every document route needs a valid API key', async (t) => {
     t.equal(wrong.statusCode, 401)
     t.equal(wrong.json().code, 'DOCQ_AUTH_INVALID')
   }
-  const revoked = await runtime.apiKeys.create('gone')
-  await runtime.apiKeys.revoke(revoked.id)
+  const revoked = await stack.apiKeys.create('gone')
+  await stack.apiKeys.revoke(revoked.id)
   const response = await app.inject({ method: 'GET', url: '/documents', headers: { authorization: `Bearer ${revoked.key}` } })
   t.equal(response.statusCode, 401, 'a revoked key is refused')
 })
 
 t.test('a tenant sees and changes only its own documents and stats', async (t) => {
-  const alice = await runtime.apiKeys.create('alice')
-  const bob = await runtime.apiKeys.create('bob')
+  const alice = await stack.apiKeys.create('alice')
+  const bob = await stack.apiKeys.create('bob')
   const doc = (await upload(app, alice.key, 'alice private text')).json()
   const asBob = { authorization: `Bearer ${bob.key}` }
 
@@ -210,7 +210,7 @@ t.test('a tenant sees and changes only its own documents and stats', async (t) =
   const aliceStats = await app.inject({ method: 'GET', url: '/queue/stats', headers: { authorization: `Bearer ${alice.key}` } })
   t.equal(aliceStats.json().pending, 1)
   t.ok(aliceStats.json().oldestPendingAgeSeconds >= 0)
-  const { rows } = await runtime.pool.query('select status from documents where id = $1', [doc.id])
+  const { rows } = await stack.pool.query('select status from documents where id = $1', [doc.id])
   t.equal(rows[0].status, 'pending', 'still there, unchanged')
 })
 
@@ -221,7 +221,7 @@ t.test('an unknown route answers 404 with a code', async (t) => {
 })
 
 t.test('concurrent uploads are stored together, each once, and share an idempotency key correctly', async (t) => {
-  const tenant = await runtime.apiKeys.create('burst')
+  const tenant = await stack.apiKeys.create('burst')
   const responses = await Promise.all([
     ...Array.from({ length: 20 }, async (_, i) => await upload(app, tenant.key, `burst document ${i}`)),
     upload(app, tenant.key, 'same key', { headers: { 'idempotency-key': 'burst-key' } }),
@@ -231,13 +231,13 @@ t.test('concurrent uploads are stored together, each once, and share an idempote
   const ids = responses.map((r) => r.json().id)
   t.equal(new Set(ids.slice(0, 20)).size, 20, 'twenty distinct documents')
   t.equal(ids[20], ids[21], 'the retried upload returns the first document')
-  const { rows } = await runtime.pool.query(`
+  const { rows } = await stack.pool.query(`
     select count(*)::int as documents, count(b.document_id)::int as blobs, count(q.id)::int as items
       from documents d left join document_blobs b on b.document_id = d.id left join queue_items q on q.document_id = d.id
      where d.tenant = 'burst'`)
   t.same(rows[0], { documents: 21, blobs: 21, items: 21 })
   const texts = await Promise.all(ids.slice(0, 20).map(async (id) => {
-    const { rows } = await runtime.pool.query('select b.bytes from document_blobs b where b.document_id = $1', [id])
+    const { rows } = await stack.pool.query('select b.bytes from document_blobs b where b.document_id = $1', [id])
     return rows[0].bytes.toString()
   }))
   t.same(texts, Array.from({ length: 20 }, (_, i) => `burst document ${i}`), 'each document has its own bytes')

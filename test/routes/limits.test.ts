@@ -6,12 +6,12 @@ import { TestContext } from '../helpers/context.js'
 import { UploadGate } from '../../src/routes/upload-gate.js'
 
 const context = TestContext.create(t, { RATE_LIMIT_PER_MINUTE: '3' })
-const runtime = await context.runtime()
-const app = await context.app(runtime)
+const stack = await context.stack()
+const app = await context.app(stack)
 
 t.test('a tenant over its rate limit gets 429 with a code; other tenants are not affected', async (t) => {
-  const busy = await runtime.apiKeys.create('busy')
-  const calm = await runtime.apiKeys.create('calm')
+  const busy = await stack.apiKeys.create('busy')
+  const calm = await stack.apiKeys.create('calm')
   const statuses = []
   for (let i = 0; i < 4; i++) {
     statuses.push((await app.inject({ method: 'GET', url: '/documents', headers: { authorization: `Bearer ${busy.key}` } })).statusCode)

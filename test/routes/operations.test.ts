@@ -8,9 +8,9 @@ import { upload } from '../helpers/http.js'
 
 const CRON_SECRET = 'cron-secret-for-tests-0123456789'
 const context = TestContext.create(t, { CRON_SECRET })
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-const { key } = await runtime.apiKeys.create('ops')
+const stack = await context.stack()
+const app = await context.app(stack)
+const { key } = await stack.apiKeys.create('ops')
 
 t.test('GET /healthz answers without a key', async (t) => {
   const response = await app.inject({ method: 'GET', url: '/healthz' })
@@ -25,7 +25,7 @@ t.test('GET /readyz reports Postgres and Redis up', async (t) => {
 })
 
 t.test('GET /readyz answers 503 naming Redis when Redis cannot be reached', async (t) => {
-  const offline = await context.runtime({ REDIS_URL: 'redis://127.0.0.1:1' })
+  const offline = await context.stack({ REDIS_URL: 'redis://127.0.0.1:1' })
   const offlineApp = await context.app(offline)
   const response = await offlineApp.inject({ method: 'GET', url: '/readyz' })
   t.equal(response.statusCode, 503)
@@ -35,8 +35,8 @@ t.test('GET /readyz answers 503 naming Redis when Redis cannot be reached', asyn
   t.equal(accepted.statusCode, 202, 'uploads still succeed: Postgres holds the item')
   const { rows } = await offline.pool.query('select q.id, q.status from queue_items q join documents d on d.current_item_id = q.id where d.id = $1', [accepted.json().id])
   t.equal(rows[0].status, 'pending')
-  t.equal(await runtime.queue.getJob(rows[0].id), undefined, 'no wake-up reached Redis')
-  t.same(await runtime.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 }, 'the sweeper takes the undispatched item')
+  t.equal(await stack.wakeUps.getJob(rows[0].id), undefined, 'no wake-up reached Redis')
+  t.same(await stack.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 }, 'the sweeper takes the undispatched item')
 })
 
 t.test('POST /cron/process needs the cron secret and runs the sweeper', async (t) => {
@@ -53,18 +53,18 @@ t.test('POST /cron/process needs the cron secret and runs the sweeper', async (t
 
   const ids = []
   for (let i = 0; i < 3; i++) ids.push((await upload(app, key, `cron document ${i}`)).json().id)
-  await runtime.queue.obliterate({ force: true })
+  await stack.wakeUps.obliterate({ force: true })
   const first = await app.inject({ method: 'POST', url: '/cron/process?limit=2', headers: { authorization: `Bearer ${CRON_SECRET}` } })
   t.equal(first.statusCode, 200)
   t.same(first.json(), { processed: 2, completed: 2, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 2, waitingOnWakeups: 0, heldByLiveWorkers: 0 })
   const second = await app.inject({ method: 'POST', url: '/cron/process', headers: { authorization: `Bearer ${CRON_SECRET}` } })
   t.same(second.json(), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 })
-  const { rows } = await runtime.pool.query("select count(*)::int as n from documents where id = any($1::uuid[]) and status = 'completed'", [ids])
+  const { rows } = await stack.pool.query("select count(*)::int as n from documents where id = any($1::uuid[]) and status = 'completed'", [ids])
   t.equal(rows[0].n, 3)
 })
 
 t.test('POST /cron/process is refused when no CRON_SECRET is configured', async (t) => {
-  const bare = await context.runtime({ CRON_SECRET: undefined })
+  const bare = await context.stack({ CRON_SECRET: undefined })
   const bareApp = await context.app(bare)
   const response = await bareApp.inject({ method: 'POST', url: '/cron/process', headers: { authorization: 'Bearer anything-at-all-here' } })
   t.equal(response.statusCode, 403)
@@ -84,7 +84,7 @@ t.test('GET /docs serves the OpenAPI UI and /docs/json the spec of every route',
 })
 
 t.test('a server error answers 500 without internals', async (t) => {
-  const broken = await context.runtime()
+  const broken = await context.stack()
   const brokenApp = await context.app(broken)
   await broken.pool.end()
   const response = await brokenApp.inject({ method: 'GET', url: '/documents', headers: { authorization: `Bearer ${key}` } })
@@ -107,7 +107,7 @@ t.test('GET /readyz reports degraded, naming the setting, when Redis may evict j
     await rm(dir, { recursive: true, force: true })
   })
   t.equal(await redisCommand(redis.port, ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']), '+OK')
-  const evicting = await context.runtime({ REDIS_URL: redis.url })
+  const evicting = await context.stack({ REDIS_URL: redis.url })
   const evictingApp = await context.app(evicting)
   const response = await evictingApp.inject({ method: 'GET', url: '/readyz' })
   t.equal(response.statusCode, 200, 'still serving')

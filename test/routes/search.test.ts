@@ -4,16 +4,16 @@ import { readCorpusFile } from '../helpers/corpus.js'
 import { upload } from '../helpers/http.js'
 
 const context = TestContext.create(t)
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-context.worker(runtime)
-const alice = await runtime.apiKeys.create('alice')
-const bob = await runtime.apiKeys.create('bob')
+const stack = await context.stack()
+const app = await context.app(stack)
+context.worker(stack)
+const alice = await stack.apiKeys.create('alice')
+const bob = await stack.apiKeys.create('bob')
 
 async function uploadAndWait (key: string, content: string | Buffer, filename: string, contentType = 'text/plain'): Promise<string> {
   const id: string = (await upload(app, key, content, { filename, contentType })).json().id
   await waitFor(async () => {
-    const { rows } = await runtime.pool.query("select 1 from documents where id = $1 and status = 'completed'", [id])
+    const { rows } = await stack.pool.query("select 1 from documents where id = $1 and status = 'completed'", [id])
     return rows.length === 1 ? true : undefined
   }, `${filename} to complete`)
   return id

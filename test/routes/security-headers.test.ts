@@ -4,9 +4,9 @@ import { TestContext } from '../helpers/context.js'
 import { upload } from '../helpers/http.js'
 
 const context = TestContext.create(t, { TRUST_PROXY: '10.0.0.1' })
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-const { key } = await runtime.apiKeys.create('headers')
+const stack = await context.stack()
+const app = await context.app(stack)
+const { key } = await stack.apiKeys.create('headers')
 const auth = { authorization: `Bearer ${key}` }
 
 function directives (response: LightMyRequestResponse): Map<string, string> {

@@ -18,12 +18,12 @@ const context = TestContext.create(t, {
   RATE_LIMIT_PER_MINUTE: '0'
 })
 
-/** A runtime and its app listening on a free loopback port. */
-async function listening (overrides: Partial<Config> = {}): Promise<{ app: FastifyInstance, port: number, runtime: Awaited<ReturnType<TestContext['runtime']>> }> {
-  const runtime = await context.runtime(overrides)
-  const app = await context.app(runtime)
+/** A stack and its app listening on a free loopback port. */
+async function listening (overrides: Partial<Config> = {}): Promise<{ app: FastifyInstance, port: number, stack: Awaited<ReturnType<TestContext['stack']>> }> {
+  const stack = await context.stack(overrides)
+  const app = await context.app(stack)
   await app.listen({ port: 0, host: '127.0.0.1' })
-  return { app, runtime, port: (app.server.address() as AddressInfo).port }
+  return { app, stack, port: (app.server.address() as AddressInfo).port }
 }
 
 interface RawResponse { status: number, headers: Record<string, string>, body: string }
@@ -89,14 +89,14 @@ function stalledUpload (port: number, key: string, fileBytes: number): RawClient
   return client
 }
 
-async function documentCount (runtime: Awaited<ReturnType<TestContext['runtime']>>, owner: string): Promise<number> {
-  const { rows } = await runtime.pool.query<{ n: number }>('select count(*)::int as n from documents where tenant = $1', [owner])
+async function documentCount (stack: Awaited<ReturnType<TestContext['stack']>>, owner: string): Promise<number> {
+  const { rows } = await stack.pool.query<{ n: number }>('select count(*)::int as n from documents where tenant = $1', [owner])
   return rows[0].n
 }
 
 t.test('a body trickling slower than the minimum rate is cut off with 408 and the connection closed; nothing is stored', async (t) => {
-  const { app, runtime, port } = await listening({ UPLOAD_MIN_BYTES_PER_SECOND: 1_000, UPLOAD_MIN_RATE_WINDOW_MS: 200 })
-  const { key } = await runtime.apiKeys.create('trickler')
+  const { app, stack, port } = await listening({ UPLOAD_MIN_BYTES_PER_SECOND: 1_000, UPLOAD_MIN_RATE_WINDOW_MS: 200 })
+  const { key } = await stack.apiKeys.create('trickler')
   const { head, body } = uploadRequest(key, 4_096)
   const client = new RawClient(port)
   client.write(head)
@@ -112,17 +112,17 @@ t.test('a body trickling slower than the minimum rate is cut off with 408 and th
   t.equal(response.headers.connection, 'close')
   await client.serverCloses()
   clearInterval(trickle)
-  t.equal(await documentCount(runtime, 'trickler'), 0, 'nothing was stored')
+  t.equal(await documentCount(stack, 'trickler'), 0, 'nothing was stored')
 
   const next = await upload(app, key, 'sent at a normal pace')
   t.equal(next.statusCode, 202, 'the tenant can upload again: the cut upload gave its share back')
-  t.equal(await documentCount(runtime, 'trickler'), 1)
+  t.equal(await documentCount(stack, 'trickler'), 1)
 })
 
 t.test("one tenant's stalled uploads hold only its share: it gets 503 and another tenant still uploads", async (t) => {
-  const { app, runtime, port } = await listening()
-  const greedy = await runtime.apiKeys.create('greedy')
-  const other = await runtime.apiKeys.create('other')
+  const { app, stack, port } = await listening()
+  const greedy = await stack.apiKeys.create('greedy')
+  const other = await stack.apiKeys.create('other')
   // With the key cached, an upload reaches the gate without waiting on I/O once the server has
   // its headers: after both stalled uploads arrived, they hold the share before the probe comes.
   t.equal((await app.inject({ method: 'GET', url: '/documents', headers: { authorization: `Bearer ${greedy.key}` } })).statusCode, 200)
@@ -153,15 +153,15 @@ t.test("one tenant's stalled uploads hold only its share: it gets 503 and anothe
     const retry = await upload(app, greedy.key, 'after the stalled ones gave up')
     return retry.statusCode === 202 ? retry : undefined
   }, 'the share to be free again')
-  const { rows } = await runtime.pool.query<{ id: string }>("select id from documents where tenant = 'other'")
+  const { rows } = await stack.pool.query<{ id: string }>("select id from documents where tenant = 'other'")
   t.same(rows, [{ id: accepted.json().id }], "the other tenant's upload is stored")
-  const stored = await runtime.pool.query('select 1 from documents where id = $1', [again.json().id])
+  const stored = await stack.pool.query('select 1 from documents where id = $1', [again.json().id])
   t.equal(stored.rowCount, 1)
 })
 
 t.test('an answer given before the body ends closes the connection instead of reading the rest', async (t) => {
-  const { runtime, port } = await listening()
-  const { key } = await runtime.apiKeys.create('early')
+  const { stack, port } = await listening()
+  const { key } = await stack.apiKeys.create('early')
   const cases = [
     { what: 'a wrong key (401)', key: 'dq_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', fileBytes: 10_000, status: 401, code: 'DOCQ_AUTH_INVALID' },
     { what: 'a declared length over the limit (413)', key, fileBytes: 3 * MAX_BYTES, status: 413, code: 'DOCQ_UPLOAD_TOO_LARGE' }
@@ -174,7 +174,7 @@ t.test('an answer given before the body ends closes the connection instead of re
     t.equal(response.headers.connection, 'close')
     await client.serverCloses()
   }
-  t.equal(await documentCount(runtime, 'early'), 0)
+  t.equal(await documentCount(stack, 'early'), 0)
 })
 
 t.test('a client that never finishes its headers is disconnected', async (t) => {
@@ -186,8 +186,8 @@ t.test('a client that never finishes its headers is disconnected', async (t) => 
 })
 
 t.test('a body that keeps a decent rate but outlasts the request timeout is cut off', async (t) => {
-  const { runtime, port } = await listening({ HTTP_HEADERS_TIMEOUT_MS: 300, HTTP_REQUEST_TIMEOUT_MS: 600 })
-  const { key } = await runtime.apiKeys.create('long')
+  const { stack, port } = await listening({ HTTP_HEADERS_TIMEOUT_MS: 300, HTTP_REQUEST_TIMEOUT_MS: 600 })
+  const { key } = await stack.apiKeys.create('long')
   const { head, body } = uploadRequest(key, MAX_BYTES)
   const client = new RawClient(port)
   client.write(head)
@@ -200,7 +200,7 @@ t.test('a body that keeps a decent rate but outlasts the request timeout is cut 
   await client.serverCloses()
   clearInterval(steady)
   t.match(client.received, /^HTTP\/1\.1 408 /)
-  t.equal(await documentCount(runtime, 'long'), 0)
+  t.equal(await documentCount(stack, 'long'), 0)
 })
 
 t.test('an idle keep-alive connection is closed after the keep-alive timeout', async (t) => {

@@ -22,9 +22,9 @@ const OVERHEAD_BYTES = 128 * 1024 * 1024
 const PATIENCE_MS = 90_000
 
 const context = TestContext.create(t)
-const runtime = await context.runtime()
+const stack = await context.stack()
 // One upload per tenant: a tenant may hold only a share of the budget (UPLOAD_TENANT_BUDGET_SHARE).
-const tenants = await Promise.all(Array.from({ length: UPLOADS }, async (_, i) => await runtime.apiKeys.create(`tenant-${i}`)))
+const tenants = await Promise.all(Array.from({ length: UPLOADS }, async (_, i) => await stack.apiKeys.create(`tenant-${i}`)))
 
 async function freePort (): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1')
@@ -38,7 +38,7 @@ async function freePort (): Promise<number> {
 /** Starts `src/server.ts` on this test's database and queue prefix; stopped at teardown. */
 async function startApi (env: Record<string, string>): Promise<{ pid: number, port: number }> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/api.ts'], {
     env: {
       ...process.env,
       DATABASE_URL: context.config.DATABASE_URL,
@@ -101,7 +101,7 @@ t.test('the API holds one copy of each upload: with the budget full its RSS stay
   t.same(answers.map((answer) => answer.status), uploads.map(() => 202), 'every upload is accepted')
   t.same(answers.map((answer) => [answer.body.status, answer.body.size, answer.body.sha256]),
     uploads.map((upload) => ['pending', upload.size, upload.sha256]), 'each answer describes its file')
-  const { rows } = await runtime.pool.query<{ id: string, size: number, stored: string, items: number }>(`
+  const { rows } = await stack.pool.query<{ id: string, size: number, stored: string, items: number }>(`
     select d.id, length(b.bytes) as size, encode(sha256(b.bytes), 'hex') as stored,
            (select count(*)::int from queue_items q where q.document_id = d.id and q.status = 'pending') as items
       from documents d join document_blobs b on b.document_id = d.id
@@ -129,13 +129,13 @@ async function uploadChunked (key: string, file: Buffer): Promise<{ status: numb
 }
 
 t.test('an upload without a declared length is read up to the limit: at the limit it is stored intact, one byte over it gets 413 and nothing is stored', async (t) => {
-  const countDocuments = async (): Promise<number> => (await runtime.pool.query<{ n: number }>('select count(*)::int as n from documents')).rows[0].n
+  const countDocuments = async (): Promise<number> => (await stack.pool.query<{ n: number }>('select count(*)::int as n from documents')).rows[0].n
   const before = await countDocuments()
   const atLimit = randomBytes(FILE_BYTES)
   const accepted = await uploadChunked(tenants[0].key, atLimit)
   t.equal(accepted.status, 202)
   t.match(accepted.body, { status: 'pending', size: FILE_BYTES, sha256: createHash('sha256').update(atLimit).digest('hex') })
-  const { rows } = await runtime.pool.query<{ stored: string }>(
+  const { rows } = await stack.pool.query<{ stored: string }>(
     "select encode(sha256(bytes), 'hex') as stored from document_blobs where document_id = $1", [accepted.body.id])
   t.same(rows, [{ stored: accepted.body.sha256 }], 'the bytes are stored as sent')
 

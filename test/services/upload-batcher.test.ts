@@ -3,19 +3,19 @@ import t from 'tap'
 import { TestContext } from '../helpers/context.js'
 
 const context = TestContext.create(t)
-const runtime = await context.runtime()
+const stack = await context.stack()
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
 t.test('uploads of mixed sizes that finish together are stored byte for byte, with their queue items', async (t) => {
   // Together over a megabyte, so they go by COPY: small ones share writes, large ones are streamed in slices.
   const files = [1, 40_000, 70_000, 5, 3 * 1024 * 1024 + 7, 30_000, 64 * 1024, 2].map((size) => randomBytes(size))
-  const accepted = await Promise.all(files.map(async (bytes, i) => await runtime.documents.upload({
+  const accepted = await Promise.all(files.map(async (bytes, i) => await stack.documents.upload({
     tenant: 'mixed', filename: `file-${i}.bin`, declaredType: 'application/octet-stream', bytes, sha256: sha256(bytes), priority: 2
   })))
   t.same(accepted.map(({ document, replayed }) => [document.size, document.sha256, document.status, replayed]),
     files.map((bytes) => [bytes.length, sha256(bytes), 'pending', false]))
-  const { rows } = await runtime.pool.query<{ id: string, stored: string, size: number, items: number }>(`
+  const { rows } = await stack.pool.query<{ id: string, stored: string, size: number, items: number }>(`
     select b.document_id as id, encode(sha256(b.bytes), 'hex') as stored, length(b.bytes) as size,
            (select count(*)::int from queue_items q where q.document_id = b.document_id) as items
       from document_blobs b where b.document_id = any($1::uuid[])`, [accepted.map(({ document }) => document.id)])
@@ -29,10 +29,10 @@ for (const size of [10_000, 2 * 1024 * 1024]) {
     const bytes = randomBytes(size)
     const tenant = `retry-${size}`
     const upload = { tenant, filename: 'same.bin', declaredType: 'application/octet-stream', bytes, sha256: sha256(bytes), priority: 2, idempotencyKey: 'k-1' }
-    const [first, second] = await Promise.all([runtime.documents.upload(upload), runtime.documents.upload(upload)])
+    const [first, second] = await Promise.all([stack.documents.upload(upload), stack.documents.upload(upload)])
     t.equal(first.document.id, second.document.id)
     t.same([first.replayed, second.replayed].sort(), [false, true])
-    const { rows } = await runtime.pool.query<{ stored: string }>(
+    const { rows } = await stack.pool.query<{ stored: string }>(
       "select encode(sha256(b.bytes), 'hex') as stored from document_blobs b join documents d on d.id = b.document_id where d.tenant = $1", [tenant])
     t.same(rows, [{ stored: sha256(bytes) }])
   })

@@ -6,12 +6,12 @@ import { upload } from '../helpers/http.js'
 // Every corpus document through the real pipeline: HTTP upload → Postgres → BullMQ → worker
 // (extraction threads) → status and results read back over HTTP.
 const context = TestContext.create(t, { WORKER_CONCURRENCY: '2' })
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-const { key } = await runtime.apiKeys.create('corpus')
+const stack = await context.stack()
+const app = await context.app(stack)
+const { key } = await stack.apiKeys.create('corpus')
 const auth = { authorization: `Bearer ${key}` }
 const manifest = readManifest()
-context.worker(runtime)
+context.worker(stack)
 
 const uploaded = new Map<string, string>()
 t.test('every corpus file is accepted and reaches a final status', async (t) => {
@@ -21,7 +21,7 @@ t.test('every corpus file is accepted and reaches a final status', async (t) => 
     uploaded.set(entry.file, response.json().id)
   }
   await waitFor(async () => {
-    const { rows } = await runtime.pool.query("select count(*)::int as n from documents where status in ('completed', 'failed')")
+    const { rows } = await stack.pool.query("select count(*)::int as n from documents where status in ('completed', 'failed')")
     return rows[0].n === manifest.length ? true : undefined
   }, 'every corpus document to finish', 120_000)
 })

@@ -8,9 +8,9 @@ import { upload } from '../helpers/http.js'
 // A ten-minute lease that cannot run out during the test: only missed heartbeats can free the
 // killed worker's item. Heartbeat and death threshold keep their defaults (1 s, 5 s).
 const context = TestContext.create(t, { FAULT_INJECTION: 'true', LEASE_MS: String(10 * 60_000) })
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-const { key } = await runtime.apiKeys.create('crash')
+const stack = await context.stack()
+const app = await context.app(stack)
+const { key } = await stack.apiKeys.create('crash')
 const auth = { authorization: `Bearer ${key}` }
 
 /** `npm run start:worker` as a child process on this test's database and queue. */
@@ -31,7 +31,7 @@ function startWorkerProcess (): ReturnType<typeof spawn> {
 }
 
 async function heldBy (documentId: string): Promise<{ itemId: string, lockedBy: string } | undefined> {
-  const { rows } = await runtime.pool.query(`
+  const { rows } = await stack.pool.query(`
     select q.id as "itemId", q.locked_by as "lockedBy" from queue_items q join documents d on d.current_item_id = q.id
      where d.id = $1 and q.status = 'in_progress'`, [documentId])
   return rows[0]
@@ -42,7 +42,7 @@ t.test('a kill -9ed worker\'s item is taken over through its missed heartbeats, 
   const doc = (await upload(app, key, 'the text the killed worker never finished', { filename: 'victim.sleep600000.txt' })).json()
   const held = await waitFor(async () => await heldBy(doc.id), 'the worker process to claim the item', 60_000)
   const victim = await waitFor(async () => {
-    const row = (await listWorkers(runtime.pool, context.config.WORKER_DEAD_AFTER_MS)).find((candidate) => candidate.id === held.lockedBy)
+    const row = (await listWorkers(stack.pool, context.config.WORKER_DEAD_AFTER_MS)).find((candidate) => candidate.id === held.lockedBy)
     return row?.itemsHeld === 1 ? row : undefined
   }, 'the worker\'s heartbeat to report the item')
   t.match(victim, { pid: child.pid, alive: true }, 'the claimer is the child process, heartbeating')
@@ -50,8 +50,8 @@ t.test('a kill -9ed worker\'s item is taken over through its missed heartbeats, 
   child.kill('SIGKILL')
   await once(child, 'exit')
   // The next attempt runs the same bytes without the fault marker.
-  await runtime.pool.query("update documents set filename = 'victim.txt' where id = $1", [doc.id])
-  context.worker(runtime)
+  await stack.pool.query("update documents set filename = 'victim.txt' where id = $1", [doc.id])
+  context.worker(stack)
 
   const done = await waitFor(async () => {
     const view = (await app.inject({ method: 'GET', url: `/documents/${doc.id}`, headers: auth })).json()
@@ -60,19 +60,19 @@ t.test('a kill -9ed worker\'s item is taken over through its missed heartbeats, 
   t.match(done, { attempts: 2, version: 1 })
   t.match(done.history, [
     { attempt: 1, worker: victim.publicId, outcome: 'crashed', error: /heartbeat lost/ },
-    { attempt: 2, worker: runtime.worker.publicId, outcome: 'completed' }
+    { attempt: 2, worker: stack.identity.publicId, outcome: 'completed' }
   ])
-  const dead = (await listWorkers(runtime.pool, context.config.WORKER_DEAD_AFTER_MS)).find((row) => row.id === held.lockedBy)
+  const dead = (await listWorkers(stack.pool, context.config.WORKER_DEAD_AFTER_MS)).find((row) => row.id === held.lockedBy)
   t.match(dead, { alive: false }, 'the dead worker stays listed, as dead')
 })
 
 t.test('SIGTERM: the worker process exits 0 and removes its heartbeat row', async (t) => {
   const child = startWorkerProcess()
-  const row = await waitFor(async () => (await listWorkers(runtime.pool, context.config.WORKER_DEAD_AFTER_MS)).find((candidate) => candidate.pid === child.pid), 'the child\'s heartbeat row', 60_000)
+  const row = await waitFor(async () => (await listWorkers(stack.pool, context.config.WORKER_DEAD_AFTER_MS)).find((candidate) => candidate.pid === child.pid), 'the child\'s heartbeat row', 60_000)
   t.equal(row.alive, true)
   child.kill('SIGTERM')
   const [code] = await once(child, 'exit')
   t.equal(code, 0)
-  const { rows } = await runtime.pool.query('select id from workers where id = $1', [row.id])
+  const { rows } = await stack.pool.query('select id from workers where id = $1', [row.id])
   t.same(rows, [], 'the row went with it')
 })

@@ -15,28 +15,28 @@ const context = TestContext.create(t, {
   WORKER_DEAD_AFTER_MS: String(DEAD_AFTER_MS),
   RECONCILE_INTERVAL_MS: '200'
 })
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-const { key } = await runtime.apiKeys.create('heartbeat')
+const stack = await context.stack()
+const app = await context.app(stack)
+const { key } = await stack.apiKeys.create('heartbeat')
 const auth = { authorization: `Bearer ${key}` }
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
 async function ownRow (): Promise<WorkerRow | undefined> {
-  return (await listWorkers(runtime.pool, DEAD_AFTER_MS)).find((row) => row.id === runtime.worker.id)
+  return (await listWorkers(stack.pool, DEAD_AFTER_MS)).find((row) => row.id === stack.identity.id)
 }
 
 async function itemOf (documentId: string): Promise<{ id: string, status: string, lockedBy: string | null }> {
-  const { rows } = await runtime.pool.query(`
+  const { rows } = await stack.pool.query(`
     select q.id, q.status, q.locked_by as "lockedBy" from queue_items q join documents d on d.current_item_id = q.id where d.id = $1`, [documentId])
   return rows[0]
 }
 
 t.test('a running worker has a heartbeat row, removed when it shuts down cleanly', async (t) => {
-  const worker = context.worker(runtime)
+  const worker = context.worker(stack)
   const row = await waitFor(ownRow, 'the worker\'s heartbeat row')
   t.match(row, {
-    id: runtime.worker.id,
-    publicId: runtime.worker.publicId,
+    id: stack.identity.id,
+    publicId: stack.identity.publicId,
     host: hostname(),
     pid: process.pid,
     version,
@@ -52,7 +52,7 @@ t.test('a running worker has a heartbeat row, removed when it shuts down cleanly
 })
 
 t.test('a worker slow on one document keeps beating and its item is never taken', async (t) => {
-  context.worker(runtime)
+  context.worker(stack)
   const doc = (await upload(app, key, 'a document that takes its time', { filename: 'slow.sleep6000.txt' })).json()
   const held = await waitFor(async () => {
     const row = await ownRow()
@@ -63,7 +63,7 @@ t.test('a worker slow on one document keeps beating and its item is never taken'
   // Repair passes for as long as the document runs, beyond the death threshold.
   let passes = 0
   while ((await itemOf(doc.id)).status === 'in_progress') {
-    const repair = await runtime.queueService.repair(10)
+    const repair = await stack.queue.repair(10)
     t.equal(repair.takenOver + repair.crashed, 0, `repair pass ${++passes} leaves the slow item alone`)
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
@@ -83,13 +83,13 @@ t.test('tenants see an opaque worker id in history; the host and pid stay in Pos
     return reply.json().status === 'completed' ? reply : undefined
   }, 'the document to complete')
   const [entry] = response.json().history
-  t.equal(entry.worker, runtime.worker.publicId, 'the same id for every attempt this worker process runs')
+  t.equal(entry.worker, stack.identity.publicId, 'the same id for every attempt this worker process runs')
   t.match(entry.worker, /^[0-9a-f]{16}$/)
   t.notOk(response.body.includes(hostname()), 'no host name anywhere in the answer')
-  t.notOk(response.body.includes(runtime.worker.id), 'nor the full worker id')
+  t.notOk(response.body.includes(stack.identity.id), 'nor the full worker id')
 
-  const { rows } = await runtime.pool.query('select a.worker from queue_item_attempts a join documents d on d.current_item_id = a.item_id where d.id = $1', [doc.id])
-  t.same(rows, [{ worker: `${hostname()}:${process.pid}:${runtime.worker.publicId}` }], 'operators find the process in Postgres')
+  const { rows } = await stack.pool.query('select a.worker from queue_item_attempts a join documents d on d.current_item_id = a.item_id where d.id = $1', [doc.id])
+  t.same(rows, [{ worker: `${hostname()}:${process.pid}:${stack.identity.publicId}` }], 'operators find the process in Postgres')
 })
 
 t.test('the heartbeat settings are checked, and the defaults take a dead worker\'s items back within 10 s', async (t) => {

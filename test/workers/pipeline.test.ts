@@ -1,80 +1,72 @@
 import t from 'tap'
-import type { Runtime } from '../../src/runtime.js'
-import { runQueueItem, type ItemRunnerDeps } from '../../src/workers/run-queue-item.js'
-import { processDocumentQueue } from '../../src/workers/sweeper.js'
+import type { TestStack } from '../helpers/context.js'
+import { runQueueItem, type RunnerHooks } from '../../src/worker/run-queue-item.js'
+import { sweep } from '../../src/worker/sweep.js'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { upload } from '../helpers/http.js'
 
 const context = TestContext.create(t)
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-const { key } = await runtime.apiKeys.create('pipeline')
+const stack = await context.stack()
+const app = await context.app(stack)
+const { key } = await stack.apiKeys.create('pipeline')
 const auth = { authorization: `Bearer ${key}` }
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 
 async function documentRow (id: string): Promise<{ status: string, version: number, attempts: number, itemStatus: string, words: number | undefined, itemId: string }> {
-  const { rows } = await runtime.pool.query(`
+  const { rows } = await stack.pool.query(`
     select d.status, d.version, q.attempts, q.status as "itemStatus", (d.metadata->>'words')::int as words, q.id as "itemId"
       from documents d join queue_items q on q.id = d.current_item_id where d.id = $1`, [id])
   return rows[0]
 }
 
-async function waitForStatus (id: string, status: string, rt: Runtime = runtime): Promise<void> {
+async function waitForStatus (id: string, status: string, rt: TestStack = stack): Promise<void> {
   await waitFor(async () => {
     const { rows } = await rt.pool.query('select status from documents where id = $1', [id])
     return rows[0]?.status === status ? true : undefined
   }, `document ${id} to be ${status}`)
 }
 
-/** Runner dependencies whose processor counts how often extraction really ran. */
-function countingDeps (rt: Runtime): { deps: ItemRunnerDeps, executions: () => number } {
+/** Runner hooks that count how often an item really went to processing after its claim. */
+function countingHooks (): { hooks: RunnerHooks, executions: () => number } {
   let count = 0
-  const processor = {
-    process: async (...args: Parameters<Runtime['processor']['process']>) => {
-      count += 1
-      return await rt.processor.process(...args)
-    },
-    warmUp: () => {},
-    close: async () => {}
-  }
-  return { deps: { ...rt.runnerDeps, processor }, executions: () => count }
+  return { hooks: { beforeProcessing: async () => { count += 1 } }, executions: () => count }
 }
 
 t.test('the sweeper finishes items whose wake-up was lost with Redis data, and counts outcomes', async (t) => {
   const good = (await upload(app, key, 'Words that will be counted by the sweeper run.')).json()
   const bad = (await upload(app, key, PNG, { filename: 'pixel.txt', contentType: 'text/plain' })).json()
   t.equal(bad.mediaType, 'image/png', 'the type comes from the bytes, not the name')
-  await runtime.queue.obliterate({ force: true })
+  await stack.wakeUps.obliterate({ force: true })
 
-  const result = await runtime.sweep(10)
+  const result = await stack.sweep(10)
   t.same(result, { processed: 2, completed: 1, failed: 1, retrying: 0, crashed: 0, takenOver: 0, due: 2, waitingOnWakeups: 0, heldByLiveWorkers: 0 })
   t.match(await documentRow(good.id), { status: 'completed', itemStatus: 'completed', version: 1, attempts: 1, words: 9 })
   const failed = await app.inject({ method: 'GET', url: `/documents/${bad.id}`, headers: auth })
   t.match(failed.json(), { status: 'failed', errorKind: 'permanent', lastError: /unsupported media type image\/png/ })
 
-  t.same(await runtime.sweep(10), { processed: 0, completed: 0, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 0, waitingOnWakeups: 0, heldByLiveWorkers: 0 }, 'nothing left to do')
+  t.same(await stack.sweep(10), { processed: 0, completed: 0, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 0, waitingOnWakeups: 0, heldByLiveWorkers: 0 }, 'nothing left to do')
 })
 
 t.test('the sweeper leaves items with a live wake-up to the workers', async (t) => {
   const doc = (await upload(app, key, 'waiting for a worker')).json()
-  t.same(await runtime.sweep(10), { processed: 0, completed: 0, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 0, waitingOnWakeups: 1, heldByLiveWorkers: 0 })
+  t.same(await stack.sweep(10), { processed: 0, completed: 0, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 0, waitingOnWakeups: 1, heldByLiveWorkers: 0 })
   t.equal((await documentRow(doc.id)).status, 'pending')
-  await runtime.queue.obliterate({ force: true })
-  t.same(await runtime.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 })
+  await stack.wakeUps.obliterate({ force: true })
+  t.same(await stack.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 })
 })
 
 t.test('the sweeper takes over an item whose worker died (lease expired)', async (t) => {
   const doc = (await upload(app, key, 'claimed by a worker that then died')).json()
   const { itemId } = await documentRow(doc.id)
-  const claimed = await runtime.queueService.markInProgress({ id: itemId })
+  const claimed = await stack.queue.markInProgress({ id: itemId })
   t.ok(claimed, 'a worker claimed it')
-  t.same(await runtime.sweep(10), { processed: 0, completed: 0, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 0, waitingOnWakeups: 0, heldByLiveWorkers: 1 }, 'a live lease is respected')
-  await runtime.pool.query("update queue_items set locked_until = now() - interval '1 second' where id = $1", [itemId])
+  t.same(await stack.sweep(10), { processed: 0, completed: 0, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 0, waitingOnWakeups: 0, heldByLiveWorkers: 1 }, 'a live lease is respected')
+  await stack.pool.query("update queue_items set locked_until = now() - interval '1 second' where id = $1", [itemId])
   // Its wake-up, still waiting in Redis, names the old wake-up count: the sweeper does not wait for it.
-  t.same(await runtime.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 1, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 })
+  t.same(await stack.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 1, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 })
   t.match(await documentRow(doc.id), { status: 'completed', attempts: 2, version: 1 })
 
-  const lateResult = await runtime.queueService.markCompleted(claimed!, { mediaType: 'text/plain', text: 'stale', metadata: {}, chunks: [] })
+  const lateResult = await stack.queue.markCompleted(claimed!, { mediaType: 'text/plain', text: 'stale', metadata: {}, chunks: [] })
   t.equal(lateResult, false, 'the dead worker’s late result is refused')
   t.equal((await documentRow(doc.id)).version, 1)
 })
@@ -82,7 +74,8 @@ t.test('the sweeper takes over an item whose worker died (lease expired)', async
 t.test('an item delivered twice is processed once', async (t) => {
   const doc = (await upload(app, key, 'deliver me twice please')).json()
   const { itemId } = await documentRow(doc.id)
-  const { deps, executions } = countingDeps(runtime)
+  const { hooks, executions } = countingHooks()
+  const deps = { ...stack.runner, hooks }
   const outcomes = await Promise.all([runQueueItem(deps, { id: itemId }), runQueueItem(deps, { id: itemId })])
   t.same(outcomes.sort(), ['completed', 'skipped'])
   t.equal(executions(), 1)
@@ -94,7 +87,7 @@ t.test('an item delivered twice is processed once', async (t) => {
 t.test('a worker takes an upload to completed, and reprocess runs it again', async (t) => {
   const text = 'The quick brown fox jumps over the lazy dog.'
   const created = (await upload(app, key, text)).json()
-  const worker = context.worker(runtime)
+  const worker = context.worker(stack)
   await waitForStatus(created.id, 'completed')
   const done = (await app.inject({ method: 'GET', url: `/documents/${created.id}`, headers: auth })).json()
   t.match(done, { status: 'completed', attempts: 1, version: 1, lastError: null, metadata: { words: 9 } })
@@ -106,7 +99,7 @@ t.test('a worker takes an upload to completed, and reprocess runs it again', asy
   await waitForStatus(created.id, 'completed')
   const redone = (await app.inject({ method: 'GET', url: `/documents/${created.id}`, headers: auth })).json()
   t.match(redone, { status: 'completed', operation: 'reprocess', version: 2 })
-  const { rows } = await runtime.pool.query('select operation, status from queue_items where document_id = $1 order by created_at', [created.id])
+  const { rows } = await stack.pool.query('select operation, status from queue_items where document_id = $1 order by created_at', [created.id])
   t.same(rows, [{ operation: 'process', status: 'completed' }, { operation: 'reprocess', status: 'completed' }])
 
   const stats = (await app.inject({ method: 'GET', url: '/queue/stats', headers: auth })).json()
@@ -115,24 +108,24 @@ t.test('a worker takes an upload to completed, and reprocess runs it again', asy
   await worker.close(5_000)
 })
 
-async function waitForStatusOf (rt: Runtime, id: string, status: string): Promise<void> {
+async function waitForStatusOf (rt: TestStack, id: string, status: string): Promise<void> {
   await waitForStatus(id, status, rt)
 }
 
 t.test('an upload accepted while no worker runs survives an API restart and completes once a worker starts', async (t) => {
-  const firstRuntime = await context.runtime()
-  const firstApp = await context.app(firstRuntime)
+  const firstStack = await context.stack()
+  const firstApp = await context.app(firstStack)
   const created = (await upload(firstApp, key, 'accepted before the restart')).json()
   t.equal(created.status, 'pending')
   await firstApp.close()
-  await firstRuntime.close()
+  await firstStack.close()
 
-  const secondRuntime = await context.runtime()
-  const secondApp = await context.app(secondRuntime)
+  const secondStack = await context.stack()
+  const secondApp = await context.app(secondStack)
   const pending = await secondApp.inject({ method: 'GET', url: `/documents/${created.id}`, headers: auth })
   t.equal(pending.json().status, 'pending')
-  const worker = context.worker(secondRuntime)
-  await waitForStatusOf(secondRuntime, created.id, 'completed')
+  const worker = context.worker(secondStack)
+  await waitForStatusOf(secondStack, created.id, 'completed')
   t.match(await documentRow(created.id), { status: 'completed', version: 1, attempts: 1 })
   await worker.close(5_000)
 })
@@ -143,22 +136,22 @@ t.test('two sweepers and a worker racing over 200 items complete each exactly on
 
   // The sweepers cannot reach Redis, so every due item counts as theirs, while the worker gets a
   // wake-up for each item: all three claim the same 200 items at the same time.
-  const sweeperRuntimes = await Promise.all([1, 2].map(async () => await context.runtime({ REDIS_URL: 'redis://127.0.0.1:1' })))
-  const sweepers = sweeperRuntimes.map(countingDeps)
-  const workerRuntime = await context.runtime()
-  const workerSide = countingDeps(workerRuntime)
-  const worker = context.worker({ ...workerRuntime, runnerDeps: workerSide.deps })
+  const sweeperStacks = await Promise.all([1, 2].map(async () => await context.stack({ REDIS_URL: 'redis://127.0.0.1:1' })))
+  const sweepers = sweeperStacks.map((sweeper) => ({ ...countingHooks(), runner: sweeper.runner }))
+  const workerStack = await context.stack()
+  const workerSide = countingHooks()
+  const worker = context.worker(workerStack, workerSide.hooks)
 
-  const swept = await Promise.all(sweepers.map(async ({ deps }) => {
+  const swept = await Promise.all(sweepers.map(async ({ hooks, runner }) => {
     let completed = 0
     for (;;) {
-      const result = await processDocumentQueue(deps, { limit: 50 })
+      const result = await sweep({ ...runner, hooks }, { limit: 50 })
       completed += result.completed
       if (result.processed === 0) return completed
     }
   }))
   await waitFor(async () => {
-    const { rows } = await runtime.pool.query("select count(*)::int as n from documents where id = any($1::uuid[]) and status = 'completed'", [ids])
+    const { rows } = await stack.pool.query("select count(*)::int as n from documents where id = any($1::uuid[]) and status = 'completed'", [ids])
     return rows[0].n === 200 ? true : undefined
   }, 'all 200 documents completed', 60_000)
   await worker.close(5_000)
@@ -166,7 +159,7 @@ t.test('two sweepers and a worker racing over 200 items complete each exactly on
   const executions = [...sweepers, workerSide].map((side) => side.executions())
   t.equal(executions.reduce((sum, n) => sum + n, 0), 200, `extraction ran once per item (sweepers ${executions[0]} + ${executions[1]}, worker ${executions[2]})`)
   t.equal(swept[0] + swept[1], executions[0] + executions[1], 'the sweepers report what they completed')
-  const { rows } = await runtime.pool.query(`
+  const { rows } = await stack.pool.query(`
     select count(*) filter (where d.version = 1 and q.attempts = 1 and q.status = 'completed')::int as once,
            count(*)::int as total
       from documents d join queue_items q on q.id = d.current_item_id where d.id = any($1::uuid[])`, [ids])
@@ -175,11 +168,12 @@ t.test('two sweepers and a worker racing over 200 items complete each exactly on
 
 t.test('DocumentQueueService.enqueue queues a finished document again and refuses a busy one', async (t) => {
   const doc = (await upload(app, key, 'enqueue me again')).json()
-  t.equal(await runtime.queueService.enqueue(doc.id, 'reprocess', 1), undefined, 'refused while pending')
-  await runtime.queue.obliterate({ force: true })
-  await runtime.sweep(10)
-  const item = await runtime.queueService.enqueue(doc.id, 'reprocess', 1)
-  t.match(item, { documentId: doc.id, operation: 'reprocess', priority: 1, status: 'pending', attempts: 0, wakeups: 0 })
-  t.ok(await runtime.queue.getJob(item!.id), 'its wake-up is in Redis')
-  t.match(await documentRow(doc.id), { status: 'pending', itemId: item!.id })
+  t.equal(await stack.queue.enqueue('pipeline', doc.id, { priority: 1 }), undefined, 'refused while pending')
+  await stack.wakeUps.obliterate({ force: true })
+  await stack.sweep(10)
+  t.equal(await stack.queue.enqueue('someone-else', doc.id, { priority: 1 }), undefined, 'another tenant cannot queue it')
+  const queued = await stack.queue.enqueue('pipeline', doc.id, { priority: 1 })
+  t.match(queued, { id: doc.id, operation: 'reprocess', priority: 1, status: 'pending', attempts: 0, wakeups: 0 })
+  t.ok(await stack.wakeUps.getJob(queued!.itemId), 'its wake-up is in Redis')
+  t.match(await documentRow(doc.id), { status: 'pending', itemId: queued!.itemId })
 })

@@ -2,15 +2,15 @@ import { Document, Packer, Paragraph } from 'docx'
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import t from 'tap'
-import type { Runtime } from '../../src/runtime.js'
-import { runQueueItem } from '../../src/workers/run-queue-item.js'
+import type { TestStack } from '../helpers/context.js'
+import { runQueueItem } from '../../src/worker/run-queue-item.js'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { upload } from '../helpers/http.js'
 
 const context = TestContext.create(t)
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-const { key } = await runtime.apiKeys.create('result-writes')
+const stack = await context.stack()
+const app = await context.app(stack)
+const { key } = await stack.apiKeys.create('result-writes')
 const auth = { authorization: `Bearer ${key}` }
 
 const body = (topic: string): string => `This report about ${topic} has enough words to be indexed and searched like any other document.`
@@ -35,7 +35,7 @@ async function finished (api: FastifyInstance, id: string, apiKey: string): Prom
   }, `document ${id} to finish`, 60_000)
 }
 
-async function chunkCount (rt: Runtime, id: string): Promise<number> {
+async function chunkCount (rt: TestStack, id: string): Promise<number> {
   const { rows } = await rt.pool.query('select count(*)::int as n from document_chunks where document_id = $1', [id])
   return rows[0].n
 }
@@ -53,38 +53,38 @@ async function docxWithCoreTitle (titleXml: string, text: string): Promise<Buffe
 // Runs first, before any BullMQ worker exists in this file, so that this test alone runs the item.
 t.test('a connection lost while writing the result leaves the item to its lease, and the attempt after the repair pass completes', async (t) => {
   const doc = (await upload(app, key, body('lighthouses'), { filename: 'lighthouse.txt' })).json()
-  const { rows: [{ itemId }] } = await runtime.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
+  const { rows: [{ itemId }] } = await stack.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
   // The session writing the passages is cut off by Postgres itself, as a restart would do.
-  await runtime.pool.query(`
+  await stack.pool.query(`
     create function cut_connection() returns trigger language plpgsql as $$
     begin perform pg_terminate_backend(pg_backend_pid()); return new; end $$`)
-  await runtime.pool.query('create trigger cut_connection before insert on document_chunks for each row execute function cut_connection()')
-  t.teardown(async () => { await runtime.pool.query('drop function if exists cut_connection() cascade') })
+  await stack.pool.query('create trigger cut_connection before insert on document_chunks for each row execute function cut_connection()')
+  t.teardown(async () => { await stack.pool.query('drop function if exists cut_connection() cascade') })
 
-  await t.rejects(runQueueItem(runtime.runnerDeps, { id: itemId }), 'the connection error escapes the runner')
-  const { rows: [held] } = await runtime.pool.query(`
+  await t.rejects(runQueueItem(stack.runner, { id: itemId }), 'the connection error escapes the runner')
+  const { rows: [held] } = await stack.pool.query(`
     select q.status, q.attempts, q.locked_by as "lockedBy", q.locked_until > now() as leased, q.error_code as "errorCode", d.version
       from queue_items q join documents d on d.id = q.document_id where q.id = $1`, [itemId])
-  t.same(held, { status: 'in_progress', attempts: 1, lockedBy: runtime.queueService.workerId, leased: true, errorCode: null, version: 0 },
+  t.same(held, { status: 'in_progress', attempts: 1, lockedBy: stack.queue.workerId, leased: true, errorCode: null, version: 0 },
     'nothing recorded: the item keeps its lease')
-  t.equal(await chunkCount(runtime, doc.id), 0)
+  t.equal(await chunkCount(stack, doc.id), 0)
 
-  await runtime.pool.query('drop function cut_connection() cascade')
-  await runtime.pool.query("update queue_items set locked_until = now() - interval '1 second' where id = $1", [itemId])
-  t.match(await runtime.queueService.repair(10), { takenOver: 1 }, 'the repair pass takes the item back once the lease expired')
-  t.equal(await runQueueItem(runtime.runnerDeps, { id: itemId }), 'completed', 'the next attempt completes')
+  await stack.pool.query('drop function cut_connection() cascade')
+  await stack.pool.query("update queue_items set locked_until = now() - interval '1 second' where id = $1", [itemId])
+  t.match(await stack.queue.repair(10), { takenOver: 1 }, 'the repair pass takes the item back once the lease expired')
+  t.equal(await runQueueItem(stack.runner, { id: itemId }), 'completed', 'the next attempt completes')
   const done = await finished(app, doc.id, key)
   t.match(done, { status: 'completed', attempts: 2, version: 1, errorCode: null })
   t.same(done.history.map((h) => [h.attempt, h.outcome]), [[1, 'crashed'], [2, 'completed']])
-  t.equal(await chunkCount(runtime, doc.id), 1)
+  t.equal(await chunkCount(stack, doc.id), 1)
 })
 
 t.test('a failure message with a NUL or a lone surrogate is recorded cleaned, not refused', async (t) => {
   const doc = (await upload(app, key, body('failures'), { filename: 'failure.txt' })).json()
-  const { rows: [{ itemId }] } = await runtime.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
-  const claimed = await runtime.queueService.markInProgress({ id: itemId })
+  const { rows: [{ itemId }] } = await stack.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
+  const claimed = await stack.queue.markInProgress({ id: itemId })
   t.ok(claimed, 'claimed before any worker exists in this file')
-  const outcome = await runtime.queueService.markFailed(claimed!, { message: 'broken at byte \u0000 near \uD800', permanent: true, code: 'corrupt' })
+  const outcome = await stack.queue.markFailed(claimed!, { message: 'broken at byte \u0000 near \uD800', permanent: true, code: 'corrupt' })
   t.equal(outcome, 'failed')
   const done = await finished(app, doc.id, key)
   t.match(done, { status: 'failed', attempts: 1, errorKind: 'permanent', errorCode: 'corrupt', lastError: 'broken at byte  near \uFFFD' })
@@ -92,14 +92,14 @@ t.test('a failure message with a NUL or a lone surrogate is recorded cleaned, no
 })
 
 t.test('a NUL in Markdown front matter is removed and the document completes on its first attempt', async (t) => {
-  context.worker(runtime)
+  context.worker(stack)
   const markdown = '---\ntitle: Quarterly\u0000 numbers\nsummary: "first\u0000second"\n---\n# Heading\n\n' + body('quarterly numbers')
   const doc = (await upload(app, key, markdown, { filename: 'quarterly.md', contentType: 'text/markdown' })).json()
   const done = await finished(app, doc.id, key)
   t.match(done, { status: 'completed', attempts: 1, version: 1, errorCode: null, metadata: { title: 'Quarterly numbers' } })
   t.same(done.metadata.frontMatter, { title: 'Quarterly numbers', summary: 'firstsecond' })
   t.same(done.history.map((h) => [h.attempt, h.outcome]), [[1, 'completed']])
-  t.equal(await chunkCount(runtime, doc.id), 1)
+  t.equal(await chunkCount(stack, doc.id), 1)
 })
 
 t.test('a DOCX title with a lone surrogate (&#xD800;) is stored with U+FFFD and the document completes on its first attempt', async (t) => {
@@ -124,10 +124,10 @@ t.test('a result Postgres refuses (text a LATIN1 database cannot hold) fails for
   await admin.connect()
   await admin.query(`create database ${pg.escapeIdentifier(database)} encoding 'LATIN1' lc_collate 'C' lc_ctype 'C' template template0`)
   await admin.end()
-  const latinRuntime = await latin.runtime()
-  const latinKey = (await latinRuntime.apiKeys.create('latin')).key
-  const latinApp = await latin.app(latinRuntime)
-  latin.worker(latinRuntime)
+  const latinStack = await latin.stack()
+  const latinKey = (await latinStack.apiKeys.create('latin')).key
+  const latinApp = await latin.app(latinStack)
+  latin.worker(latinStack)
 
   const russian = (await upload(latinApp, latinKey, 'Привет, мир. Этот документ написан по-русски и содержит достаточно слов.', { filename: 'russian.txt' })).json()
   const failed = await finished(latinApp, russian.id, latinKey)
@@ -140,7 +140,7 @@ t.test('a result Postgres refuses (text a LATIN1 database cannot hold) fails for
     lastError: /^the database refused the extracted result \(22P05\): .*LATIN1/
   })
   t.same(failed.history.map((h) => [h.attempt, h.outcome]), [[1, 'failed']])
-  t.equal(await chunkCount(latinRuntime, russian.id), 0, 'nothing of the refused result was written')
+  t.equal(await chunkCount(latinStack, russian.id), 0, 'nothing of the refused result was written')
   const text = await latinApp.inject({ method: 'GET', url: `/documents/${russian.id}/text`, headers: { authorization: `Bearer ${latinKey}` } })
   t.equal(text.statusCode, 409)
   t.equal(text.json().code, 'DOCQ_DOCUMENT_NOT_READY')

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { wakeUpJobId } from '../../src/queue/document-jobs.js'
-import { runQueueItem } from '../../src/workers/run-queue-item.js'
+import { wakeUpJobId } from '../../src/queue/wake-ups.js'
+import { runQueueItem } from '../../src/worker/run-queue-item.js'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { upload } from '../helpers/http.js'
 
@@ -11,9 +11,9 @@ const context = TestContext.create(t, {
   MAX_ATTEMPTS: '3',
   LEASE_MS: '1000'
 })
-const runtime = await context.runtime()
-const app = await context.app(runtime)
-const { key } = await runtime.apiKeys.create('retries')
+const stack = await context.stack()
+const app = await context.app(stack)
+const { key } = await stack.apiKeys.create('retries')
 const auth = { authorization: `Bearer ${key}` }
 
 async function document (id: string): Promise<any> {
@@ -21,7 +21,7 @@ async function document (id: string): Promise<any> {
 }
 
 async function currentItemId (documentId: string): Promise<string> {
-  const { rows } = await runtime.pool.query('select current_item_id as id from documents where id = $1', [documentId])
+  const { rows } = await stack.pool.query('select current_item_id as id from documents where id = $1', [documentId])
   return rows[0].id
 }
 
@@ -36,25 +36,25 @@ t.test('a transient failure is scheduled again in Postgres with backoff and a de
   const doc = (await upload(app, key, 'flaky words here', { filename: 'report.flaky1.txt' })).json()
   const itemId = await currentItemId(doc.id)
   const before = Date.now()
-  t.equal(await runQueueItem(runtime.runnerDeps, { id: itemId }), 'retrying')
+  t.equal(await runQueueItem(stack.runner, { id: itemId }), 'retrying')
 
   const pending = await document(doc.id)
   t.match(pending, { status: 'pending', attempts: 1, maxAttempts: 3, errorKind: 'transient', errorCode: 'internal', lastError: /injected transient failure/ })
   const nextRetry = Date.parse(pending.nextRetryAt)
   t.ok(nextRetry >= before && nextRetry <= Date.now() + 300, 'next attempt due within the first backoff ceiling (300 ms)')
   t.match(pending.history, [{ attempt: 1, outcome: 'retrying', error: /injected/ }])
-  const state = await runtime.queue.getJobState(wakeUpJobId(itemId, 1))
+  const state = await stack.wakeUps.getJobState(wakeUpJobId(itemId, 1))
   t.ok(['delayed', 'prioritized', 'waiting'].includes(state), `a new wake-up is queued (${state})`)
 
   await waitFor(async () => Date.now() >= nextRetry ? true : undefined, 'the retry to be due')
-  t.equal(await runQueueItem(runtime.runnerDeps, { id: itemId }), 'completed')
+  t.equal(await runQueueItem(stack.runner, { id: itemId }), 'completed')
   const done = await document(doc.id)
   t.match(done, { status: 'completed', attempts: 2, errorKind: null, lastError: null, nextRetryAt: null, version: 1 })
   t.same(done.history.map((h: { outcome: string }) => h.outcome), ['retrying', 'completed'])
 })
 
 t.test('a worker retries a flaky document until it completes, recording every attempt', async (t) => {
-  const worker = context.worker(runtime)
+  const worker = context.worker(stack)
   const doc = (await upload(app, key, 'flaky twice then fine', { filename: 'notes.flaky2.txt' })).json()
   const done = await finished(doc.id)
   t.match(done, { status: 'completed', attempts: 3, version: 1 })
@@ -70,7 +70,7 @@ t.test('after the last attempt a transient failure is final, as exhausted', asyn
   const doc = (await upload(app, key, 'never works', { filename: 'broken.flaky9.txt' })).json()
   const itemId = await currentItemId(doc.id)
   for (let attempt = 1; attempt <= 3; attempt++) {
-    await waitFor(async () => (await runQueueItem(runtime.runnerDeps, { id: itemId })) !== 'skipped' ? true : undefined, `attempt ${attempt}`)
+    await waitFor(async () => (await runQueueItem(stack.runner, { id: itemId })) !== 'skipped' ? true : undefined, `attempt ${attempt}`)
   }
   const failed = await document(doc.id)
   t.match(failed, { status: 'failed', attempts: 3, errorKind: 'exhausted', lastError: /gave up after 3 attempts/, nextRetryAt: null })
@@ -80,38 +80,38 @@ t.test('after the last attempt a transient failure is final, as exhausted', asyn
 t.test('a permanent failure is not retried', async (t) => {
   const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
   const doc = (await upload(app, key, png, { filename: 'image.txt' })).json()
-  t.equal(await runQueueItem(runtime.runnerDeps, { id: await currentItemId(doc.id) }), 'failed')
+  t.equal(await runQueueItem(stack.runner, { id: await currentItemId(doc.id) }), 'failed')
   t.match(await document(doc.id), { status: 'failed', attempts: 1, errorKind: 'permanent', errorCode: 'unsupported_type' })
 })
 
 t.test('a retry whose delayed wake-up Redis lost still runs on time, from Postgres', async (t) => {
   const doc = (await upload(app, key, 'lost retry', { filename: 'lost.flaky1.txt' })).json()
   const itemId = await currentItemId(doc.id)
-  t.equal(await runQueueItem(runtime.runnerDeps, { id: itemId }), 'retrying')
-  await runtime.queue.obliterate({ force: true })
+  t.equal(await runQueueItem(stack.runner, { id: itemId }), 'retrying')
+  await stack.wakeUps.obliterate({ force: true })
   const { nextRetryAt } = await document(doc.id)
   // The reconciler leaves an item alone for a second after it became due: its wake-up may be on its way.
   await waitFor(async () => Date.now() >= Date.parse(nextRetryAt) + 1_100 ? true : undefined, 'the retry to be due for a second')
-  const repaired = await runtime.queueService.reconcile(100)
+  const repaired = await stack.queue.reconcile(100)
   t.equal(repaired.redispatched, 1, 'the reconciler sends a new wake-up')
-  t.ok(await runtime.queue.getJob(wakeUpJobId(itemId, 2)), 'named after the new wake-up count')
-  t.same(await runtime.sweep(10), { processed: 0, completed: 0, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 0, waitingOnWakeups: 1, heldByLiveWorkers: 0 }, 'the sweeper leaves it to that wake-up')
-  await runtime.queue.obliterate({ force: true })
-  t.same(await runtime.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 }, 'and takes it once that is lost too')
+  t.ok(await stack.wakeUps.getJob(wakeUpJobId(itemId, 2)), 'named after the new wake-up count')
+  t.same(await stack.sweep(10), { processed: 0, completed: 0, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 0, waitingOnWakeups: 1, heldByLiveWorkers: 0 }, 'the sweeper leaves it to that wake-up')
+  await stack.wakeUps.obliterate({ force: true })
+  t.same(await stack.sweep(10), { processed: 1, completed: 1, failed: 0, retrying: 0, crashed: 0, takenOver: 0, due: 1, waitingOnWakeups: 0, heldByLiveWorkers: 0 }, 'and takes it once that is lost too')
 })
 
 t.test('a crashed attempt is recorded, the item taken again, and a poison item fails as crashed', async (t) => {
   const doc = (await upload(app, key, 'crash me', { filename: 'crash.txt' })).json()
   const itemId = await currentItemId(doc.id)
   const expire = async (): Promise<void> => {
-    await runtime.pool.query("update queue_items set locked_until = now() - interval '1 second' where id = $1", [itemId])
+    await stack.pool.query("update queue_items set locked_until = now() - interval '1 second' where id = $1", [itemId])
   }
   // Three workers claim it in turn and die without a word; the repair pass takes it back from
   // the first two and fails it after the last.
   for (let attempt = 1; attempt <= 3; attempt++) {
-    t.ok(await runtime.queueService.markInProgress({ id: itemId }), `attempt ${attempt} claimed`)
+    t.ok(await stack.queue.markInProgress({ id: itemId }), `attempt ${attempt} claimed`)
     await expire()
-    t.match(await runtime.queueService.reconcile(100), attempt < 3 ? { crashed: 0, takenOver: 1 } : { crashed: 1, takenOver: 0 })
+    t.match(await stack.queue.reconcile(100), attempt < 3 ? { crashed: 0, takenOver: 1 } : { crashed: 1, takenOver: 0 })
   }
   const failed = await document(doc.id)
   t.match(failed, { status: 'failed', attempts: 3, errorKind: 'crashed', lastError: /each of 3 attempts/ })
@@ -119,7 +119,7 @@ t.test('a crashed attempt is recorded, the item taken again, and a poison item f
 })
 
 t.test('SIGTERM-style close releases unfinished items without spending an attempt', async (t) => {
-  const worker = context.worker(runtime)
+  const worker = context.worker(stack)
   const doc = (await upload(app, key, 'slow document', { filename: 'slow.sleep3000.txt' })).json()
   await waitFor(async () => (await document(doc.id)).status === 'in_progress' ? true : undefined, 'the slow item to start')
   await worker.close(200)
@@ -127,7 +127,7 @@ t.test('SIGTERM-style close releases unfinished items without spending an attemp
   t.match(released, { status: 'pending', attempts: 0 })
   t.same(released.history.map((h: { outcome: string }) => h.outcome), ['released'])
 
-  const next = await context.runtime()
+  const next = await context.stack()
   context.worker(next)
   const done = await finished(doc.id)
   t.match(done, { status: 'completed', attempts: 1, version: 1 })
@@ -143,14 +143,14 @@ t.test('an Idempotency-Key returns the first document instead of a duplicate', a
   t.equal(again.json().id, first.json().id)
   t.equal(again.headers['idempotent-replayed'], 'true')
   t.notOk(first.headers['idempotent-replayed'])
-  const { rows } = await runtime.pool.query('select count(*)::int as n from documents where idempotency_key = $1', ['order-7781'])
+  const { rows } = await stack.pool.query('select count(*)::int as n from documents where idempotency_key = $1', ['order-7781'])
   t.equal(rows[0].n, 1)
 
   const different = await upload(app, key, 'other content', { headers })
   t.equal(different.statusCode, 422)
   t.equal(different.json().code, 'DOCQ_IDEMPOTENCY_MISMATCH')
 
-  const other = await runtime.apiKeys.create('other-tenant')
+  const other = await stack.apiKeys.create('other-tenant')
   const theirs = await upload(app, other.key, 'idempotent content', { headers })
   t.not(theirs.json().id, first.json().id, 'keys are per tenant')
 

@@ -1,8 +1,8 @@
-import { wakeUpJobId } from '../../../src/queue/document-jobs.js'
+import { wakeUpJobId } from '../../../src/queue/wake-ups.js'
 import { documentText } from '../corpus.js'
 import { waitFor } from '../poll.js'
 import type { ScenarioDefinition, ScenarioRun } from '../scenario.js'
-import { WakeUpQueue, overlappingJobs } from '../wake-up-queue.js'
+import { WakeUpProbe, overlappingJobs } from '../wake-up-probe.js'
 import { checkAllAccepted, checkNoCrash, currentItems, type CurrentItem } from './helpers.js'
 
 const ADDS = 5
@@ -18,7 +18,7 @@ interface Burst {
 }
 
 /** Adds the item's first wake-up `ADDS` times at once; counts what BullMQ did with them. */
-async function burst (scenario: ScenarioRun, wakeUps: WakeUpQueue, item: CurrentItem, name: string): Promise<Burst> {
+async function burst (scenario: ScenarioRun, wakeUps: WakeUpProbe, item: CurrentItem, name: string): Promise<Burst> {
   const jobId = wakeUpJobId(item.itemId, 0)
   const seen = new Set((await wakeUps.events(new Set([jobId]))).map((entry) => entry.id))
   const answeredIds = await Promise.all(Array.from({ length: ADDS }, async () => await wakeUps.add({ ...item, wakeups: 0 }) ?? ''))
@@ -48,7 +48,7 @@ export const duplicateDispatch: ScenarioDefinition = {
   run: async (scenario) => {
     const redis = await scenario.redis()
     const deployment = await scenario.deployment({ redisUrl: redis.url })
-    const wakeUps = new WakeUpQueue(redis.url, deployment.queuePrefix)
+    const wakeUps = new WakeUpProbe(redis.url, deployment.queuePrefix)
     scenario.onTeardown(async () => { await wakeUps.close() })
     await deployment.startApi()
 

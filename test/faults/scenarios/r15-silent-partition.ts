@@ -5,7 +5,7 @@ import { readLogLines } from '../logs.js'
 import { DeadlineError, waitFor } from '../poll.js'
 import type { ScenarioDefinition, ScenarioRun } from '../scenario.js'
 import type { SilentProxy } from '../silent-proxy.js'
-import { WakeUpQueue } from '../wake-up-queue.js'
+import { WakeUpProbe } from '../wake-up-probe.js'
 import { checkAllAccepted, checkNoCrash, secs, waitUntilHolding } from './helpers.js'
 
 const LEASE_MS = Number(DEFAULT_SERVICE_ENV.LEASE_MS)
@@ -52,7 +52,7 @@ async function holdPartition (scenario: ScenarioRun, what: string, provoked: () 
  * Waits until Postgres says every document is final and no delivery is still running: a stale
  * run still going could write after the check, and only then would a broken fence show.
  */
-async function settle (deployment: Deployment, wakeUps: WakeUpQueue): Promise<void> {
+async function settle (deployment: Deployment, wakeUps: WakeUpProbe): Promise<void> {
   await deployment.waitAllFinal(60_000)
   await waitFor('every delivery to run to its end', async () => await wakeUps.activeCount() === 0 ? true : undefined, { timeoutMs: 60_000, intervalMs: 100 })
 }
@@ -79,7 +79,7 @@ async function handTo (scenario: ScenarioRun, deployment: Deployment, silent: Pa
  * a live lease, so the re-delivery finds nothing to claim: the silent worker is alive as far as
  * the truth is concerned, and its completion is the one and only.
  */
-async function redisOnly (scenario: ScenarioRun, deployment: Deployment, silent: Partitioned, wakeUps: WakeUpQueue): Promise<void> {
+async function redisOnly (scenario: ScenarioRun, deployment: Deployment, silent: Partitioned, wakeUps: WakeUpProbe): Promise<void> {
   const held = await handTo(scenario, deployment, silent, 'a', REDIS_ONLY_SLEEP_MS)
   const ids = held.map((item) => item.itemId)
   const before = new Set((await wakeUps.events()).map((entry) => entry.id))
@@ -125,7 +125,7 @@ async function redisOnly (scenario: ScenarioRun, deployment: Deployment, silent:
  * host split from the network). Its lease expires, the other worker re-runs the item, and once
  * the partition heals the silent worker's finish reaches Postgres late and is fenced off.
  */
-async function fullPartition (scenario: ScenarioRun, deployment: Deployment, silent: Partitioned, wakeUps: WakeUpQueue): Promise<void> {
+async function fullPartition (scenario: ScenarioRun, deployment: Deployment, silent: Partitioned, wakeUps: WakeUpProbe): Promise<void> {
   const held = await handTo(scenario, deployment, silent, 'b', FULL_SLEEP_MS)
   const ids = held.map((item) => item.itemId)
   const silentIds = new Set(held.map((item) => item.lockedBy))
@@ -197,7 +197,7 @@ export const silentPartition: ScenarioDefinition = {
   run: async (scenario) => {
     const redis = await scenario.redis()
     const deployment = await scenario.deployment({ redisUrl: redis.url, env: { LEASE_MS: String(LEASE_MS) } })
-    const wakeUps = new WakeUpQueue(redis.url, deployment.queuePrefix)
+    const wakeUps = new WakeUpProbe(redis.url, deployment.queuePrefix)
     scenario.onTeardown(async () => { await wakeUps.close() })
     const redisPath = await scenario.proxy(redis.url)
     const postgresPath = await scenario.proxy(deployment.databaseUrl)

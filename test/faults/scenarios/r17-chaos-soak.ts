@@ -6,7 +6,7 @@ import type { PrivateRedis } from '../redis-server.js'
 import { pause, waitFor } from '../poll.js'
 import type { ScenarioDefinition, ScenarioRun } from '../scenario.js'
 import type { SilentProxy } from '../silent-proxy.js'
-import { WakeUpQueue } from '../wake-up-queue.js'
+import { WakeUpProbe } from '../wake-up-probe.js'
 import { checkAllAccepted, checkNoCrash, secs } from './helpers.js'
 
 const UPLOADS_PER_SECOND = 5
@@ -174,7 +174,7 @@ export const chaosSoak: ScenarioDefinition = {
 
     await deployment.waitAllFinal(120_000 + scenario.settings.soakSeconds * 1_000)
     // A stale run still going could write after the check; only then would a broken fence show.
-    const wakeUps = new WakeUpQueue(redis.url, deployment.queuePrefix)
+    const wakeUps = new WakeUpProbe(redis.url, deployment.queuePrefix)
     scenario.onTeardown(async () => { await wakeUps.close() })
     await waitFor('every delivery to run to its end', async () => await wakeUps.activeCount() === 0 ? true : undefined, { timeoutMs: 60_000, intervalMs: 100 })
     const row = await scenario.verify()

@@ -1,9 +1,9 @@
-import { wakeUpJobId } from '../../../src/queue/document-jobs.js'
+import { wakeUpJobId } from '../../../src/queue/wake-ups.js'
 import { documentText } from '../corpus.js'
 import { DEFAULT_SERVICE_ENV } from '../deployment.js'
 import { waitFor } from '../poll.js'
 import type { ScenarioDefinition } from '../scenario.js'
-import { WakeUpQueue } from '../wake-up-queue.js'
+import { WakeUpProbe } from '../wake-up-probe.js'
 import { adoptUnanswered, checkAllAccepted, checkNoCrash, currentItems, secs } from './helpers.js'
 
 const PREFIX = 'r9-crash-'
@@ -22,7 +22,7 @@ export const crashBeforeDispatch: ScenarioDefinition = {
     const redis = await scenario.redis()
     const { proxy, url: apiRedisUrl } = await scenario.proxy(redis.url)
     const deployment = await scenario.deployment({ redisUrl: redis.url })
-    const wakeUps = new WakeUpQueue(redis.url, deployment.queuePrefix)
+    const wakeUps = new WakeUpProbe(redis.url, deployment.queuePrefix)
     scenario.onTeardown(async () => { await wakeUps.close() })
     await deployment.startApi({ REDIS_URL: apiRedisUrl })
     await Promise.all(['worker-1', 'worker-2'].map(async (name) => await deployment.startWorker(name)))

@@ -1,4 +1,5 @@
-import type { Queryable } from './pool.js'
+import type { Queryable } from '../../db/pool.js'
+import { ITEM_STATUS } from '../../states.js'
 
 export interface QueueStats {
   pending: number
@@ -25,16 +26,16 @@ export async function queueStatsForTenant (db: Queryable, tenant: string): Promi
        where d.tenant = $1
     )
     select
-      count(*) filter (where status = 'pending')::int as pending,
-      count(*) filter (where status = 'in_progress')::int as "inProgress",
-      count(*) filter (where status = 'completed')::int as completed,
-      count(*) filter (where status = 'failed')::int as failed,
-      count(*) filter (where status = 'pending' and attempts > 0)::int as retrying,
+      count(*) filter (where status = '${ITEM_STATUS.pending}')::int as pending,
+      count(*) filter (where status = '${ITEM_STATUS.inProgress}')::int as "inProgress",
+      count(*) filter (where status = '${ITEM_STATUS.completed}')::int as completed,
+      count(*) filter (where status = '${ITEM_STATUS.failed}')::int as failed,
+      count(*) filter (where status = '${ITEM_STATUS.pending}' and attempts > 0)::int as retrying,
       coalesce((select json_object_agg(kind, n) from (
-        select coalesce(error_kind, 'unknown') as kind, count(*)::int as n from current where status = 'failed' group by 1
+        select coalesce(error_kind, 'unknown') as kind, count(*)::int as n from current where status = '${ITEM_STATUS.failed}' group by 1
       ) k), '{}') as "failedByKind",
-      extract(epoch from now() - min(created_at) filter (where status = 'pending'))::float8 as "oldestPendingAgeSeconds",
-      extract(epoch from now() - min(started_at) filter (where status = 'in_progress'))::float8 as "oldestInProgressAgeSeconds"
+      extract(epoch from now() - min(created_at) filter (where status = '${ITEM_STATUS.pending}'))::float8 as "oldestPendingAgeSeconds",
+      extract(epoch from now() - min(started_at) filter (where status = '${ITEM_STATUS.inProgress}'))::float8 as "oldestInProgressAgeSeconds"
     from current`, [tenant])
   return rows[0]
 }

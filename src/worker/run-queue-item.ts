@@ -1,9 +1,10 @@
 import type { Logger } from 'pino'
-import type { ClaimedItem, ItemResult, QueueItem } from '../db/queue-items.js'
+import type { DocumentResult } from '../db/document-results.js'
 import { ProcessingError, type DocumentProcessor } from '../processing/index.js'
 import type { DocumentQueueService, FailureInfo } from '../queue/document-queue-service.js'
 import { InvalidResultError } from '../queue/invalid-result-error.js'
-import type { FaultInjector } from './fault-injection.js'
+import type { ClaimedItem, QueueItem } from '../queue/queue-item.js'
+import { FAILURE_CODE } from '../states.js'
 
 /**
  * What happened to one delivery of an item:
@@ -22,26 +23,31 @@ export interface ItemRunnerDeps {
   leaseMs: number
   /** Items this process holds right now, so that a shutdown can give them back. */
   active: Set<QueueItem>
-  /** Reliability-test faults; absent in normal operation. */
-  faults?: FaultInjector
+  hooks?: RunnerHooks
+}
+
+/** A seam for the reliability tests, which make chosen documents misbehave; none in production. */
+export interface RunnerHooks {
+  /** Runs after the claim, before processing; a throw counts as a processing failure. */
+  beforeProcessing?: (item: ClaimedItem) => Promise<void>
 }
 
 /**
  * Extraction as the queue sees it: the claimed item's bytes in, the document's text, metadata
  * and passages out. Everything format-specific lives behind the processor.
  */
-export async function processDocumentContent (processor: DocumentProcessor, item: ClaimedItem): Promise<ItemResult> {
+export async function processDocumentContent (processor: DocumentProcessor, item: ClaimedItem): Promise<DocumentResult> {
   const processed = await processor.process({ bytes: item.bytes, filename: item.filename, declaredType: item.declaredType })
   return { mediaType: processed.detectedType, text: processed.text, metadata: { ...processed.metadata }, chunks: processed.chunks }
 }
 
 function describeFailure (error: unknown): FailureInfo {
   if (error instanceof ProcessingError) return { message: error.message, permanent: error.permanent, code: error.code }
-  return { message: error instanceof Error ? error.message : String(error), permanent: false, code: 'internal' }
+  return { message: error instanceof Error ? error.message : String(error), permanent: false, code: FAILURE_CODE.internal }
 }
 
 /**
- * The one path every delivery takes, from a BullMQ worker or the sweeper alike:
+ * The one path every delivery takes, from a wake-up or a sweep alike:
  * claim (a conditional update with a lease) → {@link processDocumentContent} → record the
  * outcome, fenced by the claim. A second delivery of an item that is claimed or finished finds
  * nothing to claim and returns `skipped`. A result Postgres refuses for its values fails the
@@ -73,9 +79,9 @@ export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): 
   }
 
   try {
-    let result: ItemResult
+    let result: DocumentResult
     try {
-      await deps.faults?.beforeProcessing(item)
+      await deps.hooks?.beforeProcessing?.(item)
       result = await processDocumentContent(deps.processor, item)
     } catch (error) {
       return await recordFailure(describeFailure(error))

@@ -1,4 +1,5 @@
-import type { ClaimedItem } from '../db/queue-items.js'
+import type { ClaimedItem } from '../../src/queue/queue-item.js'
+import type { RunnerHooks } from '../../src/worker/run-queue-item.js'
 
 /**
  * Faults for the reliability tests, aimed at single documents by markers in their filename, so
@@ -7,15 +8,11 @@ import type { ClaimedItem } from '../db/queue-items.js'
  * - `poison`: the worker process kills itself (SIGKILL) on every attempt;
  * - `sleepMS`: the attempt waits MS milliseconds first (to be caught in flight);
  * - `blockMS`: the attempt blocks the event loop for MS milliseconds (stalls BullMQ's lock).
- * Only active with FAULT_INJECTION=true; never set it in production.
+ * Hooked into the runner by fault-worker.ts, the worker process the reliability tests start.
  */
-export interface FaultInjector {
-  beforeProcessing: (item: ClaimedItem) => Promise<void>
-}
-
-export function createFaultInjector (): FaultInjector {
+export function createFaultInjector (): RunnerHooks {
   return {
-    beforeProcessing: async (item) => {
+    beforeProcessing: async (item: ClaimedItem) => {
       const name = item.filename
       const flaky = /flaky(\d+)/.exec(name)
       if (flaky !== null && item.attempts <= Number(flaky[1])) {

@@ -1,32 +1,33 @@
 import { Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { DOCUMENT_QUEUE_NAME, type DocumentJobData } from '../queue/document-jobs.js'
+import { WAKE_UP_QUEUE_NAME, type WakeUpData } from '../queue/wake-ups.js'
 import { runQueueItem, type ItemRunnerDeps, type RunOutcome } from './run-queue-item.js'
 
-export interface DocumentWorkerOptions extends ItemRunnerDeps {
+export interface WakeUpConsumerOptions extends ItemRunnerDeps {
   connection: Redis
   prefix: string
   concurrency: number
 }
 
-export interface DocumentWorker {
-  worker: Worker<DocumentJobData, RunOutcome>
-  /** Resolves once no job is being run (those started meanwhile included). */
+export interface WakeUpConsumer {
+  /** The BullMQ worker that receives the wake-ups. */
+  bullWorker: Worker<WakeUpData, RunOutcome>
+  /** Resolves once no item is being run (those started meanwhile included). */
   idle: () => Promise<void>
 }
 
 /**
- * A BullMQ worker whose jobs are wake-ups: each one runs its queue item through
- * {@link runQueueItem}. The job's own outcome only says whether delivery worked; the
+ * The part of a worker process that receives wake-ups from BullMQ and runs each one's item
+ * through {@link runQueueItem}. The job's own outcome only says whether delivery worked; the
  * document's outcome is in Postgres.
  */
-export function createDocumentWorker (options: DocumentWorkerOptions): DocumentWorker {
+export function createWakeUpConsumer (options: WakeUpConsumerOptions): WakeUpConsumer {
   const { connection, prefix, concurrency, ...deps } = options
   // Tracked here rather than asked of BullMQ: its own wait (pause, close) cannot be bounded
   // by a grace period and reconnects afterwards.
   const running = new Set<Promise<RunOutcome>>()
-  const worker = new Worker<DocumentJobData, RunOutcome>(
-    DOCUMENT_QUEUE_NAME,
+  const bullWorker = new Worker<WakeUpData, RunOutcome>(
+    WAKE_UP_QUEUE_NAME,
     async (job) => {
       const run = runQueueItem(deps, { id: job.data.itemId })
       running.add(run)
@@ -47,12 +48,12 @@ export function createDocumentWorker (options: DocumentWorkerOptions): DocumentW
       stalledInterval: deps.leaseMs
     }
   )
-  worker.on('error', (error) => deps.logger.warn({ err: error.message }, 'worker error'))
-  worker.on('failed', (job, error) => {
-    deps.logger.warn({ itemId: job?.data.itemId, err: error.message }, 'wake-up failed; BullMQ retries it, the sweeper backs it up')
+  bullWorker.on('error', (error) => deps.logger.warn({ err: error.message }, 'wake-up consumer error'))
+  bullWorker.on('failed', (job, error) => {
+    deps.logger.warn({ itemId: job?.data.itemId, err: error.message }, 'wake-up failed; BullMQ retries it, the reconciler backs it up')
   })
   return {
-    worker,
+    bullWorker,
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running])
     }

@@ -4,9 +4,9 @@ import type { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { buildApp, type AppOptions } from '../app.js'
 import { loadConfig } from '../config.js'
-import { appSettings } from '../serve-api.js'
+import { appSettings } from '../api-process.js'
 
-// `npm run lint:spec` (through `node --import tsx src/cli/write-openapi.ts FILE`): writes the
+// `npm run lint:spec` (through `node --import tsx src/bin/write-openapi.ts FILE`): writes the
 // OpenAPI document of the real app to FILE, without a database or Redis. Routes only keep their
 // services for later requests, and none is made here, so the services are empty stand-ins.
 const output = process.argv[2]

@@ -1,20 +1,23 @@
 import { Queue, type JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
 
-/** The BullMQ queue that carries wake-ups for queue items. */
-export const DOCUMENT_QUEUE_NAME = 'documents'
+/**
+ * The BullMQ queue that carries wake-ups: jobs that tell a worker an item is due. Named
+ * `documents` in Redis since the first release, so that a running deployment keeps its jobs.
+ */
+export const WAKE_UP_QUEUE_NAME = 'documents'
 
 /** What a wake-up carries: only ids. Everything else is read from Postgres at claim time. */
-export interface DocumentJobData {
+export interface WakeUpData {
   itemId: string
   documentId: string
 }
 
-export type DocumentQueue = Queue<DocumentJobData>
+export type WakeUpQueue = Queue<WakeUpData>
 
-/** Creates the producer side of the documents queue. */
-export function createDocumentQueue (connection: Redis, prefix: string): DocumentQueue {
-  return new Queue<DocumentJobData>(DOCUMENT_QUEUE_NAME, { connection, prefix })
+/** Creates the producer side of the wake-up queue. */
+export function createWakeUpQueue (connection: Redis, prefix: string): WakeUpQueue {
+  return new Queue<WakeUpData>(WAKE_UP_QUEUE_NAME, { connection, prefix })
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { Infrastructure } from '../infrastructure.js'
+import { createConfiguredProcessor } from './configured-processor.js'
 import { runQueueItem, type ItemRunnerDeps } from './run-queue-item.js'
 
 export interface SweepResult {
@@ -20,13 +22,14 @@ export interface SweepResult {
 }
 
 /**
- * The sweeper: runs the repair pass (poison items failed, dead workers' items taken back), then
- * runs each due item that no live wake-up will deliver (never dispatched, wake-up lost with
- * Redis data, taken over from a dead worker) through the same path as the workers. Safe beside
- * workers and other sweepers: claiming is atomic, so an item raced for is processed once and
- * `skipped` everywhere else.
+ * A sweep: the repair pass (poison items failed, dead workers' items taken back), then each due
+ * item that no live wake-up will deliver (never dispatched, wake-up lost with Redis data, taken
+ * over from a dead worker) run in this process through the same path as the workers. For
+ * deployments without worker processes (`npm run sweep` from cron, `POST /cron/process`), and
+ * safe beside workers and other sweeps: claiming is atomic, so an item raced for is processed
+ * once and `skipped` everywhere else.
  */
-export async function processDocumentQueue (deps: ItemRunnerDeps, options: { limit: number }): Promise<SweepResult> {
+export async function sweep (deps: ItemRunnerDeps, options: { limit: number }): Promise<SweepResult> {
   const repair = await deps.queue.repair(options.limit)
   const result: SweepResult = {
     processed: 0,
@@ -47,4 +50,23 @@ export async function processDocumentQueue (deps: ItemRunnerDeps, options: { lim
   }
   deps.logger.info(result, 'sweep finished')
   return result
+}
+
+export interface Sweeper {
+  sweep: (limit: number) => Promise<SweepResult>
+  /** Ends the extraction processes a sweep started. */
+  close: () => Promise<void>
+}
+
+/**
+ * Sweeps on an infrastructure, with an extraction processor of their own that starts its
+ * processes only when a sweep first has an item to run.
+ */
+export function createSweeper (infra: Infrastructure): Sweeper {
+  const processor = createConfiguredProcessor(infra.config)
+  const deps: ItemRunnerDeps = { queue: infra.queue, processor, logger: infra.logger, leaseMs: infra.config.LEASE_MS, active: new Set() }
+  return {
+    sweep: async (limit) => await sweep(deps, { limit }),
+    close: async () => { await processor.close() }
+  }
 }

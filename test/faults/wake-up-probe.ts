@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis'
-import { createDocumentQueue, DOCUMENT_QUEUE_NAME, wakeUpJobId, wakeUpOptions, type DocumentQueue } from '../../src/queue/document-jobs.js'
+import { createWakeUpQueue, WAKE_UP_QUEUE_NAME, wakeUpJobId, wakeUpOptions, type WakeUpQueue as BullWakeUpQueue } from '../../src/queue/wake-ups.js'
 
 /** One entry of BullMQ's event stream of the documents queue. */
 export interface QueueEvent {
@@ -38,17 +38,17 @@ export function overlappingJobs (events: QueueEvent[]): string[] {
  * Redis (never through a scenario's proxy): it adds wake-ups exactly as the service names them
  * and reads the event stream that records what BullMQ did with them.
  */
-export class WakeUpQueue {
+export class WakeUpProbe {
   readonly #connection: Redis
-  readonly #queue: DocumentQueue
+  readonly #queue: BullWakeUpQueue
   readonly #eventsKey: string
 
   constructor (redisUrl: string, prefix: string) {
     this.#connection = new Redis(redisUrl, { maxRetriesPerRequest: null })
     this.#connection.on('error', () => {})
-    this.#queue = createDocumentQueue(this.#connection, prefix)
+    this.#queue = createWakeUpQueue(this.#connection, prefix)
     this.#queue.on('error', () => {})
-    this.#eventsKey = `${prefix}:${DOCUMENT_QUEUE_NAME}:events`
+    this.#eventsKey = `${prefix}:${WAKE_UP_QUEUE_NAME}:events`
   }
 
   /** Adds the wake-up the service would send for an item; returns the job id BullMQ answered. */

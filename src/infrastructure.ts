@@ -1,0 +1,79 @@
+import { hostname } from 'node:os'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import { retryPolicies, type Config } from './config.js'
+import { runMigrations } from './db/migrate.js'
+import { createPool, ensureDatabase, type Pool } from './db/pool.js'
+import { newWorkerIdentity, type WorkerIdentity } from './db/workers.js'
+import { DocumentQueueService } from './queue/document-queue-service.js'
+import { redisCall } from './queue/redis-call.js'
+import { createProducerConnection, waitForConnection, warnAboutEvictionPolicy } from './queue/redis.js'
+import { createWakeUpQueue, type WakeUpQueue } from './queue/wake-ups.js'
+
+/**
+ * What every docqueue process stands on, API and worker alike: the configuration, the logger,
+ * the Postgres pool, the Redis producer connection with the wake-up queue on it, and the queue.
+ */
+export interface Infrastructure {
+  config: Config
+  logger: Logger
+  pool: Pool
+  redis: Redis
+  wakeUps: WakeUpQueue
+  queue: DocumentQueueService
+  /** This process: whose leases it writes, and (in a worker) whose heartbeat it sends. */
+  identity: WorkerIdentity
+  /** Closes the connections; call once everything built on them has stopped. */
+  close: () => Promise<void>
+}
+
+const REDIS_STARTUP_WAIT_MS = 3_000
+
+/**
+ * Creates the database if needed, migrates it, connects to Redis (not fatal when it is down:
+ * uploads are kept in Postgres and dispatched once Redis answers) and builds the queue.
+ */
+export async function openInfrastructure (config: Config, logger: Logger): Promise<Infrastructure> {
+  await ensureDatabase(config.DATABASE_URL)
+  const pool = createPool(config.DATABASE_URL, { max: 10 + config.WORKER_CONCURRENCY })
+  const applied = await runMigrations(pool)
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
+
+  const redis = createProducerConnection(config.REDIS_URL, logger)
+  if (await waitForConnection(redis, REDIS_STARTUP_WAIT_MS)) {
+    await warnAboutEvictionPolicy(redis, logger)
+  } else {
+    logger.warn({ redis: config.REDIS_URL.replace(/\/\/[^@]*@/, '//***@') }, 'redis is not reachable yet; starting without it')
+  }
+  const wakeUps = createWakeUpQueue(redis, config.QUEUE_PREFIX)
+  wakeUps.on('error', (error) => logger.warn({ err: error.message }, 'wake-up queue error'))
+  const identity = newWorkerIdentity(hostname(), process.pid)
+  const queue = new DocumentQueueService({
+    pool,
+    wakeUps,
+    isConnected: () => redis.status === 'ready',
+    logger,
+    workerId: identity.id,
+    leaseMs: config.LEASE_MS,
+    deadAfterMs: config.WORKER_DEAD_AFTER_MS,
+    retry: retryPolicies(config)
+  })
+  let closing: Promise<void> | undefined
+  return {
+    config,
+    logger,
+    pool,
+    redis,
+    wakeUps,
+    queue,
+    identity,
+    close: async () => {
+      closing ??= (async () => {
+        await redisCall(() => redis.status === 'ready', async () => { await wakeUps.close() }).catch(() => {})
+        redis.disconnect()
+        if (!pool.ended) await pool.end()
+      })()
+      await closing
+    }
+  }
+}

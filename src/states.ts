@@ -1,0 +1,75 @@
+/**
+ * The one catalogue of every state and outcome docqueue records. Types, the API's schemas and
+ * the SQL all take their values from here (SQL by interpolating these constants into its
+ * literal statements), and migrations constrain the columns to the same lists; a test checks
+ * that the database and this file agree.
+ */
+import type { ProcessingErrorCode } from './processing/index.js'
+
+/**
+ * Where a queue item is. A document's status is always its current item's, written in the same
+ * statement, so documents and items share this list.
+ */
+export const ITEM_STATUS = {
+  pending: 'pending',
+  inProgress: 'in_progress',
+  completed: 'completed',
+  failed: 'failed'
+} as const
+export type ItemStatus = typeof ITEM_STATUS[keyof typeof ITEM_STATUS]
+export type DocumentStatus = ItemStatus
+export const itemStatuses: readonly ItemStatus[] = Object.values(ITEM_STATUS)
+
+/** Why an item exists: the first processing of an upload, or a reprocess a client asked for. */
+export const OPERATION = {
+  process: 'process',
+  reprocess: 'reprocess'
+} as const
+export type Operation = typeof OPERATION[keyof typeof OPERATION]
+export const operations: readonly Operation[] = Object.values(OPERATION)
+
+/** How one attempt at an item ended; an attempt still running has none. */
+export const ATTEMPT_OUTCOME = {
+  completed: 'completed',
+  failed: 'failed',
+  /** Failed transiently; the item is pending again, due after a backoff. */
+  retrying: 'retrying',
+  /** Its worker died or went silent before finishing. */
+  crashed: 'crashed',
+  /** Given back unfinished at a worker's shutdown, without spending an attempt. */
+  released: 'released'
+} as const
+export type AttemptOutcome = typeof ATTEMPT_OUTCOME[keyof typeof ATTEMPT_OUTCOME]
+export const attemptOutcomes: readonly AttemptOutcome[] = Object.values(ATTEMPT_OUTCOME)
+
+/** Why an item's last attempt failed, as far as retrying goes. */
+export const ERROR_KIND = {
+  /** Pending again: the next attempt is scheduled. */
+  transient: 'transient',
+  /** Failed for good: the same bytes cannot succeed (a bad file, a limit). */
+  permanent: 'permanent',
+  /** Failed for good: the processing time limit, which the same bytes would reach again. */
+  timeout: 'timeout',
+  /** Failed for good: transient failures used up every attempt. */
+  exhausted: 'exhausted',
+  /** Failed for good: the worker died on every attempt (a poison document). */
+  crashed: 'crashed'
+} as const
+export type ErrorKind = typeof ERROR_KIND[keyof typeof ERROR_KIND]
+export const errorKinds: readonly ErrorKind[] = Object.values(ERROR_KIND)
+
+/** What went wrong, for machines: the processing error codes, and two the queue adds. */
+export const FAILURE_CODE = {
+  unsupportedType: 'unsupported_type',
+  corrupt: 'corrupt',
+  encrypted: 'encrypted',
+  limitExceeded: 'limit_exceeded',
+  timeout: 'timeout',
+  internal: 'internal',
+  /** Postgres refused the extracted result's values. */
+  invalidResult: 'invalid_result',
+  /** The worker died on every attempt. */
+  crashed: 'crashed'
+} as const satisfies Record<string, ProcessingErrorCode | 'invalid_result' | 'crashed'>
+export type FailureCode = typeof FAILURE_CODE[keyof typeof FAILURE_CODE]
+export const failureCodes: readonly FailureCode[] = Object.values(FAILURE_CODE)

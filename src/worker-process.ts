@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs'
+import type { Infrastructure } from './infrastructure.js'
+import { createWorkerConnection } from './queue/redis.js'
+import { createConfiguredProcessor } from './worker/configured-processor.js'
+import { startHeartbeat } from './worker/heartbeat.js'
+import { startReconciler } from './worker/reconciler.js'
+import type { ItemRunnerDeps, RunnerHooks } from './worker/run-queue-item.js'
+import { createWakeUpConsumer } from './worker/wake-up-consumer.js'
+
+export interface WorkerProcess {
+  /**
+   * Stops taking items and lets running ones finish for up to `graceMs`; items still running
+   * then are released back to pending without spending an attempt, for another worker to take.
+   * Closes the extraction processes; the infrastructure stays open.
+   */
+  close: (graceMs: number) => Promise<void>
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+
+/**
+ * Makes this process a worker: extraction processes, a heartbeat, a wake-up consumer that runs
+ * items, and the reconciler (which leads in one worker at a time).
+ */
+export function startWorkerProcess (infra: Infrastructure, options: { hooks?: RunnerHooks } = {}): WorkerProcess {
+  const { config, logger, queue, pool } = infra
+  const processor = createConfiguredProcessor(config)
+  const runner: ItemRunnerDeps = { queue, processor, logger, leaseMs: config.LEASE_MS, active: new Set(), hooks: options.hooks }
+  const connection = createWorkerConnection(config.REDIS_URL, logger)
+  // Parsers load in the extraction processes ahead of the first item rather than during it.
+  processor.warmUp()
+  // Beating before the first claim: from then on, this worker's death is noticed in seconds.
+  const heartbeat = startHeartbeat({
+    pool,
+    worker: infra.identity,
+    version,
+    concurrency: config.WORKER_CONCURRENCY,
+    heldItems: () => [...runner.active].map((item) => item.id),
+    intervalMs: config.WORKER_HEARTBEAT_MS,
+    logger
+  })
+  const consumer = createWakeUpConsumer({ ...runner, connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY })
+  consumer.bullWorker.run().catch((error: Error) => logger.error({ err: error }, 'wake-up consumer stopped with an error'))
+  const reconciler = startReconciler({ pool, queue, logger, intervalMs: config.RECONCILE_INTERVAL_MS })
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, worker: queue.workerId }, 'worker started')
+  let closing: Promise<void> | undefined
+  return {
+    close: async (graceMs) => {
+      closing ??= stop(graceMs)
+      await closing
+    }
+  }
+
+  async function stop (graceMs: number): Promise<void> {
+    await reconciler.stop()
+    // Stop fetching wake-ups at once, then wait for the running items ourselves: BullMQ's own
+    // waits cannot be cut short (close() is memoized, pause() reconnects when it is done).
+    await consumer.bullWorker.pause(true)
+    const drained = consumer.idle().then(() => 'drained' as const)
+    let timer: NodeJS.Timeout | undefined
+    const graceOver = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs) })
+    const outcome = await Promise.race([drained, graceOver])
+    clearTimeout(timer)
+    // Closed before releasing: a paused consumer may still receive the wake-up its blocking fetch
+    // was waiting for, and must not take the released items' new wake-ups.
+    await consumer.bullWorker.close(true).catch(() => {})
+    if (outcome === 'timeout') {
+      const held = [...runner.active]
+      const released = await Promise.all(held.map(async (item) => await queue.release(item).catch(() => false)))
+      logger.warn({ released: released.filter(Boolean).length, held: held.length }, 'grace period over; unfinished items released')
+    }
+    await heartbeat.stop()
+    connection.disconnect()
+    await processor.close()
+  }
+}
