@@ -87,7 +87,7 @@ export async function createRuntime (config: Config, logger: Logger): Promise<Ru
       maxPartBytes: config.DOCX_MAX_PART_BYTES,
       maxUncompressedBytes: config.DOCX_MAX_UNCOMPRESSED_BYTES
     },
-    { threads: config.WORKER_CONCURRENCY }
+    { processes: config.WORKER_CONCURRENCY }
   )
   const runnerDeps: ItemRunnerDeps = { queue: queueService, processor, logger, leaseMs: config.LEASE_MS, active: new Set() }
   if (config.FAULT_INJECTION) {
