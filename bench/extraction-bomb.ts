@@ -18,7 +18,7 @@ const cases = [
 ]
 
 for (const bombCase of cases) {
-  const processor = createDocumentProcessor({}, { threads: 2 })
+  const processor = createDocumentProcessor({}, { processes: 2 })
   processor.warmUp()
   await processor.process({ bytes: smallDocx('warm'), filename: 'warm.docx', declaredType: docxType })
   let extractionPeak = 0

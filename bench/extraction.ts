@@ -6,16 +6,16 @@ import { extractionProcessIds, residentMiB } from '../test/helpers/extraction-pr
 // processor's alone: this process's, and the sum of its extraction processes' peaks (read from
 // /proc before they are closed, so Linux only). Prints one JSON line.
 const rounds = Number(process.env.BENCH_EXTRACTION_ROUNDS ?? 5)
-const threads = Number(process.env.BENCH_EXTRACTION_THREADS ?? 2)
+const processes = Number(process.env.BENCH_EXTRACTION_PROCESSES ?? 2)
 
 const files = readManifest().map((entry) => ({ name: entry.file, bytes: readCorpusFile(entry.file) }))
-const processor = createDocumentProcessor({}, { threads })
+const processor = createDocumentProcessor({}, { processes })
 
 async function pass (): Promise<{ pages: number, bytes: number, failed: number }> {
   const totals = { pages: 0, bytes: 0, failed: 0 }
   let next = 0
-  // As many documents in flight as threads, like a worker with that concurrency.
-  await Promise.all(Array.from({ length: threads }, async () => {
+  // As many documents in flight as processes, like a worker with that concurrency.
+  await Promise.all(Array.from({ length: processes }, async () => {
     while (next < files.length) {
       const file = files[next++]
       totals.bytes += file.bytes.length
@@ -32,7 +32,7 @@ async function pass (): Promise<{ pages: number, bytes: number, failed: number }
 }
 
 try {
-  await pass() // warm-up: threads started, parsers loaded and compiled
+  await pass() // warm-up: processes started, parsers loaded and compiled
   const started = performance.now()
   const totals = { pages: 0, bytes: 0, failed: 0 }
   for (let round = 0; round < rounds; round++) {
@@ -45,7 +45,7 @@ try {
   process.stdout.write(JSON.stringify({
     files: files.length,
     rounds,
-    threads,
+    processes,
     documentsPerSecond: (files.length * rounds) / seconds,
     pagesPerSecond: totals.pages / seconds,
     megabytesPerSecond: totals.bytes / 1024 / 1024 / seconds,

@@ -1,5 +1,5 @@
 /**
- * The naive pipeline that DESIGN.md measures docqueue against: one insert of the bytes, one
+ * The naive pipeline the bench measures docqueue against: one insert of the bytes, one
  * BullMQ add, one update by a BullMQ worker. No queue-item table, no hashing, no type
  * sniffing, no auth, no batching. Shared by naive-app.ts and naive-worker.ts.
  */

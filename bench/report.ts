@@ -176,7 +176,7 @@ export function renderReport (report: BenchReport): string {
 export interface ExtractionStats {
   files: number
   rounds: number
-  threads: number
+  processes: number
   documentsPerSecond: number
   pagesPerSecond: number
   megabytesPerSecond: number
@@ -193,7 +193,7 @@ export function renderExtraction (stats: ExtractionStats): string {
     '## Extraction over the corpus',
     '',
     `The ${stats.files} corpus files (${stats.failedPerRound} of them fail by design: broken, encrypted, not documents), ` +
-      `${stats.rounds} rounds after a warm-up, ${stats.threads} extraction processes with as many documents in flight, driven from a process of its own.`,
+      `${stats.rounds} rounds after a warm-up, ${stats.processes} extraction processes with as many documents in flight, driven from a process of its own.`,
     '',
     '| documents/s | pages/s | MB/s | peak RSS (driving process) | peak RSS (extraction processes, summed) |',
     '|---:|---:|---:|---:|---:|',

@@ -16,8 +16,8 @@ import { dropDatabase } from '../src/db/pool.js'
 import { databaseUrl, deleteRedisKeys, queryOnce, redisVersion, waitingJobs } from './stores.js'
 import { runUploadLoad, type UploadStats } from './upload-load.js'
 
-// `npm run bench`: docqueue's upload path and worker drain, side by side with the naive
-// pipeline of DESIGN.md, on a database and a BullMQ prefix of their own that are removed at the end.
+// `npm run bench`: docqueue's upload path and worker drain, side by side with a naive pipeline
+// (naive-pipeline.ts), on a database and a BullMQ prefix of their own that are removed at the end.
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const resultsFile = fileURLToPath(new URL('results.md', import.meta.url))

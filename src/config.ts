@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
+import { defaultProcessingLimits } from './processing/index.js'
 import type { RetryPolicies } from './queue/retry-policy.js'
 
 const ConfigSchema = Type.Object({
@@ -49,13 +50,13 @@ const ConfigSchema = Type.Object({
   REPROCESS_RETRY_BASE_MS: Type.Optional(Type.Integer({ minimum: 0 })),
   REPROCESS_RETRY_MAX_MS: Type.Optional(Type.Integer({ minimum: 0 })),
   RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, default: 2_000 }),
-  PROCESSING_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
-  PROCESSING_MAX_MEMORY_MB: Type.Integer({ minimum: 96, default: 512 }),
-  PROCESSING_MAX_PAGES: Type.Integer({ minimum: 1, default: 2_000 }),
-  PROCESSING_MAX_CHARACTERS: Type.Integer({ minimum: 1, default: 5_000_000 }),
-  DOCX_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 5_000 }),
-  DOCX_MAX_PART_BYTES: Type.Integer({ minimum: 1, default: 8 * 1024 * 1024 }),
-  DOCX_MAX_UNCOMPRESSED_BYTES: Type.Integer({ minimum: 1, default: 16 * 1024 * 1024 }),
+  PROCESSING_TIMEOUT_MS: Type.Integer({ minimum: 100, default: defaultProcessingLimits.timeoutMs }),
+  PROCESSING_MAX_MEMORY_MB: Type.Integer({ minimum: 96, default: defaultProcessingLimits.maxMemoryMb }),
+  PROCESSING_MAX_PAGES: Type.Integer({ minimum: 1, default: defaultProcessingLimits.maxPages }),
+  PROCESSING_MAX_CHARACTERS: Type.Integer({ minimum: 1, default: defaultProcessingLimits.maxCharacters }),
+  DOCX_MAX_ENTRIES: Type.Integer({ minimum: 1, default: defaultProcessingLimits.maxZipEntries }),
+  DOCX_MAX_PART_BYTES: Type.Integer({ minimum: 1, default: defaultProcessingLimits.maxPartBytes }),
+  DOCX_MAX_UNCOMPRESSED_BYTES: Type.Integer({ minimum: 1, default: defaultProcessingLimits.maxUncompressedBytes }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25_000 })
 })
 

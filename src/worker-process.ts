@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Infrastructure } from './infrastructure.js'
+import { withTimeout } from './lib/with-timeout.js'
 import { createWorkerConnection } from './queue/redis.js'
 import { createConfiguredProcessor } from './worker/configured-processor.js'
 import { startHeartbeat } from './worker/heartbeat.js'
@@ -56,11 +57,7 @@ export function startWorkerProcess (infra: Infrastructure, options: { hooks?: Ru
     // Stop fetching wake-ups at once, then wait for the running items ourselves: BullMQ's own
     // waits cannot be cut short (close() is memoized, pause() reconnects when it is done).
     await consumer.bullWorker.pause(true)
-    const drained = consumer.idle().then(() => 'drained' as const)
-    let timer: NodeJS.Timeout | undefined
-    const graceOver = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs) })
-    const outcome = await Promise.race([drained, graceOver])
-    clearTimeout(timer)
+    const outcome = await withTimeout(consumer.idle().then(() => 'drained' as const), graceMs, (): 'timeout' => 'timeout')
     // Closed before releasing: a paused consumer may still receive the wake-up its blocking fetch
     // was waiting for, and must not take the released items' new wake-ups.
     await consumer.bullWorker.close(true).catch(() => {})

@@ -12,10 +12,10 @@
  * (extract-*.ts), all of the same shape. `detectType()` is exported for the upload path
  * (it is cheap and runs on the caller's thread).
  *
- * Retry policy lives in processing-error.ts: every code but `internal` is permanent, so a
- * queue worker maps `permanent` to BullMQ's UnrecoverableError. A job's `timeoutMs` counts
- * from the moment a ready child receives it; time queued behind other jobs is not counted.
- * Create one processor per worker process, pass `threads` equal to the number of documents
+ * Retry policy lives in processing-error.ts: every code but `internal` is permanent, and the
+ * queue fails an item for good on a permanent error instead of retrying it. A job's `timeoutMs`
+ * counts from the moment a ready child receives it; time queued behind other jobs is not counted.
+ * Create one processor per worker process, pass `processes` equal to the number of documents
  * processed at once, and `close()` it at shutdown.
  */
 import os from 'node:os'
@@ -41,11 +41,11 @@ export { supportedMediaTypes } from './media-types.js'
 /** Options that are about the machine rather than the document. */
 export interface DocumentProcessorOptions {
   /**
-   * Extraction child processes (the name is older than the processes), started lazily and
-   * reused between jobs. Match it to the number of documents processed at once; each may use
-   * up to `maxMemoryMb`. Default: 2, or 1 on a single-core machine.
+   * Extraction child processes, started when first needed (or by `warmUp()`) and reused between
+   * jobs. Match it to the number of documents processed at once; each may use up to
+   * `maxMemoryMb`. Default: 2, or 1 on a single-core machine.
    */
-  threads?: number
+  processes?: number
 }
 
 /**
@@ -57,9 +57,9 @@ export function createDocumentProcessor (
   options: DocumentProcessorOptions = {}
 ): DocumentProcessor {
   const resolved = resolveLimits(limits)
-  const threads = options.threads ?? Math.min(2, os.availableParallelism())
-  assert.ok(Number.isSafeInteger(threads) && threads > 0, `threads must be a positive integer, got ${String(threads)}`)
-  const pool = new ExtractionPool(resolved, threads)
+  const processes = options.processes ?? Math.min(2, os.availableParallelism())
+  assert.ok(Number.isSafeInteger(processes) && processes > 0, `processes must be a positive integer, got ${String(processes)}`)
+  const pool = new ExtractionPool(resolved, processes)
   return {
     process: async (input) => await pool.run(input),
     warmUp: () => { pool.warmUp() },

@@ -178,42 +178,63 @@ export async function readZipEntry (bytes: Buffer, entry: ZipEntry): Promise<Buf
   return Buffer.concat(chunks, total)
 }
 
-/** Builds an uncompressed ZIP of `files`; cheap for the next reader and nothing to inflate. */
-export function writeStoredZip (files: ReadonlyArray<{ name: string, data: Buffer }>): Buffer {
+/** One entry for `writeZip`: the bytes that go into the archive and what its headers state about them. */
+export interface ZipWriteEntry {
+  name: string
+  /** 0: `data` is the file itself; 8: `data` is the file, raw-deflated. */
+  method: 0 | 8
+  data: Buffer
+  /** CRC-32 of the file, not of its deflated form. */
+  crc: number
+  /** The file's size as the headers declare it. */
+  size: number
+}
+
+/**
+ * Builds a ZIP of `entries` exactly as given: nothing is compressed or checked here, so a caller
+ * may hand over entries it deflated itself, and the headers say what the caller says.
+ */
+export function writeZip (entries: ReadonlyArray<ZipWriteEntry>): Buffer {
   const parts: Buffer[] = []
   const central: Buffer[] = []
   let offset = 0
-  for (const file of files) {
-    const name = Buffer.from(file.name, 'utf8')
-    const checksum = crc32(file.data)
+  for (const entry of entries) {
+    const name = Buffer.from(entry.name, 'utf8')
     const local = Buffer.alloc(30)
     local.writeUInt32LE(localSignature, 0)
     local.writeUInt16LE(20, 4)
     local.writeUInt16LE(0x0800, 6) // names are UTF-8
-    local.writeUInt32LE(checksum, 14)
-    local.writeUInt32LE(file.data.length, 18)
-    local.writeUInt32LE(file.data.length, 22)
+    local.writeUInt16LE(entry.method, 8)
+    local.writeUInt32LE(entry.crc, 14)
+    local.writeUInt32LE(entry.data.length, 18)
+    local.writeUInt32LE(entry.size, 22)
     local.writeUInt16LE(name.length, 26)
     const record = Buffer.alloc(46)
     record.writeUInt32LE(centralSignature, 0)
     record.writeUInt16LE(20, 4)
     record.writeUInt16LE(20, 6)
     record.writeUInt16LE(0x0800, 8)
-    record.writeUInt32LE(checksum, 16)
-    record.writeUInt32LE(file.data.length, 20)
-    record.writeUInt32LE(file.data.length, 24)
+    record.writeUInt16LE(entry.method, 10)
+    record.writeUInt32LE(entry.crc, 16)
+    record.writeUInt32LE(entry.data.length, 20)
+    record.writeUInt32LE(entry.size, 24)
     record.writeUInt16LE(name.length, 28)
     record.writeUInt32LE(offset, 42)
-    parts.push(local, name, file.data)
+    parts.push(local, name, entry.data)
     central.push(record, name)
-    offset += local.length + name.length + file.data.length
+    offset += local.length + name.length + entry.data.length
   }
   const directory = Buffer.concat(central)
   const end = Buffer.alloc(22)
   end.writeUInt32LE(eocdSignature, 0)
-  end.writeUInt16LE(files.length, 8)
-  end.writeUInt16LE(files.length, 10)
+  end.writeUInt16LE(entries.length, 8)
+  end.writeUInt16LE(entries.length, 10)
   end.writeUInt32LE(directory.length, 12)
   end.writeUInt32LE(offset, 16)
   return Buffer.concat([...parts, directory, end])
+}
+
+/** Builds an uncompressed ZIP of `files`; cheap for the next reader and nothing to inflate. */
+export function writeStoredZip (files: ReadonlyArray<{ name: string, data: Buffer }>): Buffer {
+  return writeZip(files.map(({ name, data }) => ({ name, method: 0, data, crc: crc32(data), size: data.length })))
 }

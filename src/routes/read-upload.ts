@@ -70,6 +70,5 @@ export async function readUpload (request: FastifyRequest, maxBytes: number): Pr
     file = { filename: part.filename, declaredType: part.mimetype, bytes: bytes.subarray(0, length), sha256: hash.digest('hex') }
   }
   if (file === undefined) throw new AppError('DOCQ_UPLOAD_NO_FILE', 'no file part; send the document in a part named file')
-  if (file.bytes.length === 0) throw new AppError('DOCQ_UPLOAD_EMPTY', 'the file is empty')
   return { ...file, priority: priorityRanks[priority] }
 }

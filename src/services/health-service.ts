@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Pool } from '../db/pool.js'
+import { withTimeout } from '../lib/with-timeout.js'
 import { evictionPolicyProblem } from '../queue/redis.js'
 
 export interface Readiness {
@@ -13,17 +14,10 @@ export interface Readiness {
 const CHECK_TIMEOUT_MS = 2_000
 
 async function answers (check: () => Promise<unknown>): Promise<'up' | 'down'> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS)
-  })
   try {
-    await Promise.race([check(), timeout])
-    return 'up'
+    return await withTimeout(check().then(() => 'up' as const), CHECK_TIMEOUT_MS, () => 'down' as const)
   } catch {
     return 'down'
-  } finally {
-    clearTimeout(timer)
   }
 }
 

@@ -13,6 +13,6 @@ export function createConfiguredProcessor (config: Config): DocumentProcessor {
       maxPartBytes: config.DOCX_MAX_PART_BYTES,
       maxUncompressedBytes: config.DOCX_MAX_UNCOMPRESSED_BYTES
     },
-    { threads: config.WORKER_CONCURRENCY }
+    { processes: config.WORKER_CONCURRENCY }
   )
 }

@@ -111,8 +111,11 @@ export function attemptProblem (doc: DocSnapshot): string | undefined {
 }
 
 /**
- * The INV checks of RELIABILITY.md over a snapshot: `accepted` are the ids the API answered
- * 202 for, `expectedFailures` the ids meant to fail. Returns the row and a line per problem.
+ * Checks INV, the invariants every scenario must keep, over a snapshot: every accepted upload is
+ * `completed` or `failed` (none lost), exactly the expected ones failed, none completed twice,
+ * none is left `in_progress` with an expired lease, and attempt counts match the history.
+ * `accepted` are the ids the API answered 202 for, `expectedFailures` the ids meant to fail.
+ * Returns the row and a line per problem.
  */
 export function evaluate (docs: DocSnapshot[], accepted: Set<string>, expectedFailures: Set<string>, faultAt: number | undefined): { row: InvariantRow, problems: string[] } {
   const problems: string[] = []

@@ -1,4 +1,5 @@
 import { crc32, deflateRawSync } from 'node:zlib'
+import { writeZip } from '../../src/processing/zip-archive.js'
 import { deflateRepeated } from './deflate-repeated.js'
 
 /** One deflated ZIP entry, ready to be written by `buildZip`. */
@@ -20,44 +21,9 @@ export function deflated (name: string, text: string): ZipFile {
   return { name, compressed: deflateRawSync(data), crc: crc32(data), size: data.length }
 }
 
-/** Builds a ZIP of deflated entries with a correct central directory. */
+/** Builds a ZIP of deflated entries, each declaring `declaredSize` when it has one. */
 export function buildZip (files: ZipFile[]): Buffer {
-  const parts: Buffer[] = []
-  const directory: Buffer[] = []
-  let offset = 0
-  for (const file of files) {
-    const name = Buffer.from(file.name)
-    const size = file.declaredSize ?? file.size
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4)
-    local.writeUInt16LE(8, 8)
-    local.writeUInt32LE(file.crc >>> 0, 14)
-    local.writeUInt32LE(file.compressed.length, 18)
-    local.writeUInt32LE(size, 22)
-    local.writeUInt16LE(name.length, 26)
-    const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0)
-    central.writeUInt16LE(20, 4)
-    central.writeUInt16LE(20, 6)
-    central.writeUInt16LE(8, 10)
-    central.writeUInt32LE(file.crc >>> 0, 16)
-    central.writeUInt32LE(file.compressed.length, 20)
-    central.writeUInt32LE(size, 24)
-    central.writeUInt16LE(name.length, 28)
-    central.writeUInt32LE(offset, 42)
-    parts.push(local, name, file.compressed)
-    directory.push(central, name)
-    offset += local.length + name.length + file.compressed.length
-  }
-  const directoryBytes = Buffer.concat(directory)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(files.length, 8)
-  end.writeUInt16LE(files.length, 10)
-  end.writeUInt32LE(directoryBytes.length, 12)
-  end.writeUInt32LE(offset, 16)
-  return Buffer.concat([...parts, directoryBytes, end])
+  return writeZip(files.map((file) => ({ name: file.name, method: 8, data: file.compressed, crc: file.crc, size: file.declaredSize ?? file.size })))
 }
 
 const contentTypes = '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +

@@ -60,7 +60,7 @@ t.test('DOCX zip bombs fail with limit_exceeded before their parts are ever whol
   ]
   // One extraction process of its own takes every bomb, then a normal document.
   const others = extractionProcessIds()
-  const alone = createDocumentProcessor({}, { threads: 1 })
+  const alone = createDocumentProcessor({}, { processes: 1 })
   t.teardown(async () => { await alone.close() })
   alone.warmUp()
   const pid = await waitFor(async () => extractionProcessIds().find((id) => !others.includes(id)), 'its extraction process')

@@ -20,12 +20,12 @@ t.test('the defaults are the documented ones', async (t) => {
     maxUncompressedBytes: 16 * 1024 * 1024
   })
   t.throws(() => createDocumentProcessor({ timeoutMs: 0 }), /timeoutMs must be a positive integer/)
-  t.throws(() => createDocumentProcessor({}, { threads: 0 }), /threads must be a positive integer/)
+  t.throws(() => createDocumentProcessor({}, { processes: 0 }), /processes must be a positive integer/)
 })
 
 t.test('a job over the time limit is killed with a timeout, and its process is replaced', async (t) => {
   // 50 ms is far too little for a 14-page PDF; nothing in this test must succeed under it.
-  const processor = createDocumentProcessor({ timeoutMs: 50 }, { threads: 1 })
+  const processor = createDocumentProcessor({ timeoutMs: 50 }, { processes: 1 })
   t.teardown(async () => { await processor.close() })
   processor.warmUp()
   await waitFor(async () => extractionProcessIds().length === 1 ? true : undefined, 'an extraction process')
@@ -53,7 +53,7 @@ t.test('a PDF with more pages than maxPages fails with limit_exceeded', async (t
 })
 
 t.test('concurrent jobs on two processes each get their own result', async (t) => {
-  const processor = createDocumentProcessor({}, { threads: 2 })
+  const processor = createDocumentProcessor({}, { processes: 2 })
   t.teardown(async () => { await processor.close() })
   const inputs = Array.from({ length: 12 }, (_, i) => ({
     bytes: Buffer.from(`Document number ${i} says hello.`),

@@ -15,7 +15,7 @@ const pdfBomb = await contentStreamBombPdf(1024 * 1024 * 1024)
  * and a job queued behind it on the same processor still runs.
  */
 async function overLimitThenNext (t: Test, limits: Partial<ProcessingLimits>, input: DocumentInput, expected: { code: string, message: string | RegExp }): Promise<void> {
-  const processor = createDocumentProcessor(limits, { threads: 1 })
+  const processor = createDocumentProcessor(limits, { processes: 1 })
   t.teardown(async () => { await processor.close() })
   processor.warmUp()
   await waitFor(async () => extractionProcessIds().length === 1 ? true : undefined, 'an extraction process')
@@ -46,7 +46,7 @@ t.test('a PDF whose extraction allocates 1 GB off the heap fails with limit_exce
 })
 
 t.test('an extraction process that cannot load the parsers under the memory limit fails the jobs as internal', async (t) => {
-  const processor = createDocumentProcessor({ maxMemoryMb: 8 }, { threads: 1 })
+  const processor = createDocumentProcessor({ maxMemoryMb: 8 }, { processes: 1 })
   t.teardown(async () => { await processor.close() })
   const result = await settle(processor.process(small))
   t.type(result, ProcessingError)

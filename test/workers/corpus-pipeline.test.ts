@@ -4,7 +4,7 @@ import { containsExpected, expectedFailures, readCorpusFile, readManifest, scans
 import { upload } from '../helpers/http.js'
 
 // Every corpus document through the real pipeline: HTTP upload → Postgres → BullMQ → worker
-// (extraction threads) → status and results read back over HTTP.
+// (extraction processes) → status and results read back over HTTP.
 const context = TestContext.create(t, { WORKER_CONCURRENCY: '2' })
 const stack = await context.stack()
 const app = await context.app(stack)
