@@ -40,7 +40,7 @@ export async function failExhaustedCrashes (db: Queryable, deadAfterMs: number):
                           else 'the worker stopped before finishing (heartbeat lost)' end
         from ended where a.item_id = ended.id and a.attempt = ended.attempts and a.outcome is null
     ), d as (
-      update documents d set status = '${ITEM_STATUS.failed}', updated_at = now()
+      update documents d set status = '${ITEM_STATUS.failed}', error_kind = '${ERROR_KIND.crashed}', updated_at = now()
         from ended where d.id = ended.document_id and d.current_item_id = ended.id
     )
     select id from ended`,
@@ -50,8 +50,9 @@ export async function failExhaustedCrashes (db: Queryable, deadAfterMs: number):
 
 /**
  * Puts abandoned items with attempts left back to pending, due at once (their run_at has
- * passed), whatever their lease says. Their open attempt is recorded as crashed with the
- * reason, and their document's status follows. The wake-up count moves on: the dead worker's
+ * passed), whatever their lease says: a crash is a transient failure (error code `crashed`),
+ * retried like any other. Their open attempt is recorded as crashed with the reason, and their
+ * document's status follows. The wake-up count moves on: the dead worker's
  * BullMQ job stays active until BullMQ's stall check, and must not pass for a live wake-up.
  * Returns how many were released.
  */
@@ -69,6 +70,9 @@ export async function releaseAbandonedItems (db: Queryable, deadAfterMs: number)
     ), ended as (
       update queue_items q
          set status = '${ITEM_STATUS.pending}', wakeups = q.wakeups + 1,
+             error_kind = '${ERROR_KIND.transient}', error_code = '${FAILURE_CODE.crashed}',
+             last_error = case when gone.lease_expired then 'the worker stopped before finishing (lease expired)'
+                               else 'the worker stopped before finishing (heartbeat lost)' end,
              locked_by = null, locked_until = null, updated_at = now()
         from gone where q.id = gone.id
       returning q.id, q.document_id, q.attempts, gone.lease_expired
@@ -79,7 +83,7 @@ export async function releaseAbandonedItems (db: Queryable, deadAfterMs: number)
                           else 'the worker stopped before finishing (heartbeat lost)' end
         from ended where a.item_id = ended.id and a.attempt = ended.attempts and a.outcome is null
     ), d as (
-      update documents d set status = '${ITEM_STATUS.pending}', updated_at = now()
+      update documents d set status = '${ITEM_STATUS.pending}', error_kind = '${ERROR_KIND.transient}', updated_at = now()
         from ended where d.id = ended.document_id and d.current_item_id = ended.id
     )
     select id from ended`,

@@ -25,7 +25,7 @@ export async function failItem (db: Queryable, item: QueueItem, workerId: string
       update queue_item_attempts a set outcome = '${ATTEMPT_OUTCOME.failed}', finished_at = now(), error = $4
         from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
     ), d as (
-      update documents d set status = '${ITEM_STATUS.failed}', updated_at = now()
+      update documents d set status = '${ITEM_STATUS.failed}', error_kind = $5, updated_at = now()
         from q where d.id = q.document_id and d.current_item_id = q.id
     )
     select id from q`,

@@ -20,7 +20,7 @@ export async function scheduleRetry (db: Queryable, item: QueueItem, workerId: s
       update queue_item_attempts a set outcome = '${ATTEMPT_OUTCOME.retrying}', finished_at = now(), error = $4
         from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
     ), d as (
-      update documents d set status = '${ITEM_STATUS.pending}', updated_at = now()
+      update documents d set status = '${ITEM_STATUS.pending}', error_kind = '${ERROR_KIND.transient}', updated_at = now()
         from q where d.id = q.document_id and d.current_item_id = q.id
     )
     select wakeups from q`,
