@@ -201,7 +201,7 @@ async function drainPhase (name: string, script: string, table: string, spanSql:
 async function benchDocqueue (apiKey: string): Promise<PipelineResults> {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const api = start('docqueue API', 'src/server.ts', { PORT: String(port) }, 'api')
+  const api = start('docqueue API', 'src/bin/api.ts', { PORT: String(port) }, 'api')
   await api.waitForHttp(`${base}/readyz`)
   const headers = { authorization: `Bearer ${apiKey}` }
   const uploadStartedMicros = monotonicMicros()
@@ -211,7 +211,7 @@ async function benchDocqueue (apiKey: string): Promise<PipelineResults> {
     await freshBatch('docqueue', `${base}/documents`, headers, 'truncate documents cascade', 'documents', settings.docs)
   }
   await stop(api)
-  const drain = await drainPhase('docqueue', 'src/worker.ts', 'documents',
+  const drain = await drainPhase('docqueue', 'src/bin/worker.ts', 'documents',
     `select count(*) filter (where status = 'completed')::int as completed,
             count(*) filter (where status = 'failed')::int as failed,
             extract(epoch from max(finished_at) - min(finished_at))::float8 as span,
@@ -282,7 +282,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 try {
   log(`database ${dbName}, queue prefix ${prefix}`)
   // The keys CLI creates and migrates the database, as the service would on its first start.
-  const keyOutput = await runScript('src/cli/keys.ts', ['create', '--tenant', 'bench'], { cwd: repoRoot, env: { DATABASE_URL: dbUrl } })
+  const keyOutput = await runScript('src/bin/keys.ts', ['create', '--tenant', 'bench'], { cwd: repoRoot, env: { DATABASE_URL: dbUrl } })
   const apiKey = keyOutput.trim().split('\n').at(-1) ?? ''
   if (!apiKey.startsWith('dq_')) throw new Error(`the keys CLI did not print a key:\n${keyOutput}`)
   pool = new pg.Pool({ connectionString: dbUrl, max: 2 })

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { dropDatabase } from '../src/db/pool.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
 import { cpuCores, cpuSnapshot } from './cpu-usage.js'
@@ -29,13 +30,18 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
+/** A checkout's entry point: `src/bin/` since the layout split, `src/` and `src/cli/` before it. */
+function entryPoint (dir: string, current: string, older: string): string {
+  return existsSync(join(dir, current)) ? current : older
+}
+
 async function startSide (dir: string): Promise<Side> {
   const suffix = randomBytes(4).toString('hex')
   const dbUrl = databaseUrl(serverUrl, `docq_bench_${suffix}`)
-  const keyOutput = await runScript('src/cli/keys.ts', ['create', '--tenant', 'bench'], { cwd: dir, env: { DATABASE_URL: dbUrl } })
+  const keyOutput = await runScript(entryPoint(dir, 'src/bin/keys.ts', 'src/cli/keys.ts'), ['create', '--tenant', 'bench'], { cwd: dir, env: { DATABASE_URL: dbUrl } })
   const port = await freePort()
   const prefix = `dqbench-${suffix}`
-  const api = new BenchChild(`api ${dir}`, 'src/server.ts', {
+  const api = new BenchChild(`api ${dir}`, entryPoint(dir, 'src/bin/api.ts', 'src/server.ts'), {
     cwd: dir,
     env: { DATABASE_URL: dbUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }
   })

@@ -34,12 +34,12 @@ async function waitUntil (what: string, probe: () => Promise<boolean>): Promise<
 
 let api: BenchChild | undefined
 try {
-  const keyOutput = await runScript('src/cli/keys.ts', ['create', '--tenant', 'bench'], { cwd: repoRoot, env: { DATABASE_URL: dbUrl } })
+  const keyOutput = await runScript('src/bin/keys.ts', ['create', '--tenant', 'bench'], { cwd: repoRoot, env: { DATABASE_URL: dbUrl } })
   const key = keyOutput.trim().split('\n').at(-1) ?? ''
   const port = await freePort()
   // Each upload reserves its declared length; the framing adds well under a kilobyte.
   const budget = files * (fileBytes + 1024)
-  api = new BenchChild('api', 'src/server.ts', {
+  api = new BenchChild('api', 'src/bin/api.ts', {
     cwd: repoRoot,
     nodeArgs: ['--expose-gc', '--import', 'tsx', '--import', './bench/gc-on-signal.ts'],
     env: {

@@ -54,7 +54,7 @@ export interface AppOptions {
   sweep: CronRoutesOptions['sweep']
 }
 
-/** Builds the HTTP app with every route registered; it does not listen (see server.ts). */
+/** Builds the HTTP app with every route registered; it does not listen (see api-process.ts). */
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,

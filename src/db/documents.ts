@@ -74,17 +74,6 @@ export async function listDocuments (db: Queryable, tenant: string, options: {
   return rows
 }
 
-/** Deletes a tenant's document with its bytes and queue items; returns the removed items. */
-export async function deleteDocument (db: Queryable, tenant: string, id: string): Promise<Array<{ id: string, wakeups: number }> | undefined> {
-  const { rows } = await db.query<{ items: Array<{ id: string, wakeups: number }> }>(`
-    with d as (delete from documents where id = $1 and tenant = $2 returning id)
-    select coalesce((select json_agg(json_build_object('id', q.id, 'wakeups', q.wakeups))
-                       from queue_items q where q.document_id = d.id), '[]') as items
-      from d`,
-  [id, tenant])
-  return rows[0]?.items
-}
-
 /**
  * The last result written for a document: its text (null before the first), the version it
  * belongs to (0 before the first) and the document's current status. A reprocess leaves both

@@ -16,6 +16,7 @@ import { failExhaustedCrashes, releaseAbandonedItems } from './sql/abandoned-ite
 import { listAttempts, type AttemptRow } from './sql/attempts.js'
 import { claimItem } from './sql/claim-item.js'
 import { completeItem } from './sql/complete-item.js'
+import { deleteDocument } from './sql/delete-document.js'
 import { bumpWakeups, countInProgress, findDueItems } from './sql/due-items.js'
 import { insertDocumentsWithItems, insertDocumentsWithItemsAndBytes, type NewDocumentItem } from './sql/enqueue-documents.js'
 import { insertItemForDocument } from './sql/enqueue-item.js'
@@ -293,10 +294,22 @@ export class DocumentQueueService {
   }
 
   /**
-   * Removes the wake-ups of items that no longer exist (their document was deleted); a job a
-   * worker holds right now stays. Best effort: a wake-up left behind finds no item and does nothing.
+   * Deletes a tenant's document with its items, whatever their state, and cancels their
+   * wake-ups. A worker running one of them finds its claim gone when it finishes, and writes
+   * nothing. False when the tenant has no such document.
    */
-  async cancel (items: Array<{ id: string, wakeups: number }>): Promise<void> {
+  async remove (tenant: string, documentId: string): Promise<boolean> {
+    const items = await deleteDocument(this.#pool, tenant, documentId)
+    if (items === undefined) return false
+    await this.#cancel(items)
+    return true
+  }
+
+  /**
+   * Removes the wake-ups of items that no longer exist; a job a worker holds right now stays.
+   * Best effort: a wake-up left behind finds no item and does nothing.
+   */
+  async #cancel (items: Array<{ id: string, wakeups: number }>): Promise<void> {
     await Promise.all(items.map(async (item) => {
       const jobId = wakeUpJobId(item.id, item.wakeups)
       await redisCall(this.#isConnected, async () => await this.#wakeUps.remove(jobId)).catch((error: Error) => {

@@ -1,6 +1,6 @@
 import { findDocumentChunks, type ChunkRow } from '../db/chunks.js'
 import {
-  deleteDocument, findDocument, findDocumentByIdempotencyKey, findDocumentContent, findDocumentText, listDocuments,
+  findDocument, findDocumentByIdempotencyKey, findDocumentContent, findDocumentText, listDocuments,
   type DocumentRecord
 } from '../db/documents.js'
 import type { Pool } from '../db/pool.js'
@@ -146,9 +146,7 @@ export class DocumentService {
 
   /** Removes the document, its bytes, results and queue items, and cancels its wake-ups. */
   async delete (tenant: string, id: string): Promise<void> {
-    const items = await deleteDocument(this.#pool, tenant, id)
-    if (items === undefined) throw notFound(id)
-    await this.#queue.cancel(items)
+    if (!await this.#queue.remove(tenant, id)) throw notFound(id)
   }
 
   /**

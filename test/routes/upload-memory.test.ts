@@ -35,7 +35,7 @@ async function freePort (): Promise<number> {
   return address.port
 }
 
-/** Starts `src/server.ts` on this test's database and queue prefix; stopped at teardown. */
+/** Starts `src/bin/api.ts` on this test's database and queue prefix; stopped at teardown. */
 async function startApi (env: Record<string, string>): Promise<{ pid: number, port: number }> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/api.ts'], {

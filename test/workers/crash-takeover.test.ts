@@ -13,7 +13,7 @@ const app = await context.app(stack)
 const { key } = await stack.apiKeys.create('crash')
 const auth = { authorization: `Bearer ${key}` }
 
-/** `npm run start:worker` as a child process on this test's database and queue. */
+/** A worker process with fault markers on (see test/faults/fault-worker.ts), on this test's database and queue. */
 function startWorkerProcess (): ReturnType<typeof spawn> {
   const { config } = context
   const env = {
@@ -22,10 +22,9 @@ function startWorkerProcess (): ReturnType<typeof spawn> {
     REDIS_URL: config.REDIS_URL,
     QUEUE_PREFIX: config.QUEUE_PREFIX,
     LEASE_MS: String(config.LEASE_MS),
-    FAULT_INJECTION: 'true',
     LOG_LEVEL: 'silent'
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { env, stdio: 'ignore' })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/faults/fault-worker.ts'], { env, stdio: 'ignore' })
   context.onCleanup(async () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
   return child
 }
