@@ -53,7 +53,7 @@ export function createWorkerId (): WorkerIdentity {
 /** Creates the database if needed, migrates it, and wires pool, Redis, queue and services. */
 export async function createRuntime (config: Config, logger: Logger): Promise<Runtime> {
   await ensureDatabase(config.DATABASE_URL)
-  const pool = createPool(config.DATABASE_URL, { max: 10 + config.WORKER_CONCURRENCY })
+  const pool = createPool(config.DATABASE_URL, { max: 10 + config.WORKER_CONCURRENCY, logger })
   const applied = await runMigrations(pool)
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
 
