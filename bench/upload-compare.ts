@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { dropDatabase } from '../src/db/pool.js'
+import { dropDatabase } from '../test/helpers/database.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
 import { cpuCores, cpuSnapshot } from './cpu-usage.js'
 import { multipartFile, sampleText } from './sample-text.js'

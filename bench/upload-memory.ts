@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { dropDatabase } from '../src/db/pool.js'
+import { dropDatabase } from '../test/helpers/database.js'
 import { startHeldUpload } from '../test/helpers/held-upload.js'
 import { processMemory, resetPeakRss, unreadBytesOnPort } from '../test/helpers/process-memory.js'
 import { BenchChild, freePort, runScript } from './child-process.js'

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis'
 import { AppError } from './errors.js'
 import type { MinimumBodyRate } from './routes/body-rate-guard.js'
 import { closeUnreadBodies } from './routes/close-unread-bodies.js'
+import { answerConnectionError } from './routes/connection-errors.js'
 import { cronRoutes, type CronRoutesOptions } from './routes/cron.js'
 import { documentResultRoutes } from './routes/document-results.js'
 import { documentRoutes } from './routes/documents.js'
@@ -67,7 +68,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     // JSON bodies here are tiny; uploads are streamed through multipart, which has its own limit.
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
-    frameworkErrors: handleFrameworkError
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: answerConnectionError
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandlers(app)
@@ -94,7 +96,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
         // After authentication, so the limit is per tenant rather than per address.
         hook: 'preHandler',
         keyGenerator: (request) => `tenant:${request.tenant}`,
-        errorResponseBuilder: (_request, context) => new AppError('DOCQ_RATE_LIMITED', `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`)
+        errorResponseBuilder: (_request, context) => new AppError('DOCQ_REQUEST_RATE_LIMITED', `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`)
       })
     }
     await api.register(documentRoutes, {

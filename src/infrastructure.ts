@@ -35,7 +35,7 @@ const REDIS_STARTUP_WAIT_MS = 3_000
  */
 export async function openInfrastructure (config: Config, logger: Logger): Promise<Infrastructure> {
   await ensureDatabase(config.DATABASE_URL)
-  const pool = createPool(config.DATABASE_URL, { max: 10 + config.WORKER_CONCURRENCY })
+  const pool = createPool(config.DATABASE_URL, { max: 10 + config.WORKER_CONCURRENCY, logger })
   const applied = await runMigrations(pool)
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
 

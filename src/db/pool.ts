@@ -1,23 +1,34 @@
 import pg from 'pg'
+import type { Logger } from 'pino'
 
 export type Pool = pg.Pool
 export type Client = pg.PoolClient
 /** Anything a query function can run on: the pool, or a client inside a transaction. */
 export type Queryable = pg.Pool | pg.PoolClient
 
-/** Creates a connection pool that fails fast instead of queueing forever while Postgres is down. */
-export function createPool (connectionString: string, options: { max?: number } = {}): Pool {
+/**
+ * Creates a connection pool that fails fast instead of queueing forever while Postgres is down.
+ * `logger` hears of every connection the pool loses.
+ */
+export function createPool (connectionString: string, options: { max?: number, logger?: Logger } = {}): Pool {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000
   })
-  // A client losing its connection (Postgres restarted) must not crash the process. The pool
-  // handles idle clients ('error' on the pool) and drops them; a checked-out client emits on
-  // itself, and its query in flight rejects, which is where the failure is handled.
-  pool.on('error', () => {})
-  pool.on('connect', (client) => { client.on('error', () => {}) })
+  // A client losing its connection (Postgres restarted) must not crash the process, so both
+  // events have a listener. The pool drops an idle client that fails ('error' on the pool); a
+  // checked-out client emits on itself, and its query in flight rejects, which is where the
+  // failure is handled. An idle client's error reaches both listeners: it is logged once.
+  const logged = new WeakSet<Error>()
+  const warn = (error: Error): void => {
+    if (logged.has(error)) return
+    logged.add(error)
+    options.logger?.warn({ err: error.message }, 'database connection lost')
+  }
+  pool.on('error', warn)
+  pool.on('connect', (client) => { client.on('error', warn) })
   return pool
 }
 
@@ -56,20 +67,6 @@ export async function ensureDatabase (connectionString: string): Promise<void> {
         if (error.code !== '42P04') throw error
       })
     }
-  } finally {
-    await admin.end()
-  }
-}
-
-/** Drops a database, closing its other sessions first. Used by tests and tooling. */
-export async function dropDatabase (connectionString: string): Promise<void> {
-  const url = new URL(connectionString)
-  const database = decodeURIComponent(url.pathname.slice(1))
-  url.pathname = '/postgres'
-  const admin = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5_000 })
-  await admin.connect()
-  try {
-    await admin.query(`drop database if exists ${pg.escapeIdentifier(database)} with (force)`)
   } finally {
     await admin.end()
   }

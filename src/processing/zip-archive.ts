@@ -22,10 +22,14 @@ const localSignature = 0x04034b50
 const maxSize32 = 0xffffffff
 
 /** Thrown for archives whose structure cannot be read; the message names the defect. */
-export class ZipFormatError extends Error {}
+export class ZipFormatError extends Error {
+  override name = 'ZipFormatError'
+}
 
 /** Thrown when an entry inflates to more than it declared. */
-export class ZipSizeError extends Error {}
+export class ZipSizeError extends Error {
+  override name = 'ZipSizeError'
+}
 
 function findEndOfCentralDirectory (bytes: Buffer): number {
   // The record is 22 bytes plus a comment of at most 65535 bytes, so search only that tail.

@@ -35,7 +35,7 @@ export function requireApiKey (app: FastifyInstance, apiKeys: ApiKeyService, thr
     }
     const retryAfter = await throttle.retryAfterSeconds(request.ip)
     if (retryAfter !== undefined) {
-      throw new AppError('DOCQ_RATE_LIMITED', `too many failed authentications from your address; retry in ${retryAfter} s`, retryAfter)
+      throw new AppError('DOCQ_REQUEST_RATE_LIMITED', `too many failed authentications from your address; retry in ${retryAfter} s`, retryAfter)
     }
     const tenant = known === null ? undefined : await apiKeys.authenticate(token)
     if (tenant === undefined) {

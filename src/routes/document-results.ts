@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { supportedMediaTypes } from '../processing/index.js'
 import type { DocumentService } from '../services/document-service.js'
 import { attachmentDisposition, servedContentType } from './content-disposition.js'
-import { DocumentParams, INT32_MAX, NoQuery, authErrors, errorResponse, responseHeader } from './schemas.js'
+import { DocumentParams, INT32_MAX, NoQuery, authErrors, errorResponse, pathParamErrors, responseHeader } from './schemas.js'
 
 const tags = ['documents']
 // Which result the text or passages belong to (the document's `version`): during a reprocess
@@ -32,6 +32,7 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
       querystring: NoQuery,
       response: {
         ...authErrors,
+        ...pathParamErrors,
         ...notFound,
         ...notReady,
         200: { description: 'The extracted text, UTF-8', headers: versionHeader, content: { 'text/plain': { schema: Type.String() } } }
@@ -55,6 +56,7 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
       }, { additionalProperties: false }),
       response: {
         ...authErrors,
+        ...pathParamErrors,
         ...notFound,
         ...notReady,
         200: {
@@ -88,6 +90,7 @@ export const documentResultRoutes: FastifyPluginAsyncTypebox<{ documents: Docume
       querystring: NoQuery,
       response: {
         ...authErrors,
+        ...pathParamErrors,
         ...notFound,
         200: {
           description: 'The bytes as uploaded',

@@ -6,7 +6,7 @@ import { receiveAtMinimumRate, type MinimumBodyRate } from './body-rate-guard.js
 import { readUpload, uploadReservation } from './read-upload.js'
 import { UploadGate } from './upload-gate.js'
 import {
-  DocumentJson, DocumentParams, DocumentStatus, NoQuery, Priority, authErrors, bodyErrors, errorResponse, responseHeader, toDocumentDetailsJson, toDocumentJson
+  DocumentJson, DocumentParams, DocumentStatus, NoQuery, Priority, authErrors, bodyErrors, errorResponse, pathParamErrors, responseHeader, toDocumentDetailsJson, toDocumentJson
 } from './schemas.js'
 
 export interface DocumentRoutesOptions {
@@ -51,14 +51,16 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
           }
         },
         400: errorResponse('No file part, an empty file, more than one file, a bad priority or Idempotency-Key, a malformed multipart body ' +
-          '(DOCQ_UPLOAD_NO_FILE, DOCQ_UPLOAD_EMPTY, DOCQ_UPLOAD_TOO_MANY_FILES, DOCQ_UPLOAD_MALFORMED, DOCQ_VALIDATION, DOCQ_BAD_REQUEST)'),
+          '(DOCQ_UPLOAD_NO_FILE, DOCQ_UPLOAD_EMPTY, DOCQ_UPLOAD_TOO_MANY_FILES, DOCQ_UPLOAD_TOO_MANY_PARTS, DOCQ_UPLOAD_MALFORMED, DOCQ_REQUEST_INVALID, ' +
+          'DOCQ_REQUEST_MALFORMED)'),
         404: errorResponse('The document of this Idempotency-Key was deleted while the retry arrived (DOCQ_DOCUMENT_NOT_FOUND); retry to upload anew'),
-        408: errorResponse('The body arrived slower than the minimum upload rate (DOCQ_UPLOAD_TOO_SLOW); the connection is closed'),
+        408: errorResponse('The body arrived slower than the minimum upload rate (DOCQ_UPLOAD_TOO_SLOW), or the request outlasted the ' +
+          'server\'s deadline (DOCQ_REQUEST_TIMEOUT); the connection is closed'),
         413: errorResponse('The file is over the upload limit (DOCQ_UPLOAD_TOO_LARGE); nothing is stored'),
-        415: errorResponse('The body is not multipart/form-data (DOCQ_UPLOAD_NOT_MULTIPART, DOCQ_UNSUPPORTED_CONTENT_TYPE)'),
+        415: errorResponse('The body is not multipart/form-data (DOCQ_UPLOAD_NOT_MULTIPART, DOCQ_REQUEST_UNSUPPORTED_TYPE)'),
         422: errorResponse('This Idempotency-Key was used for different content (DOCQ_IDEMPOTENCY_MISMATCH)'),
         503: {
-          ...errorResponse('The database is unavailable, or too many uploads are in progress (DOCQ_DATABASE_UNAVAILABLE, DOCQ_UPLOADS_SATURATED); retry shortly'),
+          ...errorResponse('The database is unavailable, or too many uploads are in progress (DOCQ_DATABASE_UNAVAILABLE, DOCQ_UPLOAD_SATURATED); retry shortly'),
           headers: { 'retry-after': responseHeader(Type.Integer({ description: 'Seconds until a retry may succeed (uploads saturated)' }), false) }
         }
       }
@@ -81,7 +83,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       summary: 'Get a document, its processing status and the history of its attempts',
       params: DocumentParams,
       querystring: NoQuery,
-      response: { ...authErrors, ...notFound, 200: { ...DocumentJson, description: 'The document with the history of its attempts' } }
+      response: { ...authErrors, ...pathParamErrors, ...notFound, 200: { ...DocumentJson, description: 'The document with the history of its attempts' } }
     }
   }, async (request) => toDocumentDetailsJson(await documents.details(request.tenant, request.params.id)))
 
@@ -123,6 +125,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       response: {
         ...authErrors,
         ...bodyErrors,
+        ...pathParamErrors,
         ...notFound,
         202: { ...DocumentJson, description: 'Queued again: the document, pending', headers: { location } },
         409: errorResponse('The document is pending or in progress (DOCQ_DOCUMENT_BUSY)')
@@ -145,7 +148,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       summary: 'Delete a document, its bytes and results',
       params: DocumentParams,
       querystring: NoQuery,
-      response: { ...authErrors, ...notFound, 204: Type.Null({ description: 'Deleted' }) }
+      response: { ...authErrors, ...pathParamErrors, ...notFound, 204: Type.Null({ description: 'Deleted' }) }
     }
   }, async (request, reply) => {
     await documents.delete(request.tenant, request.params.id)

@@ -1,21 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { STATUS_CODES } from 'node:http'
-import { AppError, errorCatalogue, type ErrorCode } from '../errors.js'
-
-// Fastify and plugin error codes that are the client's fault, mapped onto our catalogue.
-const frameworkCodes: Record<string, ErrorCode> = {
-  FST_REQ_FILE_TOO_LARGE: 'DOCQ_UPLOAD_TOO_LARGE',
-  FST_FILES_LIMIT: 'DOCQ_UPLOAD_TOO_MANY_FILES',
-  FST_PARTS_LIMIT: 'DOCQ_BAD_REQUEST',
-  FST_FIELDS_LIMIT: 'DOCQ_BAD_REQUEST',
-  FST_PROTO_VIOLATION: 'DOCQ_BAD_REQUEST',
-  FST_INVALID_JSON_FIELD_ERROR: 'DOCQ_UPLOAD_MALFORMED',
-  FST_INVALID_MULTIPART_CONTENT_TYPE: 'DOCQ_UPLOAD_NOT_MULTIPART',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'DOCQ_BODY_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'DOCQ_UNSUPPORTED_CONTENT_TYPE',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'DOCQ_BAD_REQUEST',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'DOCQ_BAD_REQUEST'
-}
+import { AppError, errorCatalogue, type FixedErrorCode } from '../errors.js'
+import { clientErrorAnswer } from './client-error-answer.js'
+import { errorBody } from './error-body.js'
 
 // The multipart parser (busboy) throws plain errors without a code when the body's framing is
 // broken: no boundary in the Content-Type, an unusable boundary, a body cut off mid-part.
@@ -37,9 +23,9 @@ function isDataException (error: Error & { code?: unknown, severity?: unknown })
   return typeof error.code === 'string' && error.code.startsWith('22') && error.severity !== undefined
 }
 
-function send (reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
+function send (reply: FastifyReply, code: FixedErrorCode, message: string): FastifyReply {
   const statusCode = errorCatalogue[code]
-  return reply.code(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message })
+  return reply.code(statusCode).send(errorBody(code, statusCode, message))
 }
 
 function validationMessage (error: FastifyError): string {
@@ -51,50 +37,43 @@ function validationMessage (error: FastifyError): string {
 }
 
 /**
- * Fastify's `frameworkErrors` option: errors raised before routing (a URL whose percent-encoding
- * is not valid UTF-8, a parameter over the length limit) get the same answer shape as the rest.
+ * Turns a thrown error into `{ statusCode, code, error, message }`. Client errors say what was
+ * wrong; server errors are logged with their details and answered without them.
  */
-export function handleFrameworkError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  if (error.statusCode !== undefined && error.statusCode < 500) {
-    send(reply, 'DOCQ_BAD_REQUEST', error.message)
-  } else {
-    request.log.error({ err: error }, 'unhandled error')
-    send(reply, 'DOCQ_INTERNAL', 'internal server error')
+function answerError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof AppError) {
+    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+    return send(reply, error.code, error.message)
   }
+  if (error.validation !== undefined) return send(reply, 'DOCQ_REQUEST_INVALID', validationMessage(error))
+  if (error.code === undefined && malformedMultipart.test(error.message)) {
+    return send(reply, 'DOCQ_UPLOAD_MALFORMED', `the multipart body is malformed: ${error.message}`)
+  }
+  const client = clientErrorAnswer(error)
+  if (client !== undefined) {
+    if (client.code === 'DOCQ_REQUEST_UNCLASSIFIED') request.log.warn({ err: error }, 'a client error without a code of its own')
+    return reply.code(client.statusCode).send(errorBody(client.code, client.statusCode, error.message))
+  }
+  if (isDatabaseDown(error)) {
+    request.log.error({ err: error }, 'database unavailable')
+    return send(reply, 'DOCQ_DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly')
+  }
+  if (isDataException(error)) {
+    request.log.warn({ err: error }, 'a request value reached the database unvalidated')
+    return send(reply, 'DOCQ_REQUEST_INVALID', 'a value in the request is malformed or out of range')
+  }
+  request.log.error({ err: error }, 'unhandled error')
+  return send(reply, 'DOCQ_SERVER_INTERNAL', 'internal server error')
 }
 
 /**
- * Turns every thrown error into `{ statusCode, code, error, message }`. Client errors say what
- * was wrong; server errors are logged with their details and answered without them.
+ * Fastify's `frameworkErrors` option: errors raised before routing (a URL whose percent-encoding
+ * is not valid UTF-8, a parameter over the length limit) get the same answers as the rest.
  */
-export function registerErrorHandlers (app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof AppError) {
-      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
-      return send(reply, error.code, error.message)
-    }
-    if (error.validation !== undefined) return send(reply, 'DOCQ_VALIDATION', validationMessage(error))
-    const mapped = frameworkCodes[error.code]
-    if (mapped !== undefined) return send(reply, mapped, error.message)
-    if (error.code === undefined && malformedMultipart.test(error.message)) {
-      return send(reply, 'DOCQ_UPLOAD_MALFORMED', `the multipart body is malformed: ${error.message}`)
-    }
-    if (isDatabaseDown(error)) {
-      request.log.error({ err: error }, 'database unavailable')
-      return send(reply, 'DOCQ_DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly')
-    }
-    if (isDataException(error)) {
-      request.log.warn({ err: error }, 'a request value reached the database unvalidated')
-      return send(reply, 'DOCQ_VALIDATION', 'a value in the request is malformed or out of range')
-    }
-    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({
-        statusCode: error.statusCode, code: 'DOCQ_BAD_REQUEST', error: STATUS_CODES[error.statusCode] ?? 'Error', message: error.message
-      })
-    }
-    request.log.error({ err: error }, 'unhandled error')
-    return send(reply, 'DOCQ_INTERNAL', 'internal server error')
-  })
+export const handleFrameworkError = answerError
 
+/** Answers every error a route or hook throws, and every request no route takes, in one shape. */
+export function registerErrorHandlers (app: FastifyInstance): void {
+  app.setErrorHandler(answerError)
   app.setNotFoundHandler((request, reply) => send(reply, 'DOCQ_ROUTE_NOT_FOUND', `route ${request.method} ${request.url.split('?')[0]} not found`))
 }

@@ -33,10 +33,10 @@ function nonFiniteNumber (query: unknown): string | undefined {
 export function registerQueryGuards (app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     const problem = rawQueryProblem(request.url)
-    if (problem !== undefined) throw new AppError('DOCQ_VALIDATION', problem)
+    if (problem !== undefined) throw new AppError('DOCQ_REQUEST_INVALID', problem)
   })
   app.addHook('preHandler', async (request) => {
     const name = nonFiniteNumber(request.query)
-    if (name !== undefined) throw new AppError('DOCQ_VALIDATION', `querystring /${name} must be a finite number`)
+    if (name !== undefined) throw new AppError('DOCQ_REQUEST_INVALID', `querystring /${name} must be a finite number`)
   })
 }

@@ -43,7 +43,7 @@ export async function readUpload (request: FastifyRequest, maxBytes: number): Pr
       if (part.fieldname !== 'priority') continue
       const value = String(part.value)
       if (!Object.hasOwn(priorityRanks, value)) {
-        throw new AppError('DOCQ_VALIDATION', `priority must be one of ${Object.keys(priorityRanks).join(', ')}`)
+        throw new AppError('DOCQ_REQUEST_INVALID', `priority must be one of ${Object.keys(priorityRanks).join(', ')}`)
       }
       priority = value as PriorityName
       continue

@@ -128,10 +128,17 @@ export function responseHeader<T extends TSchema> (schema: T, required: boolean)
   return required ? { ...schema, 'x-required': true } : schema
 }
 
-/** Errors any route can give: a malformed query or URL, and our own fault. */
+/** Errors any route can give: a malformed request, one too slow or with too much header, and our own fault. */
 export const commonErrors = {
-  400: errorResponse('The request is malformed (DOCQ_VALIDATION, DOCQ_BAD_REQUEST and the codes of the route)'),
-  500: errorResponse('Our fault (DOCQ_INTERNAL); the details are logged, never shown')
+  400: errorResponse('The request is malformed (DOCQ_REQUEST_INVALID, DOCQ_REQUEST_MALFORMED and the codes of the route)'),
+  408: errorResponse('The request did not arrive within the server\'s deadline (DOCQ_REQUEST_TIMEOUT); the connection is closed'),
+  431: errorResponse('The request line and headers are over the size limit (DOCQ_REQUEST_HEADERS_TOO_LARGE); the connection is closed'),
+  500: errorResponse('Our fault (DOCQ_SERVER_INTERNAL); the details are logged, never shown')
+}
+
+/** Errors of a route with a path parameter: the router refuses one over its length limit. */
+export const pathParamErrors = {
+  414: errorResponse('A path parameter is over the length limit (DOCQ_REQUEST_URL_TOO_LONG)')
 }
 
 /** Responses every authenticated route can give besides its own. */
@@ -139,7 +146,7 @@ export const authErrors = {
   ...commonErrors,
   401: errorResponse('No API key, or one that is not valid (DOCQ_AUTH_MISSING, DOCQ_AUTH_INVALID)'),
   429: {
-    ...errorResponse('Over the tenant\'s rate limit (DOCQ_RATE_LIMITED)'),
+    ...errorResponse('Over the tenant\'s rate limit (DOCQ_REQUEST_RATE_LIMITED)'),
     headers: { 'retry-after': responseHeader(Type.Integer({ description: 'Seconds until a retry may succeed' }), true) }
   },
   503: errorResponse('The database is unavailable (DOCQ_DATABASE_UNAVAILABLE); retry shortly')
@@ -147,6 +154,6 @@ export const authErrors = {
 
 /** Errors of a route that reads a request body. */
 export const bodyErrors = {
-  413: errorResponse('The body is over the size limit (DOCQ_BODY_TOO_LARGE)'),
-  415: errorResponse('The body\'s Content-Type is not accepted (DOCQ_UNSUPPORTED_CONTENT_TYPE)')
+  413: errorResponse('The body is over the size limit (DOCQ_REQUEST_TOO_LARGE)'),
+  415: errorResponse('The body\'s Content-Type is not accepted (DOCQ_REQUEST_UNSUPPORTED_TYPE)')
 }

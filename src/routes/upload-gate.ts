@@ -29,10 +29,10 @@ export class UploadGate {
   async admit<T> (tenant: string, bytes: number, receive: () => Promise<T>): Promise<T> {
     const tenantReserved = this.#reservedByTenant.get(tenant) ?? 0
     if (exceeds(tenantReserved, bytes, this.tenantBudgetBytes)) {
-      throw new AppError('DOCQ_UPLOADS_SATURATED', 'too many of your uploads are in progress; retry in a moment', RETRY_AFTER_SECONDS)
+      throw new AppError('DOCQ_UPLOAD_SATURATED', 'too many of your uploads are in progress; retry in a moment', RETRY_AFTER_SECONDS)
     }
     if (exceeds(this.#reserved, bytes, this.budgetBytes)) {
-      throw new AppError('DOCQ_UPLOADS_SATURATED', 'too many uploads in progress; retry in a moment', RETRY_AFTER_SECONDS)
+      throw new AppError('DOCQ_UPLOAD_SATURATED', 'too many uploads in progress; retry in a moment', RETRY_AFTER_SECONDS)
     }
     this.#reserved += bytes
     this.#reservedByTenant.set(tenant, tenantReserved + bytes)

@@ -35,5 +35,5 @@ export function decodeCursor (cursor: string): ListPosition {
     const [createdAt, id] = decoded as unknown[]
     if (typeof createdAt === 'string' && typeof id === 'string' && isPositionTime(createdAt) && UUID.test(id)) return { createdAt, id }
   }
-  throw new AppError('DOCQ_VALIDATION', 'cursor is not one returned by this API')
+  throw new AppError('DOCQ_REQUEST_INVALID', 'cursor is not one returned by this API')
 }

@@ -65,7 +65,7 @@ t.test('an address past the failure limit gets 429 with Retry-After, at no query
   const before = queries
   for (let i = 0; i < 3; i++) {
     const refused = await list(fakeKey(), address)
-    t.match(refused, { statusCode: 429, code: 'DOCQ_RATE_LIMITED' })
+    t.match(refused, { statusCode: 429, code: 'DOCQ_REQUEST_RATE_LIMITED' })
     t.ok(Number(refused.retryAfter) >= 1 && Number(refused.retryAfter) <= 60, `Retry-After ${refused.retryAfter} is within the window`)
   }
   t.equal(queries - before, 0, 'refused attempts cost no query')
@@ -88,7 +88,7 @@ t.test('failures are counted across API processes sharing Redis', async (t) => {
   }
   const refused = await second.inject({ method: 'GET', url: '/documents', remoteAddress: address, headers: { authorization: `Bearer ${fakeKey()}` } })
   t.equal(refused.statusCode, 429)
-  t.equal(refused.json().code, 'DOCQ_RATE_LIMITED')
+  t.equal(refused.json().code, 'DOCQ_REQUEST_RATE_LIMITED')
   t.match(await list(fakeKey(), address), { statusCode: 429 }, 'the first process refuses it too')
 })
 

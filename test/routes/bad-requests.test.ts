@@ -46,51 +46,51 @@ interface Case {
 const ids = [`urn:uuid:${id}`, `%7B${id}%7D`, id.replaceAll('-', ''), `${id}0`, '%00', 'null', '1']
 const cases: Case[] = [
   ...ids.flatMap((bad): Case[] => [
-    { name: `GET id ${bad}`, url: `/documents/${bad}`, status: 400, code: 'DOCQ_VALIDATION' },
-    { name: `DELETE id ${bad}`, method: 'DELETE', url: `/documents/${bad}`, status: 400, code: 'DOCQ_VALIDATION' },
-    { name: `reprocess id ${bad}`, method: 'POST', url: `/documents/${bad}/reprocess`, status: 400, code: 'DOCQ_VALIDATION' },
-    ...['text', 'chunks', 'content'].map((path): Case => ({ name: `${path} id ${bad}`, url: `/documents/${bad}/${path}`, status: 400, code: 'DOCQ_VALIDATION' }))
+    { name: `GET id ${bad}`, url: `/documents/${bad}`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+    { name: `DELETE id ${bad}`, method: 'DELETE', url: `/documents/${bad}`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+    { name: `reprocess id ${bad}`, method: 'POST', url: `/documents/${bad}/reprocess`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+    ...['text', 'chunks', 'content'].map((path): Case => ({ name: `${path} id ${bad}`, url: `/documents/${bad}/${path}`, status: 400, code: 'DOCQ_REQUEST_INVALID' }))
   ]),
-  { name: 'id with invalid UTF-8', url: '/documents/%ff', status: 400, code: 'DOCQ_BAD_REQUEST' },
-  { name: 'id with a broken escape', url: '/documents/%E0%A4%A/text', status: 400, code: 'DOCQ_BAD_REQUEST' },
-  { name: 'id over the router\'s parameter length', url: `/documents/${'a'.repeat(101)}`, status: 400, code: 'DOCQ_BAD_REQUEST' },
+  { name: 'id with invalid UTF-8', url: '/documents/%ff', status: 400, code: 'DOCQ_REQUEST_MALFORMED' },
+  { name: 'id with a broken escape', url: '/documents/%E0%A4%A/text', status: 400, code: 'DOCQ_REQUEST_MALFORMED' },
+  { name: 'id over the router\'s parameter length', url: `/documents/${'a'.repeat(101)}`, status: 414, code: 'DOCQ_REQUEST_URL_TOO_LONG' },
 
-  { name: 'cursor with a bare number as time', url: `/documents?cursor=${cursor(['1', id])}`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'cursor with February 30', url: `/documents?cursor=${cursor(['2026-02-30 10:00:00.123456+00', id])}`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'cursor past year 9999', url: `/documents?cursor=${cursor(['+275760-09-13T00:00:00Z', id])}`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'cursor with a dash-only id', url: `/documents?cursor=${cursor(['2026-01-01 00:00:00+00', '-'.repeat(36)])}`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'cursor with an offset out of range', url: `/documents?cursor=${cursor(['2026-01-01 00:00:00+99', id])}`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'cursor that is a JSON object', url: `/documents?cursor=${cursor({ createdAt: '2026-01-01 00:00:00+00', id })}`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'cursor that is not JSON', url: '/documents?cursor=bm90IGpzb24', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'cursor over 200 characters', url: `/documents?cursor=${'a'.repeat(201)}`, status: 400, code: 'DOCQ_VALIDATION' },
+  { name: 'cursor with a bare number as time', url: `/documents?cursor=${cursor(['1', id])}`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'cursor with February 30', url: `/documents?cursor=${cursor(['2026-02-30 10:00:00.123456+00', id])}`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'cursor past year 9999', url: `/documents?cursor=${cursor(['+275760-09-13T00:00:00Z', id])}`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'cursor with a dash-only id', url: `/documents?cursor=${cursor(['2026-01-01 00:00:00+00', '-'.repeat(36)])}`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'cursor with an offset out of range', url: `/documents?cursor=${cursor(['2026-01-01 00:00:00+99', id])}`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'cursor that is a JSON object', url: `/documents?cursor=${cursor({ createdAt: '2026-01-01 00:00:00+00', id })}`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'cursor that is not JSON', url: '/documents?cursor=bm90IGpzb24', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'cursor over 200 characters', url: `/documents?cursor=${'a'.repeat(201)}`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
 
-  { name: 'chunks after past int32', url: `/documents/${id}/chunks?after=2147483648`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'chunks after below -1', url: `/documents/${id}/chunks?after=-2`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'chunks after not a number', url: `/documents/${id}/chunks?after=abc`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'chunks limit overflowing to Infinity', url: `/documents/${id}/chunks?limit=1e400`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'chunks after overflowing to -Infinity', url: `/documents/${id}/chunks?after=-1e400`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'chunks limit 0', url: `/documents/${id}/chunks?limit=0`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'chunks unknown parameter', url: `/documents/${id}/chunks?page=2`, status: 400, code: 'DOCQ_VALIDATION' },
+  { name: 'chunks after past int32', url: `/documents/${id}/chunks?after=2147483648`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'chunks after below -1', url: `/documents/${id}/chunks?after=-2`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'chunks after not a number', url: `/documents/${id}/chunks?after=abc`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'chunks limit overflowing to Infinity', url: `/documents/${id}/chunks?limit=1e400`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'chunks after overflowing to -Infinity', url: `/documents/${id}/chunks?after=-1e400`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'chunks limit 0', url: `/documents/${id}/chunks?limit=0`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'chunks unknown parameter', url: `/documents/${id}/chunks?page=2`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
 
-  { name: 'search with NUL', url: '/search?q=a%00b', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search with invalid UTF-8', url: '/search?q=a%ffb', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search with a broken escape', url: '/search?q=%E0%A4%A', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search with an encoded surrogate', url: '/search?q=%ED%A0%80', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search without q', url: '/search', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search with an empty q', url: '/search?q=', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search with q twice', url: '/search?q=a&q=b', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search with a huge q', url: `/search?q=${'a'.repeat(501)}`, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search limit overflowing to Infinity', url: '/search?q=a&limit=1e400', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search negative offset', url: '/search?q=a&offset=-1', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search offset past int32', url: '/search?q=a&offset=2147483648', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'search unknown parameter', url: '/search?q=a&sort=rank', status: 400, code: 'DOCQ_VALIDATION' },
+  { name: 'search with NUL', url: '/search?q=a%00b', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search with invalid UTF-8', url: '/search?q=a%ffb', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search with a broken escape', url: '/search?q=%E0%A4%A', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search with an encoded surrogate', url: '/search?q=%ED%A0%80', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search without q', url: '/search', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search with an empty q', url: '/search?q=', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search with q twice', url: '/search?q=a&q=b', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search with a huge q', url: `/search?q=${'a'.repeat(501)}`, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search limit overflowing to Infinity', url: '/search?q=a&limit=1e400', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search negative offset', url: '/search?q=a&offset=-1', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search offset past int32', url: '/search?q=a&offset=2147483648', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'search unknown parameter', url: '/search?q=a&sort=rank', status: 400, code: 'DOCQ_REQUEST_INVALID' },
 
-  { name: 'list limit overflowing to Infinity', url: '/documents?limit=1e400', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'list limit past int32', url: '/documents?limit=2147483648', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'list negative limit', url: '/documents?limit=-5', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'list status with NUL', url: '/documents?status=pending%00', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'list unknown parameter', url: '/documents?offset=5', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'NUL in a query parameter no route reads', url: '/queue/stats?x=%00', status: 400, code: 'DOCQ_VALIDATION' },
+  { name: 'list limit overflowing to Infinity', url: '/documents?limit=1e400', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'list limit past int32', url: '/documents?limit=2147483648', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'list negative limit', url: '/documents?limit=-5', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'list status with NUL', url: '/documents?status=pending%00', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'list unknown parameter', url: '/documents?offset=5', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'NUL in a query parameter no route reads', url: '/queue/stats?x=%00', status: 400, code: 'DOCQ_REQUEST_INVALID' },
 
   { name: 'multipart without a boundary', method: 'POST', url: '/documents', headers: { 'content-type': 'multipart/form-data' }, payload: valid.payload, status: 400, code: 'DOCQ_UPLOAD_MALFORMED' },
   { name: 'multipart with an empty boundary', method: 'POST', url: '/documents', headers: { 'content-type': 'multipart/form-data; boundary=' }, payload: valid.payload, status: 400, code: 'DOCQ_UPLOAD_NO_FILE' },
@@ -98,27 +98,27 @@ const cases: Case[] = [
   { name: 'multipart truncated in the file', method: 'POST', url: '/documents', headers: valid.headers, payload: `${filePart}some text, then noth`, status: 400, code: 'DOCQ_UPLOAD_MALFORMED' },
   { name: 'multipart truncated in a part header', method: 'POST', url: '/documents', headers: valid.headers, payload: `--${boundary}\r\nContent-Disposition: form-da`, status: 400, code: 'DOCQ_UPLOAD_MALFORMED' },
   { name: 'multipart cut before the closing boundary', method: 'POST', url: '/documents', headers: valid.headers, payload: valid.payload.subarray(0, valid.payload.length - 8), status: 400, code: 'DOCQ_UPLOAD_MALFORMED' },
-  { name: 'upload as XML', method: 'POST', url: '/documents', headers: { 'content-type': 'application/xml' }, payload: '<a/>', status: 415, code: 'DOCQ_UNSUPPORTED_CONTENT_TYPE' },
+  { name: 'upload as XML', method: 'POST', url: '/documents', headers: { 'content-type': 'application/xml' }, payload: '<a/>', status: 415, code: 'DOCQ_REQUEST_UNSUPPORTED_TYPE' },
   { name: 'upload as JSON', method: 'POST', url: '/documents', headers: json, payload: '{"file":"x"}', status: 415, code: 'DOCQ_UPLOAD_NOT_MULTIPART' },
-  { name: 'upload with a NUL in the Idempotency-Key', method: 'POST', url: '/documents', headers: { ...valid.headers, 'idempotency-key': 'key\u0000' }, payload: valid.payload, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'upload with a 256-character Idempotency-Key', method: 'POST', url: '/documents', headers: { ...valid.headers, 'idempotency-key': 'k'.repeat(256) }, payload: valid.payload, status: 400, code: 'DOCQ_VALIDATION' },
+  { name: 'upload with a NUL in the Idempotency-Key', method: 'POST', url: '/documents', headers: { ...valid.headers, 'idempotency-key': 'key\u0000' }, payload: valid.payload, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'upload with a 256-character Idempotency-Key', method: 'POST', url: '/documents', headers: { ...valid.headers, 'idempotency-key': 'k'.repeat(256) }, payload: valid.payload, status: 400, code: 'DOCQ_REQUEST_INVALID' },
 
-  { name: 'reprocess with an array body', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '[]', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'reprocess with a string body', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '"high"', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'reprocess with a number priority', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '{"priority":1}', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'reprocess with an unknown priority', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '{"priority":"urgent"}', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'reprocess with an unknown field', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '{"force":true}', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'reprocess with invalid JSON', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '{"priority":', status: 400, code: 'DOCQ_BAD_REQUEST' },
-  { name: 'reprocess with a __proto__ key', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '{"__proto__":{"priority":"high"}}', status: 400, code: 'DOCQ_BAD_REQUEST' },
-  { name: 'reprocess with invalid UTF-8 in JSON', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'reprocess with a text body', method: 'POST', url: `/documents/${id}/reprocess`, headers: { 'content-type': 'text/plain' }, payload: 'priority=high', status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'reprocess with an XML body', method: 'POST', url: `/documents/${id}/reprocess`, headers: { 'content-type': 'application/xml' }, payload: '<priority/>', status: 415, code: 'DOCQ_UNSUPPORTED_CONTENT_TYPE' },
+  { name: 'reprocess with an array body', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '[]', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'reprocess with a string body', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '"high"', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'reprocess with a number priority', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '{"priority":1}', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'reprocess with an unknown priority', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '{"priority":"urgent"}', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'reprocess with an unknown field', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '{"force":true}', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'reprocess with invalid JSON', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '{"priority":', status: 400, code: 'DOCQ_REQUEST_MALFORMED' },
+  { name: 'reprocess with a __proto__ key', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: '{"__proto__":{"priority":"high"}}', status: 400, code: 'DOCQ_REQUEST_MALFORMED' },
+  { name: 'reprocess with invalid UTF-8 in JSON', method: 'POST', url: `/documents/${id}/reprocess`, headers: json, payload: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'reprocess with a text body', method: 'POST', url: `/documents/${id}/reprocess`, headers: { 'content-type': 'text/plain' }, payload: 'priority=high', status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'reprocess with an XML body', method: 'POST', url: `/documents/${id}/reprocess`, headers: { 'content-type': 'application/xml' }, payload: '<priority/>', status: 415, code: 'DOCQ_REQUEST_UNSUPPORTED_TYPE' },
 
-  { name: 'cron limit past int32', method: 'POST', url: '/cron/process?limit=2147483648', headers: cron, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'cron limit overflowing to Infinity', method: 'POST', url: '/cron/process?limit=1e400', headers: cron, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'cron unknown parameter', method: 'POST', url: '/cron/process?force=1', headers: cron, status: 400, code: 'DOCQ_VALIDATION' },
-  { name: 'cron with invalid JSON', method: 'POST', url: '/cron/process', headers: { ...cron, ...json }, payload: '[', status: 400, code: 'DOCQ_BAD_REQUEST' },
-  { name: 'health with invalid UTF-8 in the query', url: '/healthz?x=%ff', status: 400, code: 'DOCQ_VALIDATION' }
+  { name: 'cron limit past int32', method: 'POST', url: '/cron/process?limit=2147483648', headers: cron, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'cron limit overflowing to Infinity', method: 'POST', url: '/cron/process?limit=1e400', headers: cron, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'cron unknown parameter', method: 'POST', url: '/cron/process?force=1', headers: cron, status: 400, code: 'DOCQ_REQUEST_INVALID' },
+  { name: 'cron with invalid JSON', method: 'POST', url: '/cron/process', headers: { ...cron, ...json }, payload: '[', status: 400, code: 'DOCQ_REQUEST_MALFORMED' },
+  { name: 'health with invalid UTF-8 in the query', url: '/healthz?x=%ff', status: 400, code: 'DOCQ_REQUEST_INVALID' }
 ]
 
 async function snapshot (): Promise<unknown> {
@@ -161,7 +161,7 @@ t.test('every route refuses a query parameter it does not know', async (t) => {
       const url = `${path.replace('{id}', id)}?${required.join('')}unknown=1`
       const response = await app.inject({ method: method.toUpperCase() as 'GET', url, headers: { ...auth, ...(path === '/cron/process' ? cron : {}) } })
       t.equal(response.statusCode, 400, `${method.toUpperCase()} ${url}`)
-      t.match(response.json(), { code: 'DOCQ_VALIDATION', message: /unknown/ }, `${method.toUpperCase()} ${url}: names the parameter`)
+      t.match(response.json(), { code: 'DOCQ_REQUEST_INVALID', message: /unknown/ }, `${method.toUpperCase()} ${url}: names the parameter`)
     }
   }
   t.same(await snapshot(), before, 'nothing changed')
@@ -183,6 +183,6 @@ t.test('a Postgres data exception that slips past validation answers 400 and is 
   })
   const response = await unguarded.inject({ method: 'GET', url: '/unguarded/urn:uuid:0' })
   t.equal(response.statusCode, 400)
-  t.same(response.json(), { statusCode: 400, code: 'DOCQ_VALIDATION', error: 'Bad Request', message: 'a value in the request is malformed or out of range' })
+  t.same(response.json(), { statusCode: 400, code: 'DOCQ_REQUEST_INVALID', error: 'Bad Request', message: 'a value in the request is malformed or out of range' })
   t.same(lines.map((line) => JSON.parse(line)).map(({ level, msg }) => ({ level, msg })), [{ level: 40, msg: 'a request value reached the database unvalidated' }])
 })

@@ -59,7 +59,7 @@ t.test('GET /documents/:id returns the document; unknown ids are 404 and malform
 
   const malformed = await app.inject({ method: 'GET', url: '/documents/not-a-uuid', headers: auth })
   t.equal(malformed.statusCode, 400)
-  t.equal(malformed.json().code, 'DOCQ_VALIDATION')
+  t.equal(malformed.json().code, 'DOCQ_REQUEST_INVALID')
 })
 
 t.test('bad uploads are refused with a clear code and write nothing', async (t) => {
@@ -72,7 +72,7 @@ t.test('bad uploads are refused with a clear code and write nothing', async (t) 
     { name: 'empty file', response: await upload(app, key, ''), status: 400, code: 'DOCQ_UPLOAD_EMPTY' },
     { name: 'file over UPLOAD_MAX_BYTES', response: await upload(app, key, Buffer.alloc(64 * 1024 + 1, 'a')), status: 413, code: 'DOCQ_UPLOAD_TOO_LARGE' },
     { name: 'huge declared length', request: { payload: 'x', headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(10 * 1024 * 1024) } }, status: 413, code: 'DOCQ_UPLOAD_TOO_LARGE' },
-    { name: 'bad priority', response: await upload(app, key, 'text', { priority: 'urgent' }), status: 400, code: 'DOCQ_VALIDATION' },
+    { name: 'bad priority', response: await upload(app, key, 'text', { priority: 'urgent' }), status: 400, code: 'DOCQ_REQUEST_INVALID' },
     { name: 'not multipart', request: { payload: { file: 'x' }, headers: {} }, status: 415, code: 'DOCQ_UPLOAD_NOT_MULTIPART' },
     {
       name: 'two files',
@@ -131,7 +131,7 @@ t.test('GET /documents lists newest first with a cursor and a status filter', as
   for (const url of ['/documents?limit=101', '/documents?status=done', '/documents?cursor=garbage']) {
     const bad = await app.inject({ method: 'GET', url, headers })
     t.equal(bad.statusCode, 400, url)
-    t.equal(bad.json().code, 'DOCQ_VALIDATION', url)
+    t.equal(bad.json().code, 'DOCQ_REQUEST_INVALID', url)
   }
 })
 

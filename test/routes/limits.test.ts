@@ -18,7 +18,7 @@ t.test('a tenant over its rate limit gets 429 with a code; other tenants are not
   }
   t.same(statuses, [200, 200, 200, 429])
   const limited = await app.inject({ method: 'GET', url: '/documents', headers: { authorization: `Bearer ${busy.key}` } })
-  t.equal(limited.json().code, 'DOCQ_RATE_LIMITED')
+  t.equal(limited.json().code, 'DOCQ_REQUEST_RATE_LIMITED')
   t.ok(Number(limited.headers['retry-after']) > 0, 'says when to retry')
   const other = await app.inject({ method: 'GET', url: '/documents', headers: { authorization: `Bearer ${calm.key}` } })
   t.equal(other.statusCode, 200)
@@ -29,7 +29,7 @@ t.test('the upload gate refuses uploads past its byte budget and frees it afterw
   let finishFirst: () => void = () => {}
   const first = gate.admit('a', 60, async () => await new Promise<string>((resolve) => { finishFirst = () => resolve('first') }))
   t.equal(await gate.admit('a', 40, async () => 'small'), 'small', 'what fits is admitted')
-  await t.rejects(gate.admit('a', 41, async () => 'second'), { code: 'DOCQ_UPLOADS_SATURATED', statusCode: 503, retryAfterSeconds: 1 })
+  await t.rejects(gate.admit('a', 41, async () => 'second'), { code: 'DOCQ_UPLOAD_SATURATED', statusCode: 503, retryAfterSeconds: 1 })
   finishFirst()
   t.equal(await first, 'first')
   t.equal(await gate.admit('a', 100, async () => 'third'), 'third', 'the budget is free again')
@@ -44,10 +44,10 @@ t.test('one tenant holds at most its share of the upload budget; the rest stays 
   const held: Array<() => void> = []
   const hold = (tenant: string, bytes: number): Promise<string> => gate.admit(tenant, bytes, async () => await new Promise<string>((resolve) => { held.push(() => resolve(tenant)) }))
   const greedy = [hold('greedy', 20), hold('greedy', 20)]
-  await t.rejects(gate.admit('greedy', 1, async () => 'more'), { code: 'DOCQ_UPLOADS_SATURATED', statusCode: 503 }, 'past its share, the tenant is refused')
+  await t.rejects(gate.admit('greedy', 1, async () => 'more'), { code: 'DOCQ_UPLOAD_SATURATED', statusCode: 503 }, 'past its share, the tenant is refused')
   t.equal(await gate.admit('other', 40, async () => 'other'), 'other', 'another tenant still gets its share')
   const others = [hold('second', 40)]
-  await t.rejects(gate.admit('fourth', 30, async () => 'fourth'), { code: 'DOCQ_UPLOADS_SATURATED' }, 'the global budget still holds')
+  await t.rejects(gate.admit('fourth', 30, async () => 'fourth'), { code: 'DOCQ_UPLOAD_SATURATED' }, 'the global budget still holds')
   t.equal(await gate.admit('fourth', 20, async () => 'fourth'), 'fourth')
   for (const release of held) release()
   t.same(await Promise.all([...greedy, ...others]), ['greedy', 'greedy', 'second'])

@@ -89,7 +89,7 @@ t.test('a server error answers 500 without internals', async (t) => {
   await broken.pool.end()
   const response = await brokenApp.inject({ method: 'GET', url: '/documents', headers: { authorization: `Bearer ${key}` } })
   t.equal(response.statusCode, 500)
-  t.same(response.json(), { statusCode: 500, code: 'DOCQ_INTERNAL', error: 'Internal Server Error', message: 'internal server error' })
+  t.same(response.json(), { statusCode: 500, code: 'DOCQ_SERVER_INTERNAL', error: 'Internal Server Error', message: 'internal server error' })
 })
 
 t.test('the OpenAPI spec describes the multipart upload body', async (t) => {

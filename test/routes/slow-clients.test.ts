@@ -1,4 +1,3 @@
-import { connect, type Socket } from 'node:net'
 import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
@@ -6,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { multipart, upload } from '../helpers/http.js'
+import { RawClient } from '../helpers/raw-client.js'
 
 const MAX_BYTES = 64 * 1024
 const context = TestContext.create(t, {
@@ -26,52 +26,6 @@ async function listening (overrides: Partial<Config> = {}): Promise<{ app: Fasti
   return { app, stack, port: (app.server.address() as AddressInfo).port }
 }
 
-interface RawResponse { status: number, headers: Record<string, string>, body: string }
-
-/** A client connection that writes exactly what a test says, and records what comes back. */
-class RawClient {
-  received = ''
-  closed = false
-  readonly socket: Socket
-
-  constructor (port: number) {
-    this.socket = connect(port, '127.0.0.1')
-    this.socket.setEncoding('latin1')
-    this.socket.on('data', (chunk: string) => { this.received += chunk })
-    this.socket.on('close', () => { this.closed = true })
-    // A write racing the server's close fails; what the test checks is the answer and the close.
-    this.socket.on('error', () => {})
-    context.onCleanup(async () => { this.socket.destroy() })
-  }
-
-  write (data: string | Buffer): void {
-    if (!this.closed) this.socket.write(data)
-  }
-
-  /** The first complete response on this connection. */
-  async response (): Promise<RawResponse> {
-    return await waitFor(async () => parseResponse(this.received), 'a response')
-  }
-
-  async serverCloses (): Promise<void> {
-    await waitFor(async () => this.closed ? true : undefined, 'the server to close the connection')
-  }
-}
-
-function parseResponse (text: string): RawResponse | undefined {
-  const end = text.indexOf('\r\n\r\n')
-  if (end === -1) return undefined
-  const [statusLine, ...lines] = text.slice(0, end).split('\r\n')
-  const headers: Record<string, string> = {}
-  for (const line of lines) {
-    const colon = line.indexOf(':')
-    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
-  }
-  const body = text.slice(end + 4)
-  if (body.length < Number(headers['content-length'] ?? 0)) return undefined
-  return { status: Number(statusLine.split(' ')[1]), headers, body }
-}
-
 /** The head and body of a multipart upload of `fileBytes` bytes, to be sent by hand. */
 function uploadRequest (key: string, fileBytes: number): { head: string, body: Buffer } {
   const { payload, headers } = multipart([{ name: 'file', value: Buffer.alloc(fileBytes, 'a'), filename: 'slow.txt', contentType: 'text/plain' }])
@@ -82,7 +36,7 @@ function uploadRequest (key: string, fileBytes: number): { head: string, body: B
 
 /** A client that sent an upload's head and a little of its body, and then nothing. */
 function stalledUpload (port: number, key: string, fileBytes: number): RawClient {
-  const client = new RawClient(port)
+  const client = new RawClient(context, port)
   const { head, body } = uploadRequest(key, fileBytes)
   client.write(head)
   client.write(body.subarray(0, 100))
@@ -98,7 +52,7 @@ t.test('a body trickling slower than the minimum rate is cut off with 408 and th
   const { app, stack, port } = await listening({ UPLOAD_MIN_BYTES_PER_SECOND: 1_000, UPLOAD_MIN_RATE_WINDOW_MS: 200 })
   const { key } = await stack.apiKeys.create('trickler')
   const { head, body } = uploadRequest(key, 4_096)
-  const client = new RawClient(port)
+  const client = new RawClient(context, port)
   client.write(head)
   client.write(body.subarray(0, 200))
   let sent = 200
@@ -133,7 +87,7 @@ t.test("one tenant's stalled uploads hold only its share: it gets 503 and anothe
   await waitFor(async () => arrived === 2 ? true : undefined, 'the stalled uploads to arrive')
   const refused = await upload(app, greedy.key, 'one more')
   t.equal(refused.statusCode, 503)
-  t.equal(refused.json().code, 'DOCQ_UPLOADS_SATURATED')
+  t.equal(refused.json().code, 'DOCQ_UPLOAD_SATURATED')
   t.equal(refused.headers['retry-after'], '1')
 
   const accepted = await upload(app, other.key, 'another tenant is not locked out')
@@ -179,7 +133,7 @@ t.test('an answer given before the body ends closes the connection instead of re
 
 t.test('a client that never finishes its headers is disconnected', async (t) => {
   const { port } = await listening({ HTTP_HEADERS_TIMEOUT_MS: 300 })
-  const client = new RawClient(port)
+  const client = new RawClient(context, port)
   client.write('GET /healthz HTTP/1.1\r\nHost: docq.test\r\n')
   await client.serverCloses()
   t.match(client.received, /^HTTP\/1\.1 408 /, 'answered 408 Request Timeout')
@@ -189,7 +143,7 @@ t.test('a body that keeps a decent rate but outlasts the request timeout is cut 
   const { stack, port } = await listening({ HTTP_HEADERS_TIMEOUT_MS: 300, HTTP_REQUEST_TIMEOUT_MS: 600 })
   const { key } = await stack.apiKeys.create('long')
   const { head, body } = uploadRequest(key, MAX_BYTES)
-  const client = new RawClient(port)
+  const client = new RawClient(context, port)
   client.write(head)
   let sent = 0
   // 1 KB every 50 ms: more than a minute for the whole body, whatever the machine's pace.
@@ -205,7 +159,7 @@ t.test('a body that keeps a decent rate but outlasts the request timeout is cut 
 
 t.test('an idle keep-alive connection is closed after the keep-alive timeout', async (t) => {
   const { port } = await listening({ HTTP_KEEP_ALIVE_TIMEOUT_MS: 300 })
-  const client = new RawClient(port)
+  const client = new RawClient(context, port)
   client.write('GET /healthz HTTP/1.1\r\nHost: docq.test\r\n\r\n')
   const response = await client.response()
   t.equal(response.status, 200)
