@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +11,7 @@ import { renderProfile, summarizeProfiles } from './cpu-profile.js'
 import { backgroundLoad, cpuCores, cpuSnapshot } from './cpu-usage.js'
 import { machineInfo } from './machine.js'
 import { NAIVE_QUEUE_NAME } from './naive-pipeline.js'
+import { COUNTS_HEADING, sectionOf } from './results-file.js'
 import { renderExtraction, renderReport, type BenchSettings, type DrainPhase, type ExtractionStats, type PipelineResults, type UploadPhase } from './report.js'
 import { multipartFile, sampleText } from './sample-text.js'
 import { databaseUrl, deleteRedisKeys, queryOnce, redisVersion, waitingJobs } from './stores.js'
@@ -309,7 +310,9 @@ try {
   const markdown = renderReport({ date: new Date(), settings, machine, busyBefore, docqueue, naive }) + renderExtraction(extraction) +
     (profiles.length === 0 ? '' : `\n## CPU profiles\n\n${profileNote}\n\n${profiles.join('\n')}`)
   process.stdout.write(`\n${markdown}\n`)
-  await writeFile(resultsFile, markdown)
+  // The counts at scale come from their own benchmark (npm run bench:counts) and stay.
+  const counts = sectionOf(await readFile(resultsFile, 'utf8').catch(() => ''), COUNTS_HEADING)
+  await writeFile(resultsFile, markdown.trimEnd() + '\n' + counts)
   log('written to bench/results.md')
 } catch (error) {
   process.stderr.write(`[bench] failed: ${(error as Error).stack ?? String(error)}\n`)

@@ -12,7 +12,7 @@ import { InvalidResultError } from './invalid-result-error.js'
 import type { ClaimedItem, QueueItem } from './queue-item.js'
 import { redisCall } from './redis-call.js'
 import { backoffDelayMs, type RetryPolicies } from './retry-policy.js'
-import { failExhaustedCrashes, releaseAbandonedItems } from './sql/abandoned-items.js'
+import { takeBackAbandonedItems } from './sql/abandoned-items.js'
 import { listAttempts, type AttemptRow } from './sql/attempts.js'
 import { claimItem } from './sql/claim-item.js'
 import { completeItem } from './sql/complete-item.js'
@@ -258,8 +258,7 @@ export class DocumentQueueService {
    * will deliver. Safe to run concurrently: each item is changed by one pass only.
    */
   async repair (limit: number, settleMs = 0): Promise<QueueRepair> {
-    const crashed = await failExhaustedCrashes(this.#pool, this.#deadAfterMs)
-    const takenOver = await releaseAbandonedItems(this.#pool, this.#deadAfterMs)
+    const { crashed, takenOver } = await takeBackAbandonedItems(this.#pool, this.#deadAfterMs)
     await pruneDeadWorkers(this.#pool, DEAD_WORKER_RETENTION_MS)
     const heldByLiveWorkers = await countInProgress(this.#pool)
     const { orphaned, waiting } = await this.#findOrphans(limit, settleMs)

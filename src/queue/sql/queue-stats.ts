@@ -22,7 +22,10 @@ export interface QueueStats {
  * in-progress ones, which the workers' concurrency bounds.
  */
 export async function queueStatsForTenant (db: Queryable, tenant: string): Promise<QueueStats> {
-  const { rows } = await db.query<{ counts: Array<{ status: ItemStatus, errorKind: ErrorKind | '', n: number }>, oldestPending: number | null, oldestInProgress: number | null }>(`
+  // Prepared once per connection (named): planning would cost more than running it.
+  const { rows } = await db.query<{ counts: Array<{ status: ItemStatus, errorKind: ErrorKind | '', n: number }>, oldestPending: number | null, oldestInProgress: number | null }>({
+    name: 'queue-stats',
+    text: `
     select
       coalesce((select json_agg(c) from (
         select status, error_kind as "errorKind", sum(n)::int as n from document_counts where tenant = $1 group by 1, 2
@@ -32,7 +35,8 @@ export async function queueStatsForTenant (db: Queryable, tenant: string): Promi
       (select extract(epoch from now() - min(q.started_at))::float8
          from documents d join queue_items q on q.id = d.current_item_id
         where d.tenant = $1 and d.status = '${ITEM_STATUS.inProgress}') as "oldestInProgress"`,
-  [tenant])
+    values: [tenant]
+  })
   const stats: QueueStats = {
     pending: 0,
     inProgress: 0,
