@@ -125,6 +125,7 @@ export class DocumentQueueService {
    * tenant already used the idempotency key (nothing of that upload was stored).
    */
   async enqueueMany (uploads: NewUpload[]): Promise<Array<DocumentRecord | undefined>> {
+    if (uploads.length === 0) return []
     const docs = uploads.map(({ bytes: _bytes, ...upload }) => ({
       ...upload, id: randomUUID(), itemId: randomUUID(), maxAttempts: this.#retry.process.maxAttempts
     }))
