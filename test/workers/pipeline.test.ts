@@ -165,15 +165,3 @@ t.test('two sweepers and a worker racing over 200 items complete each exactly on
       from documents d join queue_items q on q.id = d.current_item_id where d.id = any($1::uuid[])`, [ids])
   t.same(rows[0], { once: 200, total: 200 })
 })
-
-t.test('DocumentQueueService.enqueue queues a finished document again and refuses a busy one', async (t) => {
-  const doc = (await upload(app, key, 'enqueue me again')).json()
-  t.equal(await stack.queue.enqueue('pipeline', doc.id, { priority: 1 }), undefined, 'refused while pending')
-  await stack.wakeUps.obliterate({ force: true })
-  await stack.sweep(10)
-  t.equal(await stack.queue.enqueue('someone-else', doc.id, { priority: 1 }), undefined, 'another tenant cannot queue it')
-  const queued = await stack.queue.enqueue('pipeline', doc.id, { priority: 1 })
-  t.match(queued, { id: doc.id, operation: 'reprocess', priority: 1, status: 'pending', attempts: 0, wakeups: 0 })
-  t.ok(await stack.wakeUps.getJob(queued!.itemId), 'its wake-up is in Redis')
-  t.match(await documentRow(doc.id), { status: 'pending', itemId: queued!.itemId })
-})
