@@ -1,3 +1,5 @@
+// Every file that uses a context is checked for what it leaves open; first, to see the most timers.
+import './leak-check.js'
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
