@@ -79,6 +79,28 @@ export class TestContext {
   }
 }
 
+/** What most tests start from: a context of their own, a runtime on it, its app, and an API key. */
+export interface TestService {
+  context: TestContext
+  runtime: Runtime
+  app: FastifyInstance
+  key: string
+  auth: { authorization: string }
+}
+
+/**
+ * A docqueue for `t` alone, torn down with it. A test that builds its own runs by itself
+ * (`--grep`) and in any order: nothing another test left (items, workers, wake-ups) is counted
+ * by its sweeps, repairs and stats.
+ */
+export async function isolatedService (t: Test, tenant: string, overrides: Record<string, string> = {}): Promise<TestService> {
+  const context = TestContext.create(t, overrides)
+  const runtime = await context.runtime()
+  const app = await context.app(runtime)
+  const { key } = await runtime.apiKeys.create(tenant)
+  return { context, runtime, app, key, auth: { authorization: `Bearer ${key}` } }
+}
+
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function waitFor<T> (probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
