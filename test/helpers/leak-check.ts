@@ -111,17 +111,42 @@ function release (): void {
   for (const timer of liveTimers()) clearTimeout(timer as unknown as NodeJS.Timeout)
 }
 
-async function checkNothingLeftOpen (): Promise<void> {
+/** What is still open once everything that was closing had `GRACE_MS` to go. */
+async function leftOpen (): Promise<string[]> {
   const deadline = Date.now() + GRACE_MS
   let left = openResources()
   while (left.length > 0 && Date.now() < deadline) {
     await sleep(50)
     left = openResources()
   }
+  return left
+}
+
+function leakReport (left: string[]): string {
+  return `the test file left ${left.length} resource(s) open after its cleanups, which would keep its process from exiting:\n` +
+    left.map((resource) => `  - ${resource}`).join('\n')
+}
+
+let checked = false
+
+async function checkNothingLeftOpen (): Promise<void> {
+  checked = true
+  const left = await leftOpen()
   if (left.length === 0) return
   release()
-  throw new Error(`the test file left ${left.length} resource(s) open after its cleanups, which would keep its process from exiting:\n` +
-    left.map((resource) => `  - ${resource}`).join('\n'))
+  throw new Error(leakReport(left))
 }
 
 t.teardown(checkNothingLeftOpen)
+
+async function reportAfterFailedCleanup (): Promise<void> {
+  const left = await leftOpen()
+  if (left.length === 0) return
+  release()
+  process.exitCode = 1
+  process.stderr.write(`${leakReport(left)}\n`)
+}
+
+// A cleanup that fails (a context's, say) stops tap from running the teardowns registered before
+// it, this check among them, and the file is already failed: what it left is written to stderr.
+t.on('complete', () => { if (!checked) reportAfterFailedCleanup().catch(() => {}) })

@@ -47,6 +47,23 @@ t.test('a test file that leaves a socket, a child process and an interval open f
   t.match(output, 'a setInterval every 60000 ms running leakedHeartbeat', 'the interval, by what it runs')
 })
 
+t.test('a test file whose cleanup fails still names what it left open, and exits', async (t) => {
+  // A failed teardown stops tap from running the teardowns registered before it, the check's too.
+  const { code, output } = await runTestFile(`
+    t.teardown(async () => { throw new Error('a cleanup failed') })
+    t.test('leaks on purpose', async (t) => {
+      const socket = connect(redis.port, redis.host)
+      await once(socket, 'connect')
+      t.comment(\`leaked: socket \${socket.remoteAddress}:\${socket.remotePort} local \${socket.localPort}\`)
+      t.pass('left it open')
+    })`)
+  const leaked = /leaked: socket (\S+) local (\d+)/.exec(output)
+  if (leaked === null) return t.fail(`the leaking file did not run:\n${output}`)
+  t.equal(code, 1, 'the file fails, and exits by itself')
+  t.match(output, 'a cleanup failed')
+  t.match(output, `left 1 resource(s) open after its cleanups, which would keep its process from exiting:\n  - a socket to ${leaked[1]} (local port ${leaked[2]})`)
+})
+
 t.test('a test file that closes what it opened passes, even when the closing finishes after its last test', async (t) => {
   const { code, output } = await runTestFile(`
     t.test('closes everything', async (t) => {
