@@ -52,9 +52,14 @@ export class TestContext {
     const config = { ...this.config, ...overrides }
     const runtime = await createRuntime(config, createLogger(config.LOG_LEVEL, 'test'))
     this.#cleanups.push(async () => {
-      // A runtime pointed at an unreachable Redis has no queue data to remove, and BullMQ would wait.
-      if (runtime.producer.status === 'ready') await runtime.queue.obliterate({ force: true })
-      await runtime.close()
+      try {
+        // A runtime pointed at an unreachable Redis has no queue data to remove, and BullMQ would wait.
+        if (runtime.producer.status === 'ready') await runtime.queue.obliterate({ force: true })
+      } finally {
+        // Closed even when removing the queue data failed (a Redis command timed out, say):
+        // its connections would otherwise keep the test process alive.
+        await runtime.close()
+      }
     })
     return runtime
   }
