@@ -149,4 +149,6 @@ async function reportAfterFailedCleanup (): Promise<void> {
 
 // A cleanup that fails (a context's, say) stops tap from running the teardowns registered before
 // it, this check among them, and the file is already failed: what it left is written to stderr.
-t.on('complete', () => { if (!checked) reportAfterFailedCleanup().catch(() => {}) })
+t.on('complete', () => {
+  if (!checked) reportAfterFailedCleanup().catch((error: unknown) => { console.error(error) })
+})
