@@ -1,5 +1,6 @@
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
+import './helpers/leak-check.js'
 
 t.test('loadConfig fills defaults for local Postgres and Redis', async (t) => {
   const config = loadConfig({})

@@ -171,7 +171,7 @@ export class Deployment {
     return api
   }
 
-  /** Starts (or restarts) the worker called `name`; `ready` waits until its runtime is up. */
+  /** Starts (or restarts) the worker called `name`; `ready` waits until its infrastructure is up. */
   async startWorker (name: string, options: { env?: Record<string, string>, ready?: boolean } = {}): Promise<ManagedProcess> {
     const worker = this.#spawn(name, 'test/faults/fault-worker.ts', this.env(options.env))
     this.workers.set(name, worker)

@@ -1,3 +1,5 @@
+// Every file that uses a context is checked for what it leaves open; first, to see the most timers.
+import './leak-check.js'
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
@@ -74,9 +76,14 @@ export class TestContext {
       }
     }
     this.#cleanups.push(async () => {
-      // A stack pointed at an unreachable Redis has no queue data to remove, and BullMQ would wait.
-      if (stack.redis.status === 'ready') await stack.wakeUps.obliterate({ force: true })
-      await stack.close()
+      try {
+        // A stack pointed at an unreachable Redis has no queue data to remove, and BullMQ would wait.
+        if (stack.redis.status === 'ready') await stack.wakeUps.obliterate({ force: true })
+      } finally {
+        // Closed even when removing the queue data failed (a Redis command timed out, say):
+        // its connections would otherwise keep the test process alive.
+        await stack.close()
+      }
     })
     return stack
   }
@@ -99,6 +106,28 @@ export class TestContext {
   onCleanup (cleanup: () => Promise<void>): void {
     this.#cleanups.push(cleanup)
   }
+}
+
+/** What most tests start from: a context of their own, a stack on it, its app, and an API key. */
+export interface TestService {
+  context: TestContext
+  stack: TestStack
+  app: FastifyInstance
+  key: string
+  auth: { authorization: string }
+}
+
+/**
+ * A docqueue for `t` alone, torn down with it. A test that builds its own runs by itself
+ * (`--grep`) and in any order: nothing another test left (items, workers, wake-ups) is counted
+ * by its sweeps, repairs and stats.
+ */
+export async function isolatedService (t: Test, tenant: string, overrides: Record<string, string> = {}): Promise<TestService> {
+  const context = TestContext.create(t, overrides)
+  const stack = await context.stack()
+  const app = await context.app(stack)
+  const { key } = await stack.apiKeys.create(tenant)
+  return { context, stack, app, key, auth: { authorization: `Bearer ${key}` } }
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { withTimeout } from '../../src/lib/with-timeout.js'
+import '../helpers/leak-check.js'
 
 /** Timers the process holds now; a timer left behind shows here until it fires. */
 function activeTimers (): number {

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { chunkDocument, chunkText } from '../../src/processing/chunk-text.js'
+import '../helpers/leak-check.js'
 
 const sentence = (i: number): string => `Sentence number ${i} talks about the weather in a calm and measured way.`
 

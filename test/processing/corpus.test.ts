@@ -4,6 +4,7 @@ import { createDocumentProcessor, ProcessingError } from '../../src/processing/i
 import type { ProcessedDocument } from '../../src/processing/index.js'
 import { containsExpected, expectedFailures as failures, readCorpusFile, readManifest, scans, specialCompletions } from '../helpers/corpus.js'
 import { settle } from '../helpers/settle.js'
+import '../helpers/leak-check.js'
 
 const manifest = readManifest()
 const processor = createDocumentProcessor()

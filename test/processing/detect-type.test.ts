@@ -2,6 +2,7 @@ import t from 'tap'
 import iconv from 'iconv-lite'
 import { detectType } from '../../src/processing/index.js'
 import { readCorpusFile, readManifest } from '../helpers/corpus.js'
+import '../helpers/leak-check.js'
 
 t.test('corpus files are detected by their bytes', async (t) => {
   const truth: Record<string, string> = {

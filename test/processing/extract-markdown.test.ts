@@ -1,6 +1,7 @@
 import t from 'tap'
 import { extractMarkdown } from '../../src/processing/extract-markdown.js'
 import { defaultProcessingLimits } from '../../src/processing/index.js'
+import '../helpers/leak-check.js'
 
 async function markdown (source: string): Promise<Awaited<ReturnType<typeof extractMarkdown>>> {
   return await extractMarkdown(Buffer.from(source), { limits: defaultProcessingLimits, filename: 'a.md', declaredType: null })

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { attachmentDisposition, servedContentType } from '../../src/routes/content-disposition.js'
+import '../helpers/leak-check.js'
 
 t.test('attachmentDisposition never lets a name break out of the header', async (t) => {
   t.equal(attachmentDisposition('report.pdf'), 'attachment; filename="report.pdf"; filename*=UTF-8\'\'report.pdf')

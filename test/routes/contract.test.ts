@@ -36,7 +36,9 @@ async function settled (id: string): Promise<string> {
 const text = 'Durable queues keep every uploaded document safe in Postgres while workers extract its text.\n\n'.repeat(3)
 const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64)])
 
-t.test('every operation answers as the OpenAPI document says', async (t) => {
+t.test('every operation answers a success and a client error as the OpenAPI document says', async (t) => {
+  // What the other tests drove does not count towards this test's coverage.
+  contract.seen.clear()
   const doc = (await call(t, 'uploadDocument', { method: 'POST', url: '/documents', ...withFile(text, 'notes.txt', 'text/plain', { 'idempotency-key': 'contract-1' }) })).json()
   const html = (await call(t, 'uploadDocument', { method: 'POST', url: '/documents', ...withFile('<!doctype html><p>Hello <b>world</b></p>', 'page.html', 'text/html') })).json()
   const pdf = (await upload(app, key, readCorpusFile('pdfjs_copy_paste_ligatures.pdf'), { filename: 'ligatures.pdf', contentType: 'application/pdf' })).json()
@@ -109,6 +111,12 @@ t.test('every operation answers as the OpenAPI document says', async (t) => {
   await call(t, 'getLiveness', { method: 'GET', url: '/healthz?x=%00' })
   await call(t, 'getReadiness', { method: 'GET', url: '/readyz' })
   await call(t, 'getReadiness', { method: 'GET', url: '/readyz?x=%ff' })
+
+  for (const operationId of contract.operationIds) {
+    const statuses = [...(contract.seen.get(operationId) ?? [])]
+    t.ok(statuses.some((s) => s < 300), `${operationId}: a success was checked (${statuses.join(', ')})`)
+    t.ok(statuses.some((s) => s >= 400 && s < 500), `${operationId}: a client error was checked`)
+  }
 })
 
 t.test('the rate limit answers 429 with Retry-After, as documented', async (t) => {
@@ -126,14 +134,6 @@ t.test('readiness answers 503 in its documented shape when Redis is down', async
   const response = await call(t, 'getReadiness', { method: 'GET', url: '/readyz' }, noRedis)
   t.equal(response.statusCode, 503)
   t.match(response.json(), { status: 'not_ready', postgres: 'up', redis: 'down' })
-})
-
-t.test('every operation was seen answering a success and a client error', async (t) => {
-  for (const operationId of contract.operationIds) {
-    const statuses = [...(contract.seen.get(operationId) ?? [])]
-    t.ok(statuses.some((s) => s < 300), `${operationId}: a success was checked (${statuses.join(', ')})`)
-    t.ok(statuses.some((s) => s >= 400 && s < 500), `${operationId}: a client error was checked`)
-  }
 })
 
 function withFile (content: string | Buffer, filename: string, contentType: string, headers: Record<string, string> = {}): { payload: Buffer, headers: Record<string, string> } {

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { sanitizeFilename } from '../../src/services/filename.js'
+import '../helpers/leak-check.js'
 
 t.test('sanitizeFilename drops every invisible format character, not only the bidi overrides', async (t) => {
   const cases: Array<[string, string, string]> = [

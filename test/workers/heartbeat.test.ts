@@ -1,39 +1,41 @@
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { ConfigError, loadConfig } from '../../src/config.js'
+import type { TestStack } from '../helpers/context.js'
 import { listWorkers, type WorkerRow } from '../../src/db/workers.js'
-import { TestContext, waitFor } from '../helpers/context.js'
+import { isolatedService, waitFor, type TestService } from '../helpers/context.js'
 import { upload } from '../helpers/http.js'
 
 const HEARTBEAT_MS = 200
 const DEAD_AFTER_MS = 2_000
-// The worker's own reconciler repairs every 200 ms too: plenty of chances to mistake it for dead.
-const context = TestContext.create(t, {
-  FAULT_INJECTION: 'true',
-  WORKER_HEARTBEAT_MS: String(HEARTBEAT_MS),
-  WORKER_DEAD_AFTER_MS: String(DEAD_AFTER_MS),
-  RECONCILE_INTERVAL_MS: '200'
-})
-const stack = await context.stack()
-const app = await context.app(stack)
-const { key } = await stack.apiKeys.create('heartbeat')
-const auth = { authorization: `Bearer ${key}` }
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
-async function ownRow (): Promise<WorkerRow | undefined> {
+// A service of its own for each test: a worker one test starts would beat, and hold items, in the next.
+async function service (t: Test): Promise<TestService> {
+  // The worker's own reconciler repairs every 200 ms too: plenty of chances to mistake it for dead.
+  return await isolatedService(t, 'heartbeat', {
+    FAULT_INJECTION: 'true',
+    WORKER_HEARTBEAT_MS: String(HEARTBEAT_MS),
+    WORKER_DEAD_AFTER_MS: String(DEAD_AFTER_MS),
+    RECONCILE_INTERVAL_MS: '200'
+  })
+}
+
+async function ownRow (stack: TestStack): Promise<WorkerRow | undefined> {
   return (await listWorkers(stack.pool, DEAD_AFTER_MS)).find((row) => row.id === stack.identity.id)
 }
 
-async function itemOf (documentId: string): Promise<{ id: string, status: string, lockedBy: string | null }> {
+async function itemOf (stack: TestStack, documentId: string): Promise<{ id: string, status: string, lockedBy: string | null }> {
   const { rows } = await stack.pool.query(`
     select q.id, q.status, q.locked_by as "lockedBy" from queue_items q join documents d on d.current_item_id = q.id where d.id = $1`, [documentId])
   return rows[0]
 }
 
 t.test('a running worker has a heartbeat row, removed when it shuts down cleanly', async (t) => {
+  const { context, stack } = await service(t)
   const worker = context.worker(stack)
-  const row = await waitFor(ownRow, 'the worker\'s heartbeat row')
+  const row = await waitFor(async () => await ownRow(stack), 'the worker\'s heartbeat row')
   t.match(row, {
     id: stack.identity.id,
     publicId: stack.identity.publicId,
@@ -45,24 +47,25 @@ t.test('a running worker has a heartbeat row, removed when it shuts down cleanly
     alive: true
   })
   const firstSeen = row.lastSeenAt.getTime()
-  await waitFor(async () => ((await ownRow())?.lastSeenAt.getTime() ?? 0) > firstSeen ? true : undefined, 'a later heartbeat')
+  await waitFor(async () => ((await ownRow(stack))?.lastSeenAt.getTime() ?? 0) > firstSeen ? true : undefined, 'a later heartbeat')
 
   await worker.close(5_000)
-  t.equal(await ownRow(), undefined, 'the row is gone once close() resolves')
+  t.equal(await ownRow(stack), undefined, 'the row is gone once close() resolves')
 })
 
 t.test('a worker slow on one document keeps beating and its item is never taken', async (t) => {
+  const { context, stack, app, key, auth } = await service(t)
   context.worker(stack)
   const doc = (await upload(app, key, 'a document that takes its time', { filename: 'slow.sleep6000.txt' })).json()
   const held = await waitFor(async () => {
-    const row = await ownRow()
+    const row = await ownRow(stack)
     return row !== undefined && row.itemsHeld === 1 ? row : undefined
   }, 'the worker to report the item it holds')
   t.equal(held.alive, true)
 
   // Repair passes for as long as the document runs, beyond the death threshold.
   let passes = 0
-  while ((await itemOf(doc.id)).status === 'in_progress') {
+  while ((await itemOf(stack, doc.id)).status === 'in_progress') {
     const repair = await stack.queue.repair(10)
     t.equal(repair.takenOver + repair.crashed, 0, `repair pass ${++passes} leaves the slow item alone`)
     await new Promise((resolve) => setTimeout(resolve, 250))
@@ -77,6 +80,8 @@ t.test('a worker slow on one document keeps beating and its item is never taken'
 })
 
 t.test('tenants see an opaque worker id in history; the host and pid stay in Postgres', async (t) => {
+  const { context, stack, app, key, auth } = await service(t)
+  context.worker(stack)
   const doc = (await upload(app, key, 'who ran me?')).json()
   const response = await waitFor(async () => {
     const reply = await app.inject({ method: 'GET', url: `/documents/${doc.id}`, headers: auth })

@@ -4,14 +4,8 @@ import pg from 'pg'
 import t from 'tap'
 import type { TestStack } from '../helpers/context.js'
 import { runQueueItem } from '../../src/worker/run-queue-item.js'
-import { TestContext, waitFor } from '../helpers/context.js'
+import { isolatedService, TestContext, waitFor } from '../helpers/context.js'
 import { upload } from '../helpers/http.js'
-
-const context = TestContext.create(t)
-const stack = await context.stack()
-const app = await context.app(stack)
-const { key } = await stack.apiKeys.create('result-writes')
-const auth = { authorization: `Bearer ${key}` }
 
 const body = (topic: string): string => `This report about ${topic} has enough words to be indexed and searched like any other document.`
 
@@ -50,8 +44,9 @@ async function docxWithCoreTitle (titleXml: string, text: string): Promise<Buffe
   return await Packer.toBuffer(document, false, [{ path: 'docProps/core.xml', data: core }])
 }
 
-// Runs first, before any BullMQ worker exists in this file, so that this test alone runs the item.
 t.test('a connection lost while writing the result leaves the item to its lease, and the attempt after the repair pass completes', async (t) => {
+  // No worker runs on this service: this test alone runs the item.
+  const { stack, app, key } = await isolatedService(t, 'result-writes')
   const doc = (await upload(app, key, body('lighthouses'), { filename: 'lighthouse.txt' })).json()
   const { rows: [{ itemId }] } = await stack.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
   // The session writing the passages is cut off by Postgres itself, as a restart would do.
@@ -59,7 +54,6 @@ t.test('a connection lost while writing the result leaves the item to its lease,
     create function cut_connection() returns trigger language plpgsql as $$
     begin perform pg_terminate_backend(pg_backend_pid()); return new; end $$`)
   await stack.pool.query('create trigger cut_connection before insert on document_chunks for each row execute function cut_connection()')
-  t.teardown(async () => { await stack.pool.query('drop function if exists cut_connection() cascade') })
 
   await t.rejects(runQueueItem(stack.runner, { id: itemId }), 'the connection error escapes the runner')
   const { rows: [held] } = await stack.pool.query(`
@@ -80,10 +74,11 @@ t.test('a connection lost while writing the result leaves the item to its lease,
 })
 
 t.test('a failure message with a NUL or a lone surrogate is recorded cleaned, not refused', async (t) => {
+  const { stack, app, key } = await isolatedService(t, 'result-writes')
   const doc = (await upload(app, key, body('failures'), { filename: 'failure.txt' })).json()
   const { rows: [{ itemId }] } = await stack.pool.query('select current_item_id as "itemId" from documents where id = $1', [doc.id])
   const claimed = await stack.queue.markInProgress({ id: itemId })
-  t.ok(claimed, 'claimed before any worker exists in this file')
+  t.ok(claimed, 'claimed: no worker runs on this service')
   const outcome = await stack.queue.markFailed(claimed!, { message: 'broken at byte \u0000 near \uD800', permanent: true, code: 'corrupt' })
   t.equal(outcome, 'failed')
   const done = await finished(app, doc.id, key)
@@ -92,6 +87,7 @@ t.test('a failure message with a NUL or a lone surrogate is recorded cleaned, no
 })
 
 t.test('a NUL in Markdown front matter is removed and the document completes on its first attempt', async (t) => {
+  const { context, stack, app, key } = await isolatedService(t, 'result-writes')
   context.worker(stack)
   const markdown = '---\ntitle: Quarterly\u0000 numbers\nsummary: "first\u0000second"\n---\n# Heading\n\n' + body('quarterly numbers')
   const doc = (await upload(app, key, markdown, { filename: 'quarterly.md', contentType: 'text/markdown' })).json()
@@ -103,6 +99,8 @@ t.test('a NUL in Markdown front matter is removed and the document completes on 
 })
 
 t.test('a DOCX title with a lone surrogate (&#xD800;) is stored with U+FFFD and the document completes on its first attempt', async (t) => {
+  const { context, stack, app, key, auth } = await isolatedService(t, 'result-writes')
+  context.worker(stack)
   const bytes = await docxWithCoreTitle('Annual &#xD800; review', body('annual reviews'))
   const doc = (await upload(app, key, bytes, { filename: 'annual.docx', contentType: 'application/octet-stream' })).json()
   const done = await finished(app, doc.id, key)
