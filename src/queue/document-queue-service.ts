@@ -16,11 +16,12 @@ import { takeBackAbandonedItems } from './sql/abandoned-items.js'
 import { listAttempts, type AttemptRow } from './sql/attempts.js'
 import { claimItem } from './sql/claim-item.js'
 import { completeItem } from './sql/complete-item.js'
-import { deleteDocument } from './sql/delete-document.js'
+import { deleteDocument, lockDocumentItems } from './sql/delete-document.js'
 import { bumpWakeups, countInProgress, findDueItems } from './sql/due-items.js'
 import { insertDocumentsWithItems, insertDocumentsWithItemsAndBytes, type NewDocumentItem } from './sql/enqueue-documents.js'
 import { insertItemForDocument } from './sql/enqueue-item.js'
 import { failItem } from './sql/fail-item.js'
+import { foldEndedSessionCounts } from './sql/fold-counts.js'
 import { queueStatsForTenant, type QueueStats } from './sql/queue-stats.js'
 import { releaseItem } from './sql/release-item.js'
 import { renewLease } from './sql/renew-lease.js'
@@ -255,12 +256,14 @@ export class DocumentQueueService {
   /**
    * The one repair pass, run by the reconciler and by every sweep alike: fails poison items
    * (their worker died on every attempt) as `crashed`, puts the items of dead workers back to
-   * pending at once whatever their lease says, then finds the due items that no live wake-up
-   * will deliver. Safe to run concurrently: each item is changed by one pass only.
+   * pending at once whatever their lease says, prunes long-dead worker rows, folds the count
+   * slots of ended database sessions, then finds the due items that no live wake-up will
+   * deliver. Safe to run concurrently: each item is changed by one pass only.
    */
   async repair (limit: number, settleMs = 0): Promise<QueueRepair> {
     const { crashed, takenOver } = await takeBackAbandonedItems(this.#pool, this.#deadAfterMs)
     await pruneDeadWorkers(this.#pool, DEAD_WORKER_RETENTION_MS)
+    await foldEndedSessionCounts(this.#pool)
     const heldByLiveWorkers = await countInProgress(this.#pool)
     const { orphaned, waiting } = await this.#findOrphans(limit, settleMs)
     return { crashed, takenOver, orphaned, waitingOnWakeups: waiting, heldByLiveWorkers }
@@ -299,7 +302,10 @@ export class DocumentQueueService {
    * nothing. False when the tenant has no such document.
    */
   async remove (tenant: string, documentId: string): Promise<boolean> {
-    const items = await deleteDocument(this.#pool, tenant, documentId)
+    const items = await withTransaction(this.#pool, async (tx) => {
+      const locked = await lockDocumentItems(tx, tenant, documentId)
+      return await deleteDocument(tx, tenant, documentId) ? locked : undefined
+    })
     if (items === undefined) return false
     await this.#cancel(items)
     return true

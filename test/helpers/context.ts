@@ -130,8 +130,12 @@ export async function isolatedService (t: Test, tenant: string, overrides: Recor
   return { context, stack, app, key, auth: { authorization: `Bearer ${key}` } }
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T> (probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+/**
+ * Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`: a
+ * bound for a hang, not a speed budget, so it is generous (a cold extraction process on a busy
+ * 2-core machine takes seconds).
+ */
+export async function waitFor<T> (probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()

@@ -137,6 +137,14 @@ t.test('counts stay exact through a random mix of every transition, run concurre
   t.same([...seen.kinds].sort(), ['crashed', 'exhausted', 'permanent', 'timeout'])
   const { rows: slots } = await stacks[0].pool.query('select count(distinct slot)::int as n from document_counts')
   t.ok(slots[0].n > 1, 'sessions count into different slots')
+
+  // The crasher's sessions end: the repair pass folds their slots into slot 0, losing nothing.
+  const { rows: crasherSessions } = await crasher.pool.query('select pg_backend_pid() as pid')
+  await crasher.close()
+  await stacks[0].queue.repair(100)
+  const { rows: left } = await stacks[0].pool.query('select count(*)::int as n from document_counts where slot = $1', [crasherSessions[0].pid])
+  t.equal(left[0].n, 0, 'an ended session\'s slots are folded')
+  await check('after folding')
 })
 
 t.test('the oldest waits are null without pending or running documents, and set with them', async (t) => {

@@ -21,14 +21,16 @@ alter table queue_items add constraint queue_items_error_kind_check
 alter table queue_items add constraint queue_items_error_code_check
   check (error_code in ('unsupported_type', 'corrupt', 'encrypted', 'limit_exceeded', 'timeout', 'internal', 'invalid_result', 'crashed'));
 
--- Each (tenant, status, error kind) is spread over slots, one per database session modulo 16:
--- concurrent transactions change different rows instead of queueing on one hot row. A count is
--- the sum of its slots. '' stands for no error kind (a primary key column cannot be null).
+-- Each (tenant, status, error kind) is counted in slots: slot 0, plus one per database session
+-- (its backend pid) that changed it. A session only ever writes its own slot, so concurrent
+-- transactions never wait for each other here, and cannot deadlock over counts. A count is the
+-- sum of its slots; the repair pass folds the slots of sessions that ended into slot 0
+-- (src/queue/sql/fold-counts.ts). '' stands for no error kind (a key column cannot be null).
 create table document_counts (
   tenant text not null,
   status text not null,
   error_kind text not null,
-  slot smallint not null,
+  slot integer not null,
   n bigint not null,
   primary key (tenant, status, error_kind, slot)
 );
@@ -37,13 +39,12 @@ insert into document_counts (tenant, status, error_kind, slot, n)
 select tenant, status, coalesce(error_kind, ''), 0, count(*) from documents group by 1, 2, 3;
 
 -- Inserts and deletes are counted once per statement: an upload batch or a cascade costs one
--- write per count it changes, not one per document. Rows are upserted in key order, so that two
--- transactions sharing a slot always lock its rows in the same order.
+-- write per count it changes, not one per document.
 create function count_inserted_documents() returns trigger language plpgsql as $$
 begin
   insert into document_counts as c (tenant, status, error_kind, slot, n)
-  select tenant, status, coalesce(error_kind, ''), pg_backend_pid() % 16, count(*)
-    from inserted group by 1, 2, 3 order by 1, 2, 3
+  select tenant, status, coalesce(error_kind, ''), pg_backend_pid(), count(*)
+    from inserted group by 1, 2, 3
   on conflict (tenant, status, error_kind, slot) do update set n = c.n + excluded.n;
   return null;
 end
@@ -52,8 +53,8 @@ $$;
 create function count_deleted_documents() returns trigger language plpgsql as $$
 begin
   insert into document_counts as c (tenant, status, error_kind, slot, n)
-  select tenant, status, coalesce(error_kind, ''), pg_backend_pid() % 16, -count(*)
-    from deleted group by 1, 2, 3 order by 1, 2, 3
+  select tenant, status, coalesce(error_kind, ''), pg_backend_pid(), -count(*)
+    from deleted group by 1, 2, 3
   on conflict (tenant, status, error_kind, slot) do update set n = c.n + excluded.n;
   return null;
 end
@@ -64,10 +65,9 @@ $$;
 create function count_moved_document() returns trigger language plpgsql as $$
 begin
   insert into document_counts as c (tenant, status, error_kind, slot, n)
-  select m.tenant, m.status, m.error_kind, pg_backend_pid() % 16, m.n
+  select m.tenant, m.status, m.error_kind, pg_backend_pid(), m.n
     from (values (old.tenant, old.status, coalesce(old.error_kind, ''), -1),
                  (new.tenant, new.status, coalesce(new.error_kind, ''), 1)) as m(tenant, status, error_kind, n)
-   order by 1, 2, 3
   on conflict (tenant, status, error_kind, slot) do update set n = c.n + excluded.n;
   return null;
 end
