@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import pg from 'pg'
 import { dropDatabase } from '../helpers/database.js'
 import { ManagedProcess } from './child-process.js'
+import { FAULT_WORKER_READY } from './fault-injector.js'
 import { onCleanup } from './cleanup.js'
 import { freePort } from './ports.js'
 import { waitFor } from './poll.js'
@@ -176,7 +177,7 @@ export class Deployment {
     const worker = this.#spawn(name, 'test/faults/fault-worker.ts', this.env(options.env))
     this.workers.set(name, worker)
     // Logged at warn level by fault-worker.ts once the worker is consuming.
-    if (options.ready !== false) await worker.waitForLog('fault injection is on', 45_000)
+    if (options.ready !== false) await worker.waitForLog(FAULT_WORKER_READY, 45_000)
     return worker
   }
 

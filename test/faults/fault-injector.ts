@@ -29,3 +29,6 @@ export function createFaultInjector (): RunnerHooks {
     }
   }
 }
+
+/** What a fault worker logs once it is consuming: the harness waits for this line. */
+export const FAULT_WORKER_READY = 'fault injection is on: documents with fault markers in their names will misbehave'

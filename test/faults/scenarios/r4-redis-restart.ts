@@ -3,6 +3,7 @@ import type { Deployment, UploadResult } from '../deployment.js'
 import { pause, waitFor } from '../poll.js'
 import type { ScenarioDefinition } from '../scenario.js'
 import { checkAllAccepted, checkNoCrash, rowsOfRefusedUploads, secs, waitUntilHolding } from './helpers.js'
+import { FAULT_WORKER_READY } from '../fault-injector.js'
 
 const OUTAGE_MS = 3_000
 const PROBE_ROUNDS = 3
@@ -75,7 +76,7 @@ export const redisRestart: ScenarioDefinition = {
     await redis.start()
     const upAt = Date.now()
     scenario.metric('redis down for', secs(upAt - downAt))
-    await late.waitForLog('FAULT_INJECTION is on', 30_000)
+    await late.waitForLog(FAULT_WORKER_READY, 30_000)
     await waitFor('the API to see Redis up', async () => (await readiness(deployment)).redis === 'up' ? true : undefined,
       { timeoutMs: 30_000, intervalMs: 100, tolerateErrors: true })
 
