@@ -10,7 +10,7 @@ import { SearchService } from './services/search-service.js'
 import { createSweeper } from './worker/sweep.js'
 
 /** The settings of the HTTP app that come from the configuration alone. */
-export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'documents' | 'apiKeys' | 'health' | 'search' | 'sweep'> {
+export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'documents' | 'apiKeys' | 'health' | 'search' | 'sweep'> {
   return {
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadBufferBudgetBytes: config.UPLOAD_BUFFER_BUDGET_BYTES,
@@ -25,7 +25,11 @@ export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     authFailures: { maxFailures: config.AUTH_FAILURES_PER_ADDRESS, windowMs: config.AUTH_FAILURE_WINDOW_MS },
     redisPrefix: config.QUEUE_PREFIX,
-    cronSecret: config.CRON_SECRET
+    cronSecret: config.CRON_SECRET,
+    admin: {
+      sessionLimits: { idleMs: config.ADMIN_SESSION_IDLE_MS, maxMs: config.ADMIN_SESSION_MAX_MS },
+      loginFailures: { maxFailures: config.ADMIN_LOGIN_FAILURES, windowMs: config.ADMIN_LOGIN_WINDOW_MS }
+    }
   }
 }
 
@@ -59,6 +63,7 @@ export async function buildApiApp (infra: Infrastructure, services: ApiServices 
     ...services,
     logger: infra.logger,
     redis: infra.redis,
+    pool: infra.pool,
     sweep: sweeper?.sweep
   })
   if (sweeper !== undefined) app.addHook('onClose', sweeper.close)

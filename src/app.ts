@@ -5,6 +5,8 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
+import { adminRoutes, type AdminRoutesOptions } from './admin/admin-routes.js'
+import type { Pool } from './db/pool.js'
 import { AppError } from './errors.js'
 import type { MinimumBodyRate } from './routes/body-rate-guard.js'
 import { closeUnreadBodies } from './routes/close-unread-bodies.js'
@@ -48,6 +50,9 @@ export interface AppOptions {
   redis: Redis
   redisPrefix: string
   cronSecret: string | undefined
+  /** The admin UI's sessions and login throttle. */
+  admin: Pick<AdminRoutesOptions, 'sessionLimits' | 'loginFailures'>
+  pool: Pool
   documents: DocumentService
   apiKeys: ApiKeyService
   health: HealthService
@@ -83,6 +88,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { health: options.health })
   await app.register(cronRoutes, { cronSecret: options.cronSecret, sweep: options.sweep })
+  await app.register(adminRoutes, { pool: options.pool, redis: options.redis, redisPrefix: options.redisPrefix, ...options.admin })
   await app.register(async (api) => {
     requireApiKey(api, options.apiKeys, new AuthFailureThrottle({ redis: options.redis, prefix: options.redisPrefix, ...options.authFailures }))
     if (options.rateLimitPerMinute > 0) {

@@ -30,6 +30,12 @@ const ConfigSchema = Type.Object({
   // Failed authentications per client address per window, counted in Redis, before 429; 0 turns it off.
   AUTH_FAILURES_PER_ADDRESS: Type.Integer({ minimum: 0, default: 20 }),
   AUTH_FAILURE_WINDOW_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),
+  // Admin sessions end after this long without a request, and this long after signing in.
+  ADMIN_SESSION_IDLE_MS: Type.Integer({ minimum: 1_000, default: 30 * 60_000 }),
+  ADMIN_SESSION_MAX_MS: Type.Integer({ minimum: 1_000, default: 12 * 60 * 60_000 }),
+  // Failed admin logins per account name, and per client address, per window before 429; 0 turns it off.
+  ADMIN_LOGIN_FAILURES: Type.Integer({ minimum: 0, default: 10 }),
+  ADMIN_LOGIN_WINDOW_MS: Type.Integer({ minimum: 1_000, default: 15 * 60_000 }),
   // How long a key's lookup (valid, unknown or revoked) is cached: a revoked key works for up to this long.
   API_KEY_CACHE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),

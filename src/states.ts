@@ -73,3 +73,16 @@ export const FAILURE_CODE = {
 } as const satisfies Record<string, ProcessingErrorCode | 'invalid_result' | 'crashed'>
 export type FailureCode = typeof FAILURE_CODE[keyof typeof FAILURE_CODE]
 export const failureCodes: readonly FailureCode[] = Object.values(FAILURE_CODE)
+
+/**
+ * What an admin account may do; each role may also do everything of the roles before it.
+ * Viewers read; operators also retry, cancel, pause and reprocess; admins also delete, clear
+ * and manage retention.
+ */
+export const ADMIN_ROLE = {
+  viewer: 'viewer',
+  operator: 'operator',
+  admin: 'admin'
+} as const
+export type AdminRole = typeof ADMIN_ROLE[keyof typeof ADMIN_ROLE]
+export const adminRoles: readonly AdminRole[] = Object.values(ADMIN_ROLE)

@@ -21,6 +21,7 @@ const options: AppOptions = {
   ...appSettings(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' })),
   logger: pino({ level: 'silent' }),
   redis: notServing as Redis,
+  pool: notServing,
   documents: notServing,
   apiKeys: notServing,
   health: notServing,

@@ -21,7 +21,10 @@ const frameworkCodes: Record<string, FixedErrorCode> = {
   FST_PROTO_VIOLATION: 'DOCQ_UPLOAD_MALFORMED',
   FST_INVALID_JSON_FIELD_ERROR: 'DOCQ_UPLOAD_MALFORMED',
   FST_MP_PREMATURE_CLOSE: 'DOCQ_UPLOAD_MALFORMED',
-  FST_INVALID_MULTIPART_CONTENT_TYPE: 'DOCQ_UPLOAD_NOT_MULTIPART'
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'DOCQ_UPLOAD_NOT_MULTIPART',
+  // @fastify/csrf-protection, on a state-changing admin request.
+  FST_CSRF_MISSING_SECRET: 'DOCQ_ADMIN_CSRF_INVALID',
+  FST_CSRF_INVALID_TOKEN: 'DOCQ_ADMIN_CSRF_INVALID'
 }
 
 // Client errors raised with a status but no code of the table above (the API docs' file server

@@ -10,6 +10,10 @@ export interface AuthFailureThrottleOptions {
   /** Failures per address per window before the address is refused; 0 turns the throttle off. */
   maxFailures: number
   windowMs: number
+  /** What is counted, in the key: `auth-failures` (API keys per address) unless given. */
+  scope?: string
+  /** Whose failures count together; {@link addressBucket} unless given (another subject, such as an account name). */
+  bucket?: (subject: string) => string
 }
 
 export interface RecordedFailure {
@@ -60,7 +64,7 @@ export class AuthFailureThrottle {
   /** Seconds until `address` may try again, or undefined when it is not refused. */
   async retryAfterSeconds (address: string): Promise<number | undefined> {
     if (this.#options.maxFailures === 0) return undefined
-    const bucket = addressBucket(address)
+    const bucket = this.#bucket(address)
     const until = this.#blockedUntil.get(bucket)
     if (until !== undefined) {
       if (until > Date.now()) return Math.ceil((until - Date.now()) / 1000)
@@ -78,7 +82,7 @@ export class AuthFailureThrottle {
   async recordFailure (address: string): Promise<RecordedFailure> {
     if (this.#options.maxFailures === 0) return { failures: 0, reachedLimit: false }
     const windowMs = this.#options.windowMs
-    const bucket = addressBucket(address)
+    const bucket = this.#bucket(address)
     // One transaction, so a key never outlives its window without an expiry.
     const counted = await this.#call(bucket, async (redis, key) => await redis.multi().incr(key).pexpire(key, windowMs, 'NX').pttl(key).exec())
     if (counted === undefined || counted === null) return { failures: 0, reachedLimit: false }
@@ -87,14 +91,18 @@ export class AuthFailureThrottle {
     return { failures, reachedLimit: failures === this.#options.maxFailures }
   }
 
+  #bucket (subject: string): string {
+    return (this.#options.bucket ?? addressBucket)(subject)
+  }
+
   #block (bucket: string, ms: number): void {
     if (this.#blockedUntil.size >= BLOCKED_MAX_ENTRIES) this.#blockedUntil.delete(this.#blockedUntil.keys().next().value as string)
     this.#blockedUntil.set(bucket, Date.now() + ms)
   }
 
   async #call<T> (bucket: string, work: (redis: Redis, key: string) => Promise<T>): Promise<T | undefined> {
-    const { redis, prefix } = this.#options
-    const key = `${prefix}:auth-failures:${bucket}`
+    const { redis, prefix, scope = 'auth-failures' } = this.#options
+    const key = `${prefix}:${scope}:${bucket}`
     try {
       return await redisCall(() => redis.status === 'ready', async () => await work(redis, key))
     } catch {

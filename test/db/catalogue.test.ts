@@ -2,7 +2,7 @@ import pg from 'pg'
 import t from 'tap'
 import { runMigrations } from '../../src/db/migrate.js'
 import { createPool, ensureDatabase } from '../../src/db/pool.js'
-import { attemptOutcomes, errorKinds, failureCodes, itemStatuses, operations } from '../../src/states.js'
+import { adminRoles, attemptOutcomes, errorKinds, failureCodes, itemStatuses, operations } from '../../src/states.js'
 import { TestContext } from '../helpers/context.js'
 
 // The migrations repeat the catalogue of states (src/states.ts) in check constraints; these
@@ -21,16 +21,18 @@ const columns = [
   { table: 'queue_items', column: 'operation', catalogue: operations },
   { table: 'queue_items', column: 'error_kind', catalogue: errorKinds },
   { table: 'queue_items', column: 'error_code', catalogue: failureCodes },
-  { table: 'queue_item_attempts', column: 'outcome', catalogue: attemptOutcomes }
+  { table: 'queue_item_attempts', column: 'outcome', catalogue: attemptOutcomes },
+  { table: 'admin_accounts', column: 'role', catalogue: adminRoles }
 ]
 
-// Each test writes one document with one item and one attempt, and throws them away.
+// Each test writes one document with one item and one attempt, and one admin account, and throws them away.
 const documentId = '00000000-0000-4000-8000-000000000001'
 const itemId = '00000000-0000-4000-8000-000000000002'
 const rowOf: Record<string, { key: string, value: string }> = {
   documents: { key: 'id', value: documentId },
   queue_items: { key: 'id', value: itemId },
-  queue_item_attempts: { key: 'item_id', value: itemId }
+  queue_item_attempts: { key: 'item_id', value: itemId },
+  admin_accounts: { key: 'name', value: 'catalogue' }
 }
 
 /** The check constraints on exactly this column, with their definitions as Postgres prints them. */
@@ -81,6 +83,7 @@ for (const { table, column, catalogue } of columns) {
         insert into queue_items (id, document_id, operation, priority, status, max_attempts)
         values ($2, $1, 'process', 2, 'pending', 1)`, [documentId, itemId])
       await client.query("insert into queue_item_attempts (item_id, attempt, worker) values ($1, 1, 'catalogue')", [itemId])
+      await client.query("insert into admin_accounts (name, role, password_hash) values ('catalogue', 'viewer', 'none')")
 
       for (const value of catalogue) t.equal(await attempt(value), undefined, `'${value}' is allowed`)
       for (const value of ['not_in_the_catalogue', catalogue[0].toUpperCase()]) {

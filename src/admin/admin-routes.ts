@@ -1,0 +1,57 @@
+import { fileURLToPath } from 'node:url'
+import cookie from '@fastify/cookie'
+import csrfProtection from '@fastify/csrf-protection'
+import formbody from '@fastify/formbody'
+import staticFiles from '@fastify/static'
+import view from '@fastify/view'
+import { Eta } from 'eta'
+import type { FastifyPluginAsync } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Pool } from '../db/pool.js'
+import { adminHeaders } from '../routes/security-headers.js'
+import { loadAdminSession } from './admin-session-hook.js'
+import { AdminSessions, type SessionLimits } from './admin-sessions.js'
+import { requireCsrfToken } from './csrf-check.js'
+import { loginRoutes } from './login-routes.js'
+import { LoginThrottle } from './login-throttle.js'
+import { overviewPage } from './overview-page.js'
+
+export interface AdminRoutesOptions {
+  pool: Pool
+  /** Where failed logins are counted, shared by all API processes, under this key prefix. */
+  redis: Redis
+  redisPrefix: string
+  sessionLimits: SessionLimits
+  /** Failed logins per account name and per address per window before 429; 0 for no limit. */
+  loginFailures: { maxFailures: number, windowMs: number }
+}
+
+const viewsDir = fileURLToPath(new URL('./views/', import.meta.url))
+const staticDir = fileURLToPath(new URL('./static/', import.meta.url))
+
+/**
+ * The admin UI under /admin: server-rendered pages behind a login, with server-side sessions
+ * in Postgres. Its hooks, cookies and form parsing stay inside this plugin; the tenant API
+ * around it takes none of them.
+ */
+export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
+  const sessions = new AdminSessions(options.pool, options.sessionLimits)
+  await app.register(cookie)
+  await app.register(formbody)
+  // In its `@fastify/session` mode the plugin keeps the secret in `request.session`, which
+  // loadAdminSession fills from the session row: one secret per session, ended with it.
+  await app.register(csrfProtection, { sessionPlugin: '@fastify/session' })
+  await app.register(view, { engine: { eta: new Eta({ autoEscape: true }) }, root: viewsDir })
+  await app.register(staticFiles, { root: staticDir, prefix: '/admin/static/', index: false })
+  app.addHook('onRequest', async (_request, reply) => { reply.headers(adminHeaders) })
+  loadAdminSession(app, sessions)
+  requireCsrfToken(app)
+
+  await app.register(loginRoutes, {
+    pool: options.pool,
+    sessions,
+    limits: options.sessionLimits,
+    throttle: new LoginThrottle({ redis: options.redis, prefix: options.redisPrefix, ...options.loginFailures })
+  })
+  await app.register(overviewPage, { pool: options.pool })
+}
