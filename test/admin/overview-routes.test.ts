@@ -1,4 +1,4 @@
-import swagger from '@fastify/swagger'
+import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse, type preHandlerAsyncHookHandler } from 'fastify'
 import t, { type Test } from 'tap'
@@ -11,8 +11,9 @@ import { ContractChecker } from '../helpers/openapi-contract.js'
 import { completedDocument, newTenant } from '../helpers/queue-fixtures.js'
 
 // `GET /admin/api/overview` on a bare Fastify app with the API's error handling and OpenAPI
-// document. The admin guard is a stand-in for this test, not the real one: it lets a request
-// through with the tenants named in a header ('*' for all), and refuses one without it.
+// document. Two stand-ins for what the login side provides: the admin guard, which here lets a
+// request through with the tenants named in a header ('*' for all) and refuses one without it,
+// and the session cookie's security scheme, which the route names.
 const context = TestContext.create(t)
 const stack = await context.stack()
 
@@ -22,12 +23,25 @@ const standInGuard: preHandlerAsyncHookHandler = async (request) => {
   Object.assign(request, { admin: { tenants: tenants === '*' ? null : tenants.split(',') } })
 }
 
+const withAdminSessionScheme: FastifyDynamicSwaggerOptions = {
+  ...swaggerOptions,
+  openapi: {
+    ...swaggerOptions.openapi,
+    components: {
+      securitySchemes: {
+        ...swaggerOptions.openapi?.components?.securitySchemes,
+        adminSession: { type: 'apiKey', in: 'cookie', name: 'admin-session' }
+      }
+    }
+  }
+}
+
 async function appWith (preHandler: preHandlerAsyncHookHandler): Promise<FastifyInstance> {
   // The API's own Ajv settings: an unknown query parameter is refused, not stripped.
   const app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } } }).withTypeProvider<TypeBoxTypeProvider>()
   context.onCleanup(async () => { await app.close() })
   registerErrorHandlers(app)
-  await app.register(swagger, swaggerOptions)
+  await app.register(swagger, withAdminSessionScheme)
   await app.register(adminApiRoutes, { overview: stack, preHandler })
   await app.ready()
   return app
@@ -78,8 +92,9 @@ t.test('an unknown query parameter is a client error', async (t) => {
 })
 
 t.test('the route is in the OpenAPI document under the admin tag', async (t) => {
-  const operation = (app.swagger() as { paths: Record<string, { get?: { tags?: string[], responses: Record<string, unknown> } }> }).paths['/admin/api/overview']?.get
+  const operation = (app.swagger() as { paths: Record<string, { get?: { tags?: string[], security?: unknown, responses: Record<string, unknown> } }> }).paths['/admin/api/overview']?.get
   t.same(operation?.tags, ['admin'])
+  t.same(operation?.security, [{ adminSession: [] }], 'behind the admin session, not an API key')
   t.ok(operation?.responses['200'], 'the answer is documented')
 })
 

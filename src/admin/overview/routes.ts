@@ -38,6 +38,8 @@ export const adminApiRoutes: FastifyPluginAsyncTypebox<AdminApiRoutesOptions> = 
     preHandler,
     schema: {
       tags: ['admin'],
+      // The admin session cookie; its scheme is declared with the login routes.
+      security: [{ adminSession: [] }],
       operationId: 'getAdminOverview',
       querystring: NoQuery,
       summary: 'The queue at a glance: counts, throughput, oldest waits, workers, health, wake-up drift',
