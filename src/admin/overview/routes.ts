@@ -7,7 +7,10 @@ import type { OverviewScope } from './overview-scope.js'
 
 export interface AdminApiRoutesOptions {
   overview: OverviewDeps
-  /** The admin guard: refuses the request, or sets `request.admin` with the tenants the account may see. */
+  /**
+   * The admin guard, `requireAdmin('viewer')`: refuses the request, or lets it through with
+   * `request.admin` holding the tenants the account may see.
+   */
   preHandler: preHandlerHookHandler | preHandlerAsyncHookHandler
 }
 
@@ -46,8 +49,8 @@ export const adminApiRoutes: FastifyPluginAsyncTypebox<AdminApiRoutesOptions> = 
       response: {
         ...commonErrors,
         200: OverviewJson,
-        401: errorResponse('No admin session, or one that expired or was revoked'),
-        403: errorResponse('The account may not read the admin API'),
+        401: errorResponse('No admin session, or one that expired or was revoked (DOCQ_ADMIN_AUTH_REQUIRED)'),
+        403: errorResponse('The account\'s role may not read the admin API (DOCQ_ADMIN_FORBIDDEN)'),
         503: errorResponse('The database is unavailable (DOCQ_DATABASE_UNAVAILABLE); retry shortly')
       }
     }
