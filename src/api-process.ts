@@ -10,7 +10,7 @@ import { SearchService } from './services/search-service.js'
 import { createSweeper } from './worker/sweep.js'
 
 /** The settings of the HTTP app that come from the configuration alone. */
-export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'documents' | 'apiKeys' | 'health' | 'search' | 'sweep'> {
+export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'overview' | 'documents' | 'apiKeys' | 'health' | 'search' | 'sweep'> {
   return {
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadBufferBudgetBytes: config.UPLOAD_BUFFER_BUDGET_BYTES,
@@ -64,6 +64,7 @@ export async function buildApiApp (infra: Infrastructure, services: ApiServices 
     logger: infra.logger,
     redis: infra.redis,
     pool: infra.pool,
+    overview: { config: infra.config, pool: infra.pool, queue: infra.queue, wakeUps: infra.wakeUps, redis: infra.redis, health: services.health },
     sweep: sweeper?.sweep
   })
   if (sweeper !== undefined) app.addHook('onClose', sweeper.close)

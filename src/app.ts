@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import { adminRoutes, type AdminRoutesOptions } from './admin/admin-routes.js'
+import type { OverviewDeps } from './admin/overview/load-overview.js'
 import type { Pool } from './db/pool.js'
 import { AppError } from './errors.js'
 import type { MinimumBodyRate } from './routes/body-rate-guard.js'
@@ -53,6 +54,8 @@ export interface AppOptions {
   /** The admin UI's sessions and login throttle. */
   admin: Pick<AdminRoutesOptions, 'sessionLimits' | 'loginFailures'>
   pool: Pool
+  /** What the admin overview reads. */
+  overview: OverviewDeps
   documents: DocumentService
   apiKeys: ApiKeyService
   health: HealthService
@@ -88,7 +91,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { health: options.health })
   await app.register(cronRoutes, { cronSecret: options.cronSecret, sweep: options.sweep })
-  await app.register(adminRoutes, { pool: options.pool, redis: options.redis, redisPrefix: options.redisPrefix, ...options.admin })
+  await app.register(adminRoutes, { pool: options.pool, redis: options.redis, redisPrefix: options.redisPrefix, overview: options.overview, ...options.admin })
   await app.register(async (api) => {
     requireApiKey(api, options.apiKeys, new AuthFailureThrottle({ redis: options.redis, prefix: options.redisPrefix, ...options.authFailures }))
     if (options.rateLimitPerMinute > 0) {

@@ -14,7 +14,10 @@ import { AdminSessions, type SessionLimits } from './admin-sessions.js'
 import { requireCsrfToken } from './csrf-check.js'
 import { loginRoutes } from './login-routes.js'
 import { LoginThrottle } from './login-throttle.js'
+import { adminApiRoutes } from './overview/routes.js'
+import type { OverviewDeps } from './overview/load-overview.js'
 import { overviewPage } from './overview-page.js'
+import { requireAdmin } from './require-admin.js'
 
 export interface AdminRoutesOptions {
   pool: Pool
@@ -24,6 +27,8 @@ export interface AdminRoutesOptions {
   sessionLimits: SessionLimits
   /** Failed logins per account name and per address per window before 429; 0 for no limit. */
   loginFailures: { maxFailures: number, windowMs: number }
+  /** What the overview (page and JSON) reads. */
+  overview: OverviewDeps
 }
 
 const viewsDir = fileURLToPath(new URL('./views/', import.meta.url))
@@ -53,5 +58,6 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
     limits: options.sessionLimits,
     throttle: new LoginThrottle({ redis: options.redis, prefix: options.redisPrefix, ...options.loginFailures })
   })
-  await app.register(overviewPage, { pool: options.pool })
+  await app.register(overviewPage, { overview: options.overview })
+  await app.register(adminApiRoutes, { overview: options.overview, preHandler: requireAdmin('viewer') })
 }

@@ -1,23 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Pool } from '../db/pool.js'
 import { NoQuery } from '../routes/schemas.js'
+import { loadOverview, type OverviewDeps } from './overview/load-overview.js'
+import { seriesChart } from './overview/series-chart.js'
 import { renderPage } from './render-page.js'
 import { requireAdmin } from './require-admin.js'
-import { countsForScope } from './scope-counts.js'
 
 export interface OverviewPageOptions {
-  pool: Pool
+  overview: OverviewDeps
 }
 
 /**
- * `GET /admin`: the overview page over the account's tenants. For now it shows the counts by
- * status; the `overview` slot of its template is where the full overview model
- * (`loadOverview` of src/admin/overview/) goes.
+ * `GET /admin`: the overview page over the account's tenants, rendered from the same model as
+ * `GET /admin/api/overview`.
  */
-export const overviewPage: FastifyPluginAsyncTypebox<OverviewPageOptions> = async (app, { pool }) => {
+export const overviewPage: FastifyPluginAsyncTypebox<OverviewPageOptions> = async (app, { overview }) => {
   app.get('/admin', { preHandler: requireAdmin('viewer'), schema: { hide: true, querystring: NoQuery } }, async (request, reply) => {
     const tenants = request.admin?.tenants ?? null
-    const counts = await countsForScope(pool, tenants)
-    return await renderPage(request, reply, 'overview', { title: 'Overview', tenants, counts, overview: null })
+    const model = await loadOverview(overview, { tenants })
+    const charts = { perMinute: seriesChart(model.throughput.perMinute), perHour: seriesChart(model.throughput.perHour) }
+    return await renderPage(request, reply, 'overview', { title: 'Overview', tenants, overview: model, charts })
   })
 }

@@ -22,6 +22,7 @@ const options: AppOptions = {
   logger: pino({ level: 'silent' }),
   redis: notServing as Redis,
   pool: notServing,
+  overview: notServing,
   documents: notServing,
   apiKeys: notServing,
   health: notServing,

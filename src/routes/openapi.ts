@@ -57,7 +57,8 @@ export const swaggerOptions: FastifyDynamicSwaggerOptions = {
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run keys -- create --tenant NAME`' },
-        cronSecret: { type: 'http', scheme: 'bearer', description: 'The CRON_SECRET of the deployment' }
+        cronSecret: { type: 'http', scheme: 'bearer', description: 'The CRON_SECRET of the deployment' },
+        adminSession: { type: 'apiKey', in: 'cookie', name: 'docq_admin', description: 'The session cookie of an admin account, set by signing in at /admin/login' }
       }
     }
   }

@@ -1,6 +1,8 @@
 import t from 'tap'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
+import { AdminAccounts } from '../../src/admin/admin-accounts.js'
+import { AdminClient } from '../helpers/admin-client.js'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { readCorpusFile } from '../helpers/corpus.js'
 import { multipart, upload } from '../helpers/http.js'
@@ -111,6 +113,15 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'getLiveness', { method: 'GET', url: '/healthz?x=%00' })
   await call(t, 'getReadiness', { method: 'GET', url: '/readyz' })
   await call(t, 'getReadiness', { method: 'GET', url: '/readyz?x=%ff' })
+
+  // The admin JSON API, with an admin session's cookie (and without one).
+  const { password } = await new AdminAccounts(stack.pool).create({ name: 'contract-admin', role: 'viewer', tenants: null })
+  const admin = new AdminClient(app)
+  t.equal((await admin.login('contract-admin', password)).statusCode, 303, 'the admin signed in')
+  const session = { cookie: [...admin.cookies].map(([name, value]) => `${name}=${value}`).join('; '), authorization: '' }
+  await call(t, 'getAdminOverview', { method: 'GET', url: '/admin/api/overview', headers: session })
+  await call(t, 'getAdminOverview', { method: 'GET', url: '/admin/api/overview?x=1', headers: session })
+  await call(t, 'getAdminOverview', { method: 'GET', url: '/admin/api/overview' })
 
   for (const operationId of contract.operationIds) {
     const statuses = [...(contract.seen.get(operationId) ?? [])]
