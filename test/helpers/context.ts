@@ -12,6 +12,7 @@ import { createConfiguredProcessor } from '../../src/worker/configured-processor
 import type { ItemRunnerDeps, RunnerHooks } from '../../src/worker/run-queue-item.js'
 import { sweep, type SweepResult } from '../../src/worker/sweep.js'
 import { startWorkerProcess, type WorkerProcess } from '../../src/worker-process.js'
+import { createFaultInjector } from '../faults/fault-injector.js'
 
 const postgresBase = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@localhost:5432/postgres'
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://localhost:6379'
@@ -31,14 +32,20 @@ export interface TestStack extends Infrastructure, ApiServices {
  */
 export class TestContext {
   readonly config: Config
+  /** The runner hooks of every stack and worker of this context: the fault injector, or none. */
+  readonly hooks: RunnerHooks | undefined
   readonly #cleanups: Array<() => Promise<void>> = []
 
-  private constructor (config: Config) {
+  private constructor (config: Config, hooks: RunnerHooks | undefined) {
     this.config = config
+    this.hooks = hooks
   }
 
-  /** Creates the context and registers its teardown on `t`. */
-  static create (t: Test, overrides: Record<string, string> = {}): TestContext {
+  /**
+   * Creates the context and registers its teardown on `t`. With `faults`, documents named with
+   * fault markers misbehave in its runners and workers (see test/faults/fault-injector.ts).
+   */
+  static create (t: Test, overrides: Record<string, string> = {}, options: { faults?: boolean } = {}): TestContext {
     const suffix = randomBytes(4).toString('hex')
     const databaseUrl = new URL(postgresBase)
     databaseUrl.pathname = `/docq_test_${suffix}`
@@ -48,7 +55,7 @@ export class TestContext {
       QUEUE_PREFIX: `dqtest-${suffix}`,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...overrides
-    }))
+    }), options.faults === true ? createFaultInjector() : undefined)
     context.#cleanups.push(async () => { await dropDatabase(context.config.DATABASE_URL) })
     t.teardown(async () => {
       // Every cleanup runs even if one fails, so no connection is left to hold the process open.
@@ -64,7 +71,7 @@ export class TestContext {
     const config = { ...this.config, ...overrides }
     const infra = await openInfrastructure(config, createLogger(config.LOG_LEVEL, 'test'))
     const processor = createConfiguredProcessor(config)
-    const runner: ItemRunnerDeps = { queue: infra.queue, processor, logger: infra.logger, leaseMs: config.LEASE_MS, active: new Set() }
+    const runner: ItemRunnerDeps = { queue: infra.queue, processor, logger: infra.logger, leaseMs: config.LEASE_MS, active: new Set(), hooks: this.hooks }
     const stack: TestStack = {
       ...infra,
       ...createApiServices(infra),
@@ -95,8 +102,8 @@ export class TestContext {
     return app
   }
 
-  /** A worker in this process on a stack's infrastructure, with the given runner hooks. */
-  worker (stack: TestStack, hooks?: RunnerHooks): WorkerProcess {
+  /** A worker in this process on a stack's infrastructure, with the context's runner hooks unless told otherwise. */
+  worker (stack: TestStack, hooks = this.hooks): WorkerProcess {
     const worker = startWorkerProcess(stack, { hooks })
     this.#cleanups.push(async () => { await worker.close(5_000) })
     return worker
@@ -122,8 +129,8 @@ export interface TestService {
  * (`--grep`) and in any order: nothing another test left (items, workers, wake-ups) is counted
  * by its sweeps, repairs and stats.
  */
-export async function isolatedService (t: Test, tenant: string, overrides: Record<string, string> = {}): Promise<TestService> {
-  const context = TestContext.create(t, overrides)
+export async function isolatedService (t: Test, tenant: string, overrides: Record<string, string> = {}, options: { faults?: boolean } = {}): Promise<TestService> {
+  const context = TestContext.create(t, overrides, options)
   const stack = await context.stack()
   const app = await context.app(stack)
   const { key } = await stack.apiKeys.create(tenant)

@@ -7,7 +7,7 @@ import { upload } from '../helpers/http.js'
 
 // A ten-minute lease that cannot run out during the test: only missed heartbeats can free the
 // killed worker's item. Heartbeat and death threshold keep their defaults (1 s, 5 s).
-const context = TestContext.create(t, { FAULT_INJECTION: 'true', LEASE_MS: String(10 * 60_000) })
+const context = TestContext.create(t, { LEASE_MS: String(10 * 60_000) })
 const stack = await context.stack()
 const app = await context.app(stack)
 const { key } = await stack.apiKeys.create('crash')

@@ -15,11 +15,10 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 async function service (t: Test): Promise<TestService> {
   // The worker's own reconciler repairs every 200 ms too: plenty of chances to mistake it for dead.
   return await isolatedService(t, 'heartbeat', {
-    FAULT_INJECTION: 'true',
     WORKER_HEARTBEAT_MS: String(HEARTBEAT_MS),
     WORKER_DEAD_AFTER_MS: String(DEAD_AFTER_MS),
     RECONCILE_INTERVAL_MS: '200'
-  })
+  }, { faults: true })
 }
 
 async function ownRow (stack: TestStack): Promise<WorkerRow | undefined> {

@@ -8,12 +8,11 @@ import { upload } from '../helpers/http.js'
 // Each test has a docqueue of its own: the reconciler, the sweeper and the stats count every item.
 async function service (t: Test): Promise<TestService> {
   return await isolatedService(t, 'retries', {
-    FAULT_INJECTION: 'true',
     RETRY_BASE_MS: '300',
     RETRY_MAX_MS: '1000',
     MAX_ATTEMPTS: '3',
     LEASE_MS: '1000'
-  })
+  }, { faults: true })
 }
 
 async function document ({ app, auth }: TestService, id: string): Promise<any> {
