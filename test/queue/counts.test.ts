@@ -130,6 +130,22 @@ t.test('counts stay exact through a random mix of every transition, run concurre
   }
   await new Promise((resolve) => setTimeout(resolve, 150))
   await stacks[0].queue.repair(1_000)
+  await check('after the mix')
+
+  // Whatever the mix reached, a poison document takes every count a crash can reach: in
+  // progress, taken back to retrying, and failed as crashed on its last attempt.
+  const bytes = Buffer.from('a poison document')
+  const { document: poison } = await stacks[0].documents.upload({
+    tenant: 'alpha', filename: 'poison.txt', declaredType: undefined, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), priority: 2
+  })
+  for (let attempt = 1; attempt <= poison.maxAttempts; attempt++) {
+    t.ok(await crasher.queue.markInProgress({ id: poison.itemId }), `the crasher claims attempt ${attempt}`)
+    await check(`while attempt ${attempt} is held`)
+    // Past the crasher's 100 ms lease: the repair pass takes the item back.
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    await stacks[0].queue.repair(1_000)
+  }
+  t.match(await stacks[0].pool.query('select status, error_kind from queue_items where id = $1', [poison.itemId]), { rows: [{ status: 'failed', error_kind: 'crashed' }] })
   await check('at the end')
 
   // The mix is only a test of the counts if it reached every count.

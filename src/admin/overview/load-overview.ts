@@ -1,4 +1,4 @@
-import type { ApiServices } from '../../api-process.js'
+import type { HealthService } from '../../services/health-service.js'
 import { listWorkers, type WorkerRow } from '../../db/workers.js'
 import type { Infrastructure } from '../../infrastructure.js'
 import { loadOldestWaits } from './oldest-waits.js'
@@ -9,7 +9,7 @@ import { LAST_DAY_BY_HOUR, LAST_HOUR_BY_MINUTE, loadSeries } from './throughput.
 import { loadWakeUpDrift } from './wake-up-drift.js'
 
 /** What the overview reads: Postgres, the wake-up queue on Redis, and the health checks. */
-export type OverviewDeps = Pick<Infrastructure, 'config' | 'pool' | 'queue' | 'wakeUps' | 'redis'> & Pick<ApiServices, 'health'>
+export type OverviewDeps = Pick<Infrastructure, 'config' | 'pool' | 'queue' | 'wakeUps' | 'redis'> & { health: HealthService }
 
 function toWorkerJson (row: WorkerRow): WorkerJsonType {
   return {
