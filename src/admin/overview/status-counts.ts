@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool.js'
-import { ERROR_KIND, ITEM_STATUS, type ErrorKind, type ItemStatus } from '../../states.js'
+import { foldCounts, type CountRow } from '../../queue/sql/queue-stats.js'
 import type { StatusCounts } from './overview-json.js'
 import type { OverviewScope } from './overview-scope.js'
 
@@ -11,32 +11,6 @@ export interface ScopeCounts {
   tenants: Array<{ tenant: string, counts: StatusCounts }>
   /** Whether more tenants have documents than {@link TENANT_LIST_LIMIT}. */
   truncated: boolean
-}
-
-interface CountRow { status: ItemStatus, errorKind: ErrorKind | '', n: number }
-
-function emptyCounts (): StatusCounts {
-  return { pending: 0, inProgress: 0, completed: 0, failed: 0, retrying: 0, failedByKind: {} }
-}
-
-function addCount (counts: StatusCounts, { status, errorKind, n }: CountRow): void {
-  if (status === ITEM_STATUS.pending) {
-    counts.pending += n
-    if (errorKind === ERROR_KIND.transient) counts.retrying += n
-  } else if (status === ITEM_STATUS.inProgress) {
-    counts.inProgress += n
-  } else if (status === ITEM_STATUS.completed) {
-    counts.completed += n
-  } else {
-    counts.failed += n
-    if (errorKind !== '' && n !== 0) counts.failedByKind[errorKind] = (counts.failedByKind[errorKind] ?? 0) + n
-  }
-}
-
-function fold (rows: CountRow[]): StatusCounts {
-  const counts = emptyCounts()
-  for (const row of rows) addCount(counts, row)
-  return counts
 }
 
 /**
@@ -64,8 +38,8 @@ export async function loadStatusCounts (db: Queryable, scope: OverviewScope): Pr
   })
   const listed = rows[0].tenants
   return {
-    total: fold(rows[0].total),
-    tenants: listed.slice(0, TENANT_LIST_LIMIT).map(({ tenant, counts }) => ({ tenant, counts: fold(counts) })),
+    total: foldCounts(rows[0].total),
+    tenants: listed.slice(0, TENANT_LIST_LIMIT).map(({ tenant, counts }) => ({ tenant, counts: foldCounts(counts) })),
     truncated: listed.length > TENANT_LIST_LIMIT
   }
 }

@@ -23,7 +23,7 @@ export interface QueueStats {
  */
 export async function queueStatsForTenant (db: Queryable, tenant: string): Promise<QueueStats> {
   // Prepared once per connection (named): planning would cost more than running it.
-  const { rows } = await db.query<{ counts: Array<{ status: ItemStatus, errorKind: ErrorKind | '', n: number }>, oldestPending: number | null, oldestInProgress: number | null }>({
+  const { rows } = await db.query<{ counts: CountRow[], oldestPending: number | null, oldestInProgress: number | null }>({
     name: 'queue-stats',
     text: `
     select
@@ -37,28 +37,33 @@ export async function queueStatsForTenant (db: Queryable, tenant: string): Promi
         where d.tenant = $1 and d.status = '${ITEM_STATUS.inProgress}') as "oldestInProgress"`,
     values: [tenant]
   })
-  const stats: QueueStats = {
-    pending: 0,
-    inProgress: 0,
-    completed: 0,
-    failed: 0,
-    retrying: 0,
-    failedByKind: {},
+  return {
+    ...foldCounts(rows[0].counts),
     oldestPendingAgeSeconds: rows[0].oldestPending,
     oldestInProgressAgeSeconds: rows[0].oldestInProgress
   }
-  for (const { status, errorKind, n } of rows[0].counts) {
+}
+
+/** One row of `document_counts` summed over its slots. */
+export interface CountRow { status: ItemStatus, errorKind: ErrorKind | '', n: number }
+
+export type StatusCounts = Omit<QueueStats, 'oldestPendingAgeSeconds' | 'oldestInProgressAgeSeconds'>
+
+/** Documents by status, retries and failures by kind, from count rows. */
+export function foldCounts (rows: CountRow[]): StatusCounts {
+  const counts: StatusCounts = { pending: 0, inProgress: 0, completed: 0, failed: 0, retrying: 0, failedByKind: {} }
+  for (const { status, errorKind, n } of rows) {
     if (status === ITEM_STATUS.pending) {
-      stats.pending += n
-      if (errorKind === ERROR_KIND.transient) stats.retrying += n
+      counts.pending += n
+      if (errorKind === ERROR_KIND.transient) counts.retrying += n
     } else if (status === ITEM_STATUS.inProgress) {
-      stats.inProgress += n
+      counts.inProgress += n
     } else if (status === ITEM_STATUS.completed) {
-      stats.completed += n
+      counts.completed += n
     } else {
-      stats.failed += n
-      if (errorKind !== '' && n !== 0) stats.failedByKind[errorKind] = (stats.failedByKind[errorKind] ?? 0) + n
+      counts.failed += n
+      if (errorKind !== '' && n !== 0) counts.failedByKind[errorKind] = (counts.failedByKind[errorKind] ?? 0) + n
     }
   }
-  return stats
+  return counts
 }
