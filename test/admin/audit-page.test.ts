@@ -105,6 +105,7 @@ t.test('keyset pages walk every entry once, entries of one transaction included'
   const paged = await admin.client.get('/admin/audit?limit=2')
   const next = /<a href="([^"]+)" rel="next">/.exec(paged.body)
   t.ok(next, 'the page links to older entries')
+  t.match(next?.[1], /^\/admin\/audit\?limit=2&amp;after=/, 'keeping the page size')
   const older = await admin.client.get((next?.[1] ?? '').replaceAll('&amp;', '&'))
   t.equal(older.statusCode, 200)
   t.match(older.body, 'Newest entries', 'and back to the newest')

@@ -8,6 +8,9 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 // offset is given). Empty means no bound, as a page's form sends an empty field.
 const DAY_OR_MOMENT = '^$|^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:\\d{2})?)?$'
 
+/** Entries per page unless the query says otherwise. */
+export const AUDIT_PAGE_SIZE = 50
+
 /** How many target ids an entry shows at most; the count says how many it has. */
 export const TARGET_ID_SAMPLE = 20
 
@@ -17,7 +20,7 @@ export const AuditQuery = Type.Object({
   from: Type.Optional(Type.String({ pattern: DAY_OR_MOMENT, description: 'Entries at or after this day (UTC) or moment' })),
   to: Type.Optional(Type.String({ pattern: DAY_OR_MOMENT, description: 'Entries up to the end of this day (UTC), or up to this moment' })),
   after: Type.Optional(Type.String({ maxLength: 100, description: 'The `nextCursor` of the previous page' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Entries per page' }))
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: AUDIT_PAGE_SIZE, description: 'Entries per page' }))
 }, { additionalProperties: false })
 export type AuditQueryType = Static<typeof AuditQuery>
 

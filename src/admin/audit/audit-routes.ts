@@ -6,7 +6,7 @@ import type { AdminIdentity } from '../admin-identity.js'
 import { renderPage } from '../render-page.js'
 import { requireAdmin } from '../require-admin.js'
 import { decodeAuditCursor } from './audit-cursor.js'
-import { AuditPageJson, AuditQuery, type AuditPage, type AuditQueryType } from './audit-json.js'
+import { AUDIT_PAGE_SIZE, AuditPageJson, AuditQuery, type AuditPage, type AuditQueryType } from './audit-json.js'
 import { auditRange } from './audit-range.js'
 import { auditTargets } from './audit-targets.js'
 import { listAuditEntries } from './list-audit-entries.js'
@@ -33,17 +33,18 @@ async function loadPage (pool: Pool, request: FastifyRequest, query: AuditQueryT
     action: given(query.action),
     range: auditRange(query.from, query.to),
     after: after === undefined ? undefined : decodeAuditCursor(after),
-    limit: query.limit ?? 50
+    limit: query.limit ?? AUDIT_PAGE_SIZE
   })
 }
 
-/** The page's links keep its filters: the next page adds the cursor to them. */
+/** The page's links keep its filters and page size: the next page adds the cursor to them. */
 function filterQuery (query: AuditQueryType): URLSearchParams {
   const params = new URLSearchParams()
   for (const name of ['account', 'action', 'from', 'to'] as const) {
     const value = given(query[name])
     if (value !== undefined) params.set(name, value)
   }
+  if (query.limit !== undefined && query.limit !== AUDIT_PAGE_SIZE) params.set('limit', String(query.limit))
   return params
 }
 
