@@ -1,6 +1,5 @@
 import type { Queryable } from '../../db/pool.js'
-import type { AuditCursor } from './audit-cursor.js'
-import { encodeAuditCursor } from './audit-cursor.js'
+import { encodeAuditCursor, type AuditCursor } from './audit-cursor.js'
 import { TARGET_ID_SAMPLE, type AuditEntryJsonType, type AuditPage } from './audit-json.js'
 import type { AuditRange } from './audit-range.js'
 
