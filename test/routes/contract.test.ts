@@ -124,6 +124,24 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'getAdminOverview', { method: 'GET', url: '/admin/api/overview' })
   await call(t, 'getAdminAudit', { method: 'GET', url: '/admin/api/audit?limit=1', headers: session })
   await call(t, 'getAdminAudit', { method: 'GET', url: '/admin/api/audit?from=2026-02-31', headers: session })
+  const { password: operatorPassword } = await new AdminAccounts(stack.pool).create({ name: 'contract-operator', role: 'operator', tenants: null })
+  const operator = new AdminClient(app)
+  t.equal((await operator.login('contract-operator', operatorPassword)).statusCode, 303, 'the operator signed in')
+  const acting = { cookie: [...operator.cookies].map(([name, value]) => `${name}=${value}`).join('; '), authorization: '', 'x-csrf-token': await operator.csrfToken() }
+  // The tenant paused, so that its new document stays pending for the cancel.
+  await call(t, 'pauseAdminQueue', { method: 'POST', url: '/admin/api/pauses', headers: { ...acting, ...json }, payload: JSON.stringify({ tenant: 'contract' }) })
+  await call(t, 'pauseAdminQueue', { method: 'POST', url: '/admin/api/pauses', headers: { ...acting, ...json }, payload: JSON.stringify({ tenant: '' }) })
+  await call(t, 'listAdminPauses', { method: 'GET', url: '/admin/api/pauses', headers: session })
+  await call(t, 'listAdminPauses', { method: 'GET', url: '/admin/api/pauses?x=1', headers: session })
+  const cancelMe = (await upload(app, key, 'a document to cancel', { filename: 'cancel.txt' })).json()
+  await call(t, 'getAdminDocument', { method: 'GET', url: `/admin/api/documents/${cancelMe.id}`, headers: session })
+  await call(t, 'getAdminDocument', { method: 'GET', url: '/admin/api/documents/00000000-0000-4000-8000-000000000000', headers: session })
+  const actions = `/admin/api/documents/${cancelMe.id}/actions`
+  await call(t, 'takeAdminDocumentAction', { method: 'POST', url: actions, headers: { ...acting, ...json }, payload: JSON.stringify({ action: 'cancel' }) })
+  await call(t, 'takeAdminDocumentAction', { method: 'POST', url: actions, headers: { ...acting, ...json }, payload: JSON.stringify({ action: 'cancel' }) })
+  await call(t, 'takeAdminDocumentAction', { method: 'POST', url: actions, headers: { ...acting, ...json }, payload: JSON.stringify({ action: 'shred' }) })
+  await call(t, 'resumeAdminQueue', { method: 'DELETE', url: '/admin/api/pauses?tenant=contract', headers: acting })
+  await call(t, 'resumeAdminQueue', { method: 'DELETE', url: '/admin/api/pauses?x=1', headers: acting })
 
   for (const operationId of contract.operationIds) {
     const statuses = [...(contract.seen.get(operationId) ?? [])]
