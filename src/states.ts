@@ -86,3 +86,40 @@ export const ADMIN_ROLE = {
 } as const
 export type AdminRole = typeof ADMIN_ROLE[keyof typeof ADMIN_ROLE]
 export const adminRoles: readonly AdminRole[] = Object.values(ADMIN_ROLE)
+
+/**
+ * What a bulk action of the admin UI does to each document it covers: the single-document
+ * actions, and `clear` (delete finished documents or queue history older than some days).
+ */
+export const BULK_ACTION = {
+  retry: 'retry',
+  reprocess: 'reprocess',
+  cancel: 'cancel',
+  delete: 'delete',
+  clear: 'clear'
+} as const
+export type BulkActionName = typeof BULK_ACTION[keyof typeof BULK_ACTION]
+export const bulkActions: readonly BulkActionName[] = Object.values(BULK_ACTION)
+
+/** Where a bulk action is: waiting for a runner, running in batches, or ended. */
+export const BULK_STATUS = {
+  queued: 'queued',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled'
+} as const
+export type BulkStatus = typeof BULK_STATUS[keyof typeof BULK_STATUS]
+export const bulkStatuses: readonly BulkStatus[] = Object.values(BULK_STATUS)
+
+/**
+ * What the retention policy keeps for a number of days: finished documents by status, and
+ * queue history (finished items that are no longer their document's current one).
+ */
+export const RETENTION_TARGET = {
+  completed: 'completed',
+  failed: 'failed',
+  history: 'history'
+} as const
+export type RetentionTarget = typeof RETENTION_TARGET[keyof typeof RETENTION_TARGET]
+export const retentionTargets: readonly RetentionTarget[] = Object.values(RETENTION_TARGET)

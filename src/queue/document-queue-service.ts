@@ -17,6 +17,7 @@ import { listAttempts, type AttemptRow } from './sql/attempts.js'
 import { claimItem } from './sql/claim-item.js'
 import { completeItem } from './sql/complete-item.js'
 import { deleteDocument, lockDocumentItems } from './sql/delete-document.js'
+import { deleteFinishedItems } from './sql/delete-finished-items.js'
 import { bumpWakeups, countInProgress, findDueItems } from './sql/due-items.js'
 import { insertDocumentsWithItems, insertDocumentsWithItemsAndBytes, type NewDocumentItem } from './sql/enqueue-documents.js'
 import { insertItemForDocument } from './sql/enqueue-item.js'
@@ -309,6 +310,15 @@ export class DocumentQueueService {
     if (items === undefined) return false
     await this.#cancel(items)
     return true
+  }
+
+  /**
+   * Deletes queue history: the given items where they are finished and no longer their
+   * document's current item, of the tenants (null = all). Finished items have no wake-up left to
+   * cancel. Returns the ids deleted.
+   */
+  async removeFinishedItems (itemIds: string[], tenants: string[] | null): Promise<string[]> {
+    return await deleteFinishedItems(this.#pool, itemIds, tenants)
   }
 
   /**
