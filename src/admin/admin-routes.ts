@@ -10,6 +10,9 @@ import type { Redis } from 'ioredis'
 import type { Pool } from '../db/pool.js'
 import { adminHeaders } from '../routes/security-headers.js'
 import { loadAdminSession } from './admin-session-hook.js'
+import { BulkActions } from './bulk/bulk-actions.js'
+import { bulkApiRoutes } from './bulk/bulk-api-routes.js'
+import { bulkPages } from './bulk/bulk-pages.js'
 import { AdminSessions, type SessionLimits } from './admin-sessions.js'
 import { requireCsrfToken } from './csrf-check.js'
 import { loginRoutes } from './login-routes.js'
@@ -60,4 +63,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   })
   await app.register(overviewPage, { overview: options.overview })
   await app.register(adminApiRoutes, { overview: options.overview, preHandler: requireAdmin('viewer') })
+  const bulk = new BulkActions(options.pool)
+  await app.register(bulkPages, { bulk })
+  await app.register(bulkApiRoutes, { bulk })
 }

@@ -443,11 +443,14 @@ export class DocumentQueueService {
 
   /**
    * Deletes queue history: the given items where they are finished and no longer their
-   * document's current item, of the tenants (null = all). Finished items have no wake-up left to
-   * cancel. Returns the ids deleted.
+   * document's current item, of `tenants` (null: any tenant); `beforeCommit` runs in the same
+   * transaction. Finished items have no wake-up left to cancel. Returns the ids deleted.
    */
-  async removeFinishedItems (itemIds: string[], tenants: string[] | null): Promise<string[]> {
-    return await deleteFinishedItems(this.#pool, itemIds, tenants)
+  async removeFinishedItems (itemIds: string[], tenants: string[] | null, beforeCommit?: BeforeCommit): Promise<string[]> {
+    return await this.#inTransaction(beforeCommit, async (db) => {
+      const deleted = await deleteFinishedItems(db, itemIds, tenants)
+      return { result: deleted, changedIds: deleted }
+    })
   }
 
   /**

@@ -1,6 +1,6 @@
-import { BULK_ACTION, type BulkActionName, type BulkStatus } from '../../states.js'
+import { BULK_ACTION, type AdminAction, type BulkActionName, type BulkStatus } from '../../states.js'
 import type { DocumentFilter } from '../documents/document-filter.js'
-import { START_KEY, type BatchKey, type BulkTarget, type DocumentActionName, type FinishedStatus } from './bulk-target.js'
+import { START_KEY, type BatchKey, type BulkTarget, type FinishedStatus } from './bulk-target.js'
 
 /** A bulk action as stored in admin_bulk_actions. */
 export interface BulkActionRecord {
@@ -21,8 +21,6 @@ export interface BulkActionRecord {
   affected: number
   /** Where the next batch starts after. */
   position: BatchKey
-  /** The batch a runner started and has not recorded yet. */
-  batch: { ids: string[], end: BatchKey, startedAt: string } | null
   error: string | null
   /** The moment the target is taken at, as Postgres wrote it (microseconds included). */
   asOf: string
@@ -57,10 +55,6 @@ export interface BulkActionRow {
   affected: string
   positionAt: string | null
   positionId: string | null
-  batchIds: string[] | null
-  batchEndAt: string | null
-  batchEndId: string | null
-  batchStartedAt: string | null
   error: string | null
   asOf: string
   createdAt: Date
@@ -72,8 +66,7 @@ export interface BulkActionRow {
 /** The columns {@link fromRow} reads, over `admin_bulk_actions b`; timestamps a keyset compares are read as text, to the microsecond. */
 export const BULK_ACTION_COLUMNS = `b.id, b.action, b.target_filter as "targetFilter", b.target_document_ids as "targetDocumentIds",
   b.account_id::text as "accountId", b.account_name as "accountName", b.tenants, b.reason, b.status, b.total, b.done, b.affected,
-  b.position_at::text as "positionAt", b.position_id as "positionId", b.batch_ids as "batchIds", b.batch_end_at::text as "batchEndAt",
-  b.batch_end_id as "batchEndId", b.batch_started_at::text as "batchStartedAt", b.error, b.created_at::text as "asOf",
+  b.position_at::text as "positionAt", b.position_id as "positionId", b.error, b.created_at::text as "asOf",
   b.created_at as "createdAt", b.started_at as "startedAt", b.finished_at as "finishedAt", b.updated_at as "updatedAt"`
 
 function targetOf (row: BulkActionRow): BulkTarget {
@@ -82,7 +75,7 @@ function targetOf (row: BulkActionRow): BulkTarget {
     if (clear.clear === 'history') return { kind: 'history', olderThanDays: clear.olderThanDays }
     return { kind: 'old-documents', status: clear.status as FinishedStatus, olderThanDays: clear.olderThanDays }
   }
-  const action = row.action as DocumentActionName
+  const action = row.action as AdminAction
   if (row.targetDocumentIds !== null) return { kind: 'selected', action, documentIds: row.targetDocumentIds }
   return { kind: 'filter', action, filter: (row.targetFilter ?? {}) as DocumentFilter }
 }
@@ -101,9 +94,6 @@ export function fromRow (row: BulkActionRow): BulkActionRecord {
     done: Number(row.done),
     affected: Number(row.affected),
     position: row.positionAt === null || row.positionId === null ? START_KEY : { at: row.positionAt, id: row.positionId },
-    batch: row.batchIds === null || row.batchEndAt === null || row.batchEndId === null || row.batchStartedAt === null
-      ? null
-      : { ids: row.batchIds, end: { at: row.batchEndAt, id: row.batchEndId }, startedAt: row.batchStartedAt },
     error: row.error,
     asOf: row.asOf,
     createdAt: row.createdAt,

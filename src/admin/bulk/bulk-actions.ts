@@ -5,7 +5,7 @@ import { recordAudit } from '../admin-audit.js'
 import { hasRole, type AdminIdentity } from '../admin-identity.js'
 import type { BulkActionRecord } from './bulk-action-record.js'
 import { bulkAuditEntry } from './bulk-audit.js'
-import { BULK_ACTION_ROLE, bulkTargetOf, type BulkRequest } from './bulk-request.js'
+import { bulkActionRole, bulkTargetOf, type BulkRequest } from './bulk-request.js'
 import { cancelBulkAction, getBulkAction, insertBulkAction, listBulkActions, transactionNow } from './bulk-store.js'
 import { countTarget, type BulkTarget } from './bulk-target.js'
 
@@ -73,7 +73,7 @@ export class BulkActions {
   }
 
   #checked (admin: AdminIdentity, request: BulkRequest): BulkTarget {
-    const role = BULK_ACTION_ROLE[request.action]
+    const role = bulkActionRole(request.action)
     if (!hasRole(admin, role)) throw new AppError('DOCQ_ADMIN_FORBIDDEN', `${request.action} needs the ${role} role; ${admin.name} is a ${admin.role}`)
     return bulkTargetOf(request)
   }

@@ -67,7 +67,6 @@ export const BulkActionListJson = Type.Object({
 
 export const BulkActionParams = Type.Object({ id: Type.String({ format: 'uuid', pattern: UUID_PATTERN, description: 'Bulk action id' }) })
 
-
 export function toBulkActionJson (record: BulkActionRecord): BulkActionJsonType {
   const { target } = record
   return {

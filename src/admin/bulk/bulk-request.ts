@@ -1,16 +1,12 @@
 import { Value } from 'typebox/value'
 import { AppError } from '../../errors.js'
-import { ADMIN_ROLE, BULK_ACTION, ITEM_STATUS, RETENTION_TARGET, type AdminRole, type BulkActionName } from '../../states.js'
+import { ADMIN_ACTION, ADMIN_ROLE, BULK_ACTION, bulkActions, ITEM_STATUS, RETENTION_TARGET, type AdminRole, type BulkActionName } from '../../states.js'
 import { DocumentFilterQuery, type DocumentFilter } from '../documents/document-filter.js'
 import type { BulkTarget, FinishedStatus } from './bulk-target.js'
 
-/** The role each bulk action needs: operators retry, reprocess and cancel; admins delete and clear. */
-export const BULK_ACTION_ROLE: Record<BulkActionName, AdminRole> = {
-  retry: ADMIN_ROLE.operator,
-  reprocess: ADMIN_ROLE.operator,
-  cancel: ADMIN_ROLE.operator,
-  delete: ADMIN_ROLE.admin,
-  clear: ADMIN_ROLE.admin
+/** The role each bulk action needs: a document action's own, and admin to clear. */
+export function bulkActionRole (action: BulkActionName): AdminRole {
+  return action === BULK_ACTION.clear ? ADMIN_ROLE.admin : ADMIN_ACTION[action].role
 }
 
 /** At most this many selected documents in one bulk action; more are a filter's job. */
@@ -78,4 +74,25 @@ export function bulkTargetOf (request: BulkRequest): BulkTarget {
   const filter = request.filter ?? {}
   if (!Value.Check(DocumentFilterQuery, filter)) throw invalid('the filter has a value the documents list does not take')
   return { kind: 'filter', action: request.action, filter: filter as DocumentFilter }
+}
+
+/**
+ * A bulk action as a page's query or form has it: `action`, then the documents list's filter
+ * parameters, or `id` once per selected document, or for `clear` `what` (documents|history),
+ * `status` and `days`.
+ */
+export function bulkRequestOfFields (fields: Record<string, unknown>): BulkRequest {
+  const action = fields.action
+  if (typeof action !== 'string' || !(bulkActions as readonly string[]).includes(action)) {
+    throw invalid(`action must be one of ${bulkActions.join(', ')}`)
+  }
+  const name = action as BulkActionName
+  if (name === BULK_ACTION.clear) {
+    const what = fields.what === 'history' ? 'history' : 'documents'
+    const days = typeof fields.days === 'string' && /^\d{1,6}$/.test(fields.days) ? Number(fields.days) : Number.NaN
+    return { action: name, clear: { what, status: typeof fields.status === 'string' ? fields.status : undefined, olderThanDays: days } }
+  }
+  const ids = fields.id
+  if (ids !== undefined) return { action: name, documentIds: (Array.isArray(ids) ? ids : [ids]).map(String) }
+  return { action: name, filter: filterFields(fields) }
 }

@@ -1,18 +1,21 @@
 import type { Logger } from 'pino'
-import { withTransaction } from '../../db/pool.js'
+import { withTransaction, type Pool } from '../../db/pool.js'
+import type { DocumentQueueService } from '../../queue/document-queue-service.js'
 import { BULK_STATUS } from '../../states.js'
 import { recordAudit } from '../admin-audit.js'
 import type { BulkActionRecord } from './bulk-action-record.js'
 import { bulkAuditEntry } from './bulk-audit.js'
-import { batchMethodFor, type BatchMethodDeps } from './batch-method.js'
-import { claimBulkAction, finishBulkAction, journalBatch, recordBatch, releaseBulkAction } from './bulk-store.js'
-import { nextBatch, untouchedSince, type BatchKey } from './bulk-target.js'
+import { batchMethodFor } from './batch-method.js'
+import { claimBulkAction, finishBulkAction, recordBatch, releaseBulkAction } from './bulk-store.js'
+import { nextBatch, type BatchKey } from './bulk-target.js'
 
-export interface BulkRunnerDeps extends BatchMethodDeps {
+export interface BulkRunnerDeps {
+  pool: Pool
+  queue: DocumentQueueService
   logger: Logger
   /** Who runs: the worker or sweeper id, written on the actions it holds. */
   runner: string
-  /** How long a claimed action stays with this runner without a batch; extended at every batch. */
+  /** How long a claimed action stays with this runner; extended by every batch. */
   leaseMs: number
   batchSize: number
 }
@@ -24,12 +27,17 @@ export interface BulkRunOptions {
   shouldStop?: () => boolean
 }
 
+/** The batch's record found the action cancelled or taken over: the batch is rolled back. */
+class BatchRefused extends Error {
+  override name = 'BatchRefused'
+}
+
 /**
- * Runs queued and running bulk actions, oldest first, in batches. Each batch is journaled in
- * the action's row before it runs and recorded after, with the position it ends at: a runner
- * that stops between batches hands over the exact position, and one that dies inside a batch
- * is followed (after its lease) by one that repeats that batch only on the documents nothing
- * touched since it began. Returns how many batches ran.
+ * Runs queued and running bulk actions, oldest first, in batches of `batchSize` in keyset order.
+ * Each batch is one transaction: the queue's change and the action's new position and counts
+ * commit together (the queue's `beforeCommit`), so a runner that stops or dies between or inside
+ * batches leaves the position of the last committed batch, the next runner starts there, and no
+ * batch is applied twice. Returns how many batches ran.
  */
 export async function runBulkActions (deps: BulkRunnerDeps, options: BulkRunOptions): Promise<number> {
   const stopping = options.shouldStop ?? (() => false)
@@ -45,41 +53,33 @@ export async function runBulkActions (deps: BulkRunnerDeps, options: BulkRunOpti
 async function runClaimed (deps: BulkRunnerDeps, record: BulkActionRecord, budget: number, stopping: () => boolean): Promise<number> {
   const { pool, runner } = deps
   const log = deps.logger.child({ bulkActionId: record.id, action: record.action })
-  const apply = batchMethodFor(record.target, deps)
+  const apply = batchMethodFor(deps.queue, record.target)
   const scope = { tenants: record.tenants, asOf: record.asOf }
   let position: BatchKey = record.position
-  // A batch journaled by a runner that stopped before recording it: repeated first.
-  let batch = record.batch === null ? null : { ...record.batch, resumed: true }
   let ran = 0
   try {
     for (;;) {
-      if (batch === null) {
-        if (ran >= budget || stopping()) {
-          await releaseBulkAction(pool, record.id, runner)
-          return ran
-        }
-        const next = await nextBatch(pool, record.target, scope, position, deps.batchSize)
-        if (next.ids.length === 0) {
-          await finish(deps, record, BULK_STATUS.completed)
-          return ran
-        }
-        const startedAt = await journalBatch(pool, record.id, runner, deps.leaseMs, next)
-        if (startedAt === undefined) return ran
-        batch = { ...next, startedAt, resumed: false }
-      }
-      const ids = batch.resumed ? await untouchedSince(pool, record.target, batch.ids, batch.startedAt) : batch.ids
-      const changed = ids.length === 0 ? [] : await apply(ids, record.tenants)
-      const status = await recordBatch(pool, record.id, runner, { done: batch.ids.length, affected: changed.length })
-      ran += 1
-      position = batch.end
-      batch = null
-      if (status !== BULK_STATUS.running) {
-        if (status === BULK_STATUS.cancelled) await releaseBulkAction(pool, record.id, runner)
-        log.info({ status }, 'bulk action stopped')
+      if (ran >= budget || stopping()) {
+        await releaseBulkAction(pool, record.id, runner)
         return ran
       }
+      const batch = await nextBatch(pool, record.target, scope, position, deps.batchSize)
+      if (batch.ids.length === 0) {
+        await finish(deps, record, BULK_STATUS.completed)
+        return ran
+      }
+      await apply(batch.ids, record.tenants, async (tx, changedIds) => {
+        const recorded = await recordBatch(tx, record.id, runner, deps.leaseMs, { end: batch.end, done: batch.ids.length, affected: changedIds.length })
+        if (!recorded) throw new BatchRefused('the bulk action was cancelled or taken over')
+      })
+      ran += 1
+      position = batch.end
     }
   } catch (error) {
+    if (error instanceof BatchRefused) {
+      log.info('bulk action stopped: cancelled, or run by another runner now')
+      return ran
+    }
     log.error({ err: error }, 'bulk action failed')
     await finish(deps, record, BULK_STATUS.failed, (error as Error).message).catch((finishError: Error) => {
       log.warn({ err: finishError.message }, 'bulk action not marked failed; its lease will run out and another runner resumes it')

@@ -1,10 +1,10 @@
 import type { Queryable } from '../../db/pool.js'
-import { BULK_STATUS, type BulkActionName, type BulkStatus } from '../../states.js'
+import { BULK_STATUS, type BulkActionName } from '../../states.js'
 import { BULK_ACTION_COLUMNS, fromRow, storedTarget, type BulkActionRecord, type BulkActionRow } from './bulk-action-record.js'
 import type { BatchKey, BulkTarget } from './bulk-target.js'
 
-// Every read and write of admin_bulk_actions. A runner's writes are fenced by its name
-// (`runner = $`): one that lost its lease to another changes nothing.
+// Every read and write of admin_bulk_actions. A runner's writes are fenced by its name and the
+// running status: one that lost its lease to another, or whose action was cancelled, changes nothing.
 
 // An account limited to some tenants sees the bulk actions limited to some of those; one over
 // every tenant (null) is seen only by accounts over every tenant.
@@ -78,35 +78,20 @@ export async function claimBulkAction (db: Queryable, runner: string, leaseMs: n
 }
 
 /**
- * Writes down the batch `runner` is about to run, and extends its lease. Returns when the batch
- * started (the transaction's now()), or undefined when the action was cancelled or the runner
- * lost it: then the batch must not run.
+ * Records a batch as run, in the batch's own transaction: the position moves to its end, the
+ * counts grow, the lease is extended. False when the action is no longer running under
+ * `runner` (cancelled, or taken over after its lease ran out): the caller then rolls the batch
+ * back, so a cancel stops the action before any further change and two runners never both
+ * apply a batch.
  */
-export async function journalBatch (db: Queryable, id: string, runner: string, leaseMs: number, batch: { ids: string[], end: BatchKey }): Promise<string | undefined> {
-  const { rows } = await db.query<{ startedAt: string }>(`
+export async function recordBatch (db: Queryable, id: string, runner: string, leaseMs: number, batch: { end: BatchKey, done: number, affected: number }): Promise<boolean> {
+  const { rowCount } = await db.query(`
     update admin_bulk_actions
-       set batch_ids = $3, batch_end_at = $4::timestamptz, batch_end_id = $5, batch_started_at = now(),
-           lease_until = ${leaseUntil('$6')}, updated_at = now()
-     where id = $1 and runner = $2 and status = '${BULK_STATUS.running}'
-    returning batch_started_at::text as "startedAt"`,
-  [id, runner, batch.ids, batch.end.at, batch.end.id, leaseMs])
-  return rows[0]?.startedAt
-}
-
-/**
- * Records the journaled batch as run: the position moves to its end, the counts grow. Written
- * even if the action was cancelled meanwhile, since the batch ran. Returns the action's status,
- * or undefined when the runner lost it.
- */
-export async function recordBatch (db: Queryable, id: string, runner: string, counts: { done: number, affected: number }): Promise<BulkStatus | undefined> {
-  const { rows } = await db.query<{ status: BulkStatus }>(`
-    update admin_bulk_actions
-       set position_at = batch_end_at, position_id = batch_end_id, done = done + $3, affected = affected + $4,
-           batch_ids = null, batch_end_at = null, batch_end_id = null, batch_started_at = null, updated_at = now()
-     where id = $1 and runner = $2 and batch_ids is not null
-    returning status`,
-  [id, runner, counts.done, counts.affected])
-  return rows[0]?.status
+       set position_at = $3::timestamptz, position_id = $4, done = done + $5, affected = affected + $6,
+           lease_until = ${leaseUntil('$7')}, updated_at = now()
+     where id = $1 and runner = $2 and status = '${BULK_STATUS.running}'`,
+  [id, runner, batch.end.at, batch.end.id, batch.done, batch.affected, leaseMs])
+  return rowCount === 1
 }
 
 /** Ends a running action (completed, or failed with `error`); undefined when the runner no longer held it. */
@@ -126,14 +111,14 @@ export async function releaseBulkAction (db: Queryable, id: string, runner: stri
 }
 
 /**
- * Cancels a queued or running action the tenants may see: its runner stops before the next
- * batch (a batch running now finishes). Returns the action as cancelled, or undefined when
+ * Cancels a queued or running action the tenants may see: a batch running now is rolled back
+ * (its record of the batch finds the action cancelled), and no other starts. Returns the action as cancelled, or undefined when
  * there is no such action or it had ended.
  */
 export async function cancelBulkAction (db: Queryable, id: string, tenants: string[] | null): Promise<BulkActionRecord | undefined> {
   const { rows } = await db.query<BulkActionRow>(`
     update admin_bulk_actions b
-       set status = '${BULK_STATUS.cancelled}', finished_at = now(), lease_until = null, updated_at = now()
+       set status = '${BULK_STATUS.cancelled}', finished_at = now(), runner = null, lease_until = null, updated_at = now()
      where b.id = $1 and ${VISIBLE} and ${RUNNABLE}
     returning ${BULK_ACTION_COLUMNS}`,
   [id, tenants])

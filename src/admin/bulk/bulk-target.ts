@@ -1,9 +1,6 @@
 import type { Queryable } from '../../db/pool.js'
-import { ITEM_STATUS, type BulkActionName, type ItemStatus } from '../../states.js'
+import { ITEM_STATUS, type AdminAction, type ItemStatus } from '../../states.js'
 import { filterConditions, type DocumentFilter } from '../documents/document-filter.js'
-
-/** The single-document actions a bulk action can apply to each document it covers. */
-export type DocumentActionName = Exclude<BulkActionName, 'clear'>
 
 /** The finished statuses whose old documents can be cleared. */
 export type FinishedStatus = typeof ITEM_STATUS.completed | typeof ITEM_STATUS.failed
@@ -11,9 +8,9 @@ export type FinishedStatus = typeof ITEM_STATUS.completed | typeof ITEM_STATUS.f
 /** What a bulk action covers. */
 export type BulkTarget =
   /** Every document matching a filter (as the documents list has it) that the action applies to. */
-  | { kind: 'filter', action: DocumentActionName, filter: DocumentFilter }
+  | { kind: 'filter', action: AdminAction, filter: DocumentFilter }
   /** The selected documents that the action applies to. */
-  | { kind: 'selected', action: DocumentActionName, documentIds: string[] }
+  | { kind: 'selected', action: AdminAction, documentIds: string[] }
   /** Documents of a finished status whose current item finished more than some days ago. */
   | { kind: 'old-documents', status: FinishedStatus, olderThanDays: number }
   /** Queue history: finished items that are no longer current, finished more than some days ago. */
@@ -23,7 +20,7 @@ export type BulkTarget =
  * The documents an action can change: the others would be left as they are, so a dry run that
  * counted them would promise more than the action does.
  */
-const APPLIES_TO: Record<DocumentActionName, ItemStatus[] | null> = {
+const APPLIES_TO: Record<AdminAction, ItemStatus[] | null> = {
   retry: [ITEM_STATUS.failed],
   cancel: [ITEM_STATUS.pending],
   reprocess: [ITEM_STATUS.completed, ITEM_STATUS.failed],
@@ -71,7 +68,7 @@ function targetQuery (target: BulkTarget, scope: TargetScope): TargetQuery {
   const params: unknown[] = []
   const param = (value: unknown): string => `$${params.push(value)}`
   const tenantCondition = (): string[] => scope.tenants === null ? [] : [`d.tenant = any(${param(scope.tenants)}::text[])`]
-  const appliesTo = (action: DocumentActionName): string[] => {
+  const appliesTo = (action: AdminAction): string[] => {
     const statuses = APPLIES_TO[action]
     return statuses === null ? [] : [`d.status = any(${param(statuses)}::text[])`]
   }
@@ -93,7 +90,7 @@ function targetQuery (target: BulkTarget, scope: TargetScope): TargetQuery {
       // finished_at), not from its upload: a document uploaded long ago and reprocessed or
       // retried yesterday is yesterday's result, and stays.
       const conditions = [FINISHED, `q.finished_at < ${param(scope.asOf)}::timestamptz - make_interval(days => ${param(target.olderThanDays)})`,
-        `q.status = ${param(target.status)}`, `d.status = q.status`, ...tenantCondition()]
+        `q.status = ${param(target.status)}`, 'd.status = q.status', ...tenantCondition()]
       return { from: 'queue_items q join documents d on d.current_item_id = q.id', conditions, params, id: 'd.id', keyAt: 'q.finished_at', keyId: 'q.id' }
     }
     case 'history': {
@@ -129,20 +126,4 @@ export async function nextBatch (db: Queryable, target: BulkTarget, scope: Targe
   [...query.params, after.at, after.id, limit])
   const last = rows.at(-1)
   return { ids: rows.map((row) => row.id), end: last === undefined ? after : { at: last.at, id: last.keyId } }
-}
-
-/**
- * Of a batch journaled by a runner that then stopped, the ids nothing changed since it began:
- * the documents not written since `since`. Every queue statement that moves a document stamps
- * it (updated_at), so a document the stopped runner already
- * retried, cancelled or reprocessed is left out and the batch is not applied to it twice.
- * Deletions need no such care (a deleted row is gone), so clearing repeats its batch as it was.
- */
-export async function untouchedSince (db: Queryable, target: BulkTarget, ids: string[], since: string): Promise<string[]> {
-  if (target.kind === 'old-documents' || target.kind === 'history' || target.action === 'delete') return ids
-  const { rows } = await db.query<{ id: string }>(`
-    select d.id from documents d
-     where d.id = any($1::uuid[]) and d.updated_at < $2::timestamptz
-     order by d.id`, [ids, since])
-  return rows.map((row) => row.id)
 }

@@ -1,10 +1,10 @@
 -- Durable bulk actions of the admin UI, and the retention policy.
 
 -- One bulk action: an action over every document matching a filter, or over a list of ids,
--- run in batches by a runner (the workers' leader, or a sweep). Each batch is journaled before
--- it runs (batch_ids, batch_started_at) and recorded after (position, done, affected), so a
--- runner that dies mid-way is followed by one that repeats only the journaled batch, and only
--- on the documents nothing touched since it began. `total` is the dry run's count at creation.
+-- run in batches by a runner (the workers' leader, or a sweep). Each batch is one transaction:
+-- the queue's change and this row's new position and counts commit together, so a runner that
+-- dies mid-way is followed by one that starts after the last committed batch, and no batch
+-- runs twice. `total` is the dry run's count at creation.
 -- The account's name and tenant limit are copied: the action keeps touching only what its
 -- creator could touch, even if the account changes or goes.
 create table admin_bulk_actions (
@@ -25,11 +25,6 @@ create table admin_bulk_actions (
   -- The keyset position after the last recorded batch: the sort key (a timestamp) and the id.
   position_at timestamptz,
   position_id uuid,
-  -- The batch running now: its ids, where it ends, and when it began.
-  batch_ids uuid[],
-  batch_end_at timestamptz,
-  batch_end_id uuid,
-  batch_started_at timestamptz,
   -- Who runs it, until when: a runner that stops extending its lease hands the action over.
   runner text,
   lease_until timestamptz,
@@ -42,8 +37,6 @@ create table admin_bulk_actions (
 create index admin_bulk_actions_created_idx on admin_bulk_actions (created_at desc, id desc);
 create index admin_bulk_actions_runnable_idx on admin_bulk_actions (created_at) where status in ('queued', 'running');
 
--- A bulk action over a filter walks the documents in (created_at, id) order, every tenant at once.
-create index documents_created_id_idx on documents (created_at, id);
 -- Clearing and retention walk finished items by when they finished: the documents whose current
 -- item finished before a cutoff, and finished items no longer current (queue history).
 create index queue_items_finished_at_idx on queue_items (finished_at, id) where status in ('completed', 'failed');
