@@ -21,6 +21,7 @@ import { adminApiRoutes } from './overview/routes.js'
 import type { OverviewDeps } from './overview/load-overview.js'
 import { overviewPage } from './overview-page.js'
 import { requireAdmin } from './require-admin.js'
+import { retentionRoutes } from './retention/retention-routes.js'
 
 export interface AdminRoutesOptions {
   pool: Pool
@@ -66,4 +67,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   const bulk = new BulkActions(options.pool)
   await app.register(bulkPages, { bulk })
   await app.register(bulkApiRoutes, { bulk })
+  await app.register(retentionRoutes, { pool: options.pool })
 }

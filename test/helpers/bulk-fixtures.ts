@@ -45,12 +45,12 @@ export class AdminApiClient extends AdminClient {
     return client
   }
 
-  async json (method: 'GET' | 'POST', url: string, body?: unknown, withCsrf = true): Promise<LightMyRequestResponse> {
+  async json (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, withCsrf = true): Promise<LightMyRequestResponse> {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
     return await this.app.inject({
       method,
       url,
-      headers: { cookie, ...(withCsrf && method === 'POST' ? { 'x-csrf-token': this.csrf } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { cookie, ...(withCsrf && method !== 'GET' ? { 'x-csrf-token': this.csrf } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       payload: body === undefined ? undefined : JSON.stringify(body)
     })
   }
