@@ -2,7 +2,7 @@ import t from 'tap'
 import { AdminAccounts } from '../../src/admin/admin-accounts.js'
 import { claimBulkAction } from '../../src/admin/bulk/bulk-store.js'
 import { runBulkActions } from '../../src/admin/bulk/bulk-runner.js'
-import { TestContext } from '../helpers/context.js'
+import { TestContext, waitFor } from '../helpers/context.js'
 import { AdminApiClient, bulkRunner, completedDocuments, failedDocument, runAll } from '../helpers/bulk-fixtures.js'
 import { newTenant, readDocument } from '../helpers/queue-fixtures.js'
 
@@ -108,6 +108,28 @@ t.test('a cancelled action runs no further batch; cancelling it again is a 409',
   t.equal(again.statusCode, 409)
   t.equal(again.json().code, 'DOCQ_BULK_ENDED')
   t.match((await auditOf(created.id)).map((entry) => entry.action), ['bulk.reprocess.created', 'bulk.reprocess.cancelled'])
+})
+
+t.test('a batch that finds its action cancelled when it records itself is rolled back whole', async (t) => {
+  const tenant = newTenant()
+  const documents = await completedDocuments(stack, tenant, 2)
+  const created = (await operator.json('POST', '/admin/api/bulk-actions', { action: 'reprocess', filter: { tenant } })).json()
+  // Hold the documents, so the runner's batch waits inside its transaction; cancel meanwhile.
+  const holder = await stack.pool.connect()
+  t.teardown(() => { holder.release() })
+  await holder.query('begin')
+  await holder.query('select 1 from documents where tenant = $1 for update', [tenant])
+  const running = runBulkActions(bulkRunner(stack, 'raced'), { maxBatches: 1 })
+  await waitFor(async () => (await stack.pool.query(`
+    select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rowCount === 1
+    ? true
+    : undefined,
+  'the runner\'s batch waiting for the documents')
+  t.equal((await operator.json('POST', `/admin/api/bulk-actions/${created.id}/cancel`)).statusCode, 200)
+  await holder.query('commit')
+  t.equal(await running, 0, 'the batch did not count')
+  t.match(await bulkRow(created.id), { status: 'cancelled', done: 0, affected: 0 })
+  t.same(await itemCounts(documents.map((document) => document.id)), [1, 1], 'no document was reprocessed')
 })
 
 t.test('a tenant-limited account counts, touches and sees only its tenants', async (t) => {
