@@ -240,6 +240,10 @@ t.test('pages: confirmation with the dry run, 303 to progress, live fragment, li
   const list = await viewer.get('/admin/bulk')
   t.equal(list.statusCode, 200)
   t.match(list.body, `href="/admin/bulk/${id}"`)
+  for (const page of [confirm, progress, fragment, list, await admin.get('/admin/retention')]) {
+    t.equal(page.statusCode, 200)
+    t.notMatch(page.body, /<script(?![^>]*\ssrc=)|<style|\sstyle=|\son[a-z]+=/i, 'no inline script, style or handler')
+  }
 
   await Promise.all(Array.from({ length: 3 }, async () => await failedDocument(stack, tenant)))
   const second = await operator.submit(`/admin/bulk/new?action=retry&tenant=${tenant}`, '/admin/bulk', { action: 'retry', tenant })
