@@ -5,14 +5,14 @@ import type { Pool } from '../db/pool.js'
 import type { DocumentQueueService } from '../queue/document-queue-service.js'
 
 /** Documents per bulk-action batch: one transaction each, short enough not to hold locks long. */
-export const BULK_BATCH_SIZE = 200
+const BULK_BATCH_SIZE = 200
 /** A runner that stops extending its lease for this long hands its bulk action over. */
-export const BULK_LEASE_MS = 60_000
+const BULK_LEASE_MS = 60_000
 /** Batches per round before the loop looks at its stop conditions and the retention timer again. */
 const BULK_BATCHES_PER_ROUND = 20
 /** How often the retention policy is applied, and how much at most per target each time. */
 const RETENTION_INTERVAL_MS = 60_000
-export const RETENTION_LIMITS = { batchSize: 500, maxBatches: 10 }
+const RETENTION_LIMITS = { batchSize: 500, maxBatches: 10 }
 
 /** Bulk-action batches a sweep runs at most, so that a cron request stays short. */
 const SWEEP_BULK_BATCHES = 25

@@ -27,7 +27,6 @@ export const BulkActionBody = Type.Object({
   reason: Type.Optional(Type.String({ maxLength: 1000 })),
   dryRun: Type.Optional(Type.Boolean({ description: 'Only count what the action would touch; store nothing' }))
 }, { additionalProperties: false })
-export type BulkActionBodyType = Static<typeof BulkActionBody>
 
 const TargetJson = Type.Union([
   Type.Object({ kind: Type.Literal('filter'), filter: DocumentFilterQuery }),
