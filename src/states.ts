@@ -107,3 +107,40 @@ export const ADMIN_ACTION = {
 } as const satisfies Record<string, { role: AdminRole }>
 export type AdminAction = keyof typeof ADMIN_ACTION
 export const adminActions: readonly AdminAction[] = Object.keys(ADMIN_ACTION) as AdminAction[]
+
+/**
+ * What a bulk action of the admin UI does to each document it covers: the document actions, and
+ * `clear` (delete finished documents or queue history older than some days), which needs admin.
+ */
+export const BULK_ACTION = {
+  retry: 'retry',
+  reprocess: 'reprocess',
+  cancel: 'cancel',
+  delete: 'delete',
+  clear: 'clear'
+} as const satisfies Record<AdminAction | 'clear', string>
+export type BulkActionName = typeof BULK_ACTION[keyof typeof BULK_ACTION]
+export const bulkActions: readonly BulkActionName[] = Object.values(BULK_ACTION)
+
+/** Where a bulk action is: waiting for a runner, running in batches, or ended. */
+export const BULK_STATUS = {
+  queued: 'queued',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled'
+} as const
+export type BulkStatus = typeof BULK_STATUS[keyof typeof BULK_STATUS]
+export const bulkStatuses: readonly BulkStatus[] = Object.values(BULK_STATUS)
+
+/**
+ * What the retention policy keeps for a number of days: finished documents by status, and
+ * queue history (finished items that are no longer their document's current one).
+ */
+export const RETENTION_TARGET = {
+  completed: 'completed',
+  failed: 'failed',
+  history: 'history'
+} as const
+export type RetentionTarget = typeof RETENTION_TARGET[keyof typeof RETENTION_TARGET]
+export const retentionTargets: readonly RetentionTarget[] = Object.values(RETENTION_TARGET)

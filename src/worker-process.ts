@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { Infrastructure } from './infrastructure.js'
 import { withTimeout } from './lib/with-timeout.js'
 import { createWorkerConnection } from './queue/redis.js'
+import { startAdminChores } from './worker/admin-chores.js'
 import { createConfiguredProcessor } from './worker/configured-processor.js'
 import { startHeartbeat } from './worker/heartbeat.js'
 import { startReconciler } from './worker/reconciler.js'
@@ -21,7 +22,8 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 
 /**
  * Makes this process a worker: extraction processes, a heartbeat, a wake-up consumer that runs
- * items, and the reconciler (which leads in one worker at a time).
+ * items, and the reconciler (which leads in one worker at a time) with the leader's admin chores:
+ * bulk actions and the retention policy.
  */
 export function startWorkerProcess (infra: Infrastructure, options: { hooks?: RunnerHooks } = {}): WorkerProcess {
   const { config, logger, queue, pool } = infra
@@ -43,6 +45,7 @@ export function startWorkerProcess (infra: Infrastructure, options: { hooks?: Ru
   const consumer = createWakeUpConsumer({ ...runner, connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY })
   consumer.bullWorker.run().catch((error: Error) => logger.error({ err: error }, 'wake-up consumer stopped with an error'))
   const reconciler = startReconciler({ pool, queue, logger, intervalMs: config.RECONCILE_INTERVAL_MS })
+  const adminChores = startAdminChores({ pool, queue, logger, isLeading: reconciler.isLeading, idleMs: config.RECONCILE_INTERVAL_MS })
   logger.info({ concurrency: config.WORKER_CONCURRENCY, worker: queue.workerId }, 'worker started')
   let closing: Promise<void> | undefined
   return {
@@ -53,6 +56,7 @@ export function startWorkerProcess (infra: Infrastructure, options: { hooks?: Ru
   }
 
   async function stop (graceMs: number): Promise<void> {
+    await adminChores.stop()
     await reconciler.stop()
     // Stop fetching wake-ups at once, then wait for the running items ourselves: BullMQ's own
     // waits cannot be cut short (close() is memoized, pause() reconnects when it is done).

@@ -11,6 +11,9 @@ import type { Pool } from '../db/pool.js'
 import { adminHeaders } from '../routes/security-headers.js'
 import { loadAdminSession } from './admin-session-hook.js'
 import { auditRoutes } from './audit/audit-routes.js'
+import { BulkActions } from './bulk/bulk-actions.js'
+import { bulkApiRoutes } from './bulk/bulk-api-routes.js'
+import { bulkPages } from './bulk/bulk-pages.js'
 import { AdminSessions, type SessionLimits } from './admin-sessions.js'
 import { requireCsrfToken } from './csrf-check.js'
 import { overviewFragment } from './live/overview-fragment.js'
@@ -22,6 +25,7 @@ import type { OverviewDeps } from './overview/load-overview.js'
 import { overviewPage } from './overview-page.js'
 import { pauseRoutes } from './pauses/routes.js'
 import { requireAdmin } from './require-admin.js'
+import { retentionRoutes } from './retention/retention-routes.js'
 
 export interface AdminRoutesOptions {
   pool: Pool
@@ -68,4 +72,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   await app.register(auditRoutes, { pool: options.pool })
   await app.register(documentDetailRoutes, { deps: options.overview })
   await app.register(pauseRoutes, { queue: options.overview.queue })
+  const bulk = new BulkActions(options.pool)
+  await app.register(bulkPages, { bulk })
+  await app.register(bulkApiRoutes, { bulk })
+  await app.register(retentionRoutes, { pool: options.pool })
 }

@@ -18,6 +18,7 @@ import { cancelPendingItems } from './sql/cancel-pending.js'
 import { claimItem } from './sql/claim-item.js'
 import { completeItem } from './sql/complete-item.js'
 import { deleteDocuments, lockDocumentItems } from './sql/delete-document.js'
+import { deleteFinishedItems } from './sql/delete-finished-items.js'
 import { bumpWakeups, countInProgress, findDueItems } from './sql/due-items.js'
 import { findDueItemsOfScope, type DuePosition } from './sql/due-items-of-scope.js'
 import { insertDocumentsWithItems, insertDocumentsWithItemsAndBytes, type NewDocumentItem } from './sql/enqueue-documents.js'
@@ -438,6 +439,18 @@ export class DocumentQueueService {
   /** Whether Redis holds a wake-up for the item that will still reach a worker by itself. */
   async hasLiveWakeUp (item: Pick<QueueItem, 'id' | 'wakeups'>): Promise<boolean> {
     return (await this.#withLiveWakeUp([item])).size === 1
+  }
+
+  /**
+   * Deletes queue history: the given items where they are finished and no longer their
+   * document's current item, of `tenants` (null: any tenant); `beforeCommit` runs in the same
+   * transaction. Finished items have no wake-up left to cancel. Returns the ids deleted.
+   */
+  async removeFinishedItems (itemIds: string[], tenants: string[] | null, beforeCommit?: BeforeCommit): Promise<string[]> {
+    return await this.#inTransaction(beforeCommit, async (db) => {
+      const deleted = await deleteFinishedItems(db, itemIds, tenants)
+      return { result: deleted, changedIds: deleted }
+    })
   }
 
   /**

@@ -18,7 +18,7 @@ export const DocumentStatus = Type.Enum(itemStatuses)
 const Operation = Type.Enum(operations)
 
 // Stricter than the `uuid` format, which also takes `urn:uuid:…`: Postgres takes only this form.
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
 
 export const DocumentParams = Type.Object({ id: Type.String({ format: 'uuid', pattern: UUID_PATTERN, description: 'Document id' }) })
 

@@ -9,6 +9,8 @@ const BATCH = 500
 const LEADERSHIP_TICKS = 3
 
 export interface Reconciler {
+  /** Whether this process led at its last tick: the other leader-only work asks. */
+  isLeading: () => boolean
   stop: () => Promise<void>
 }
 
@@ -48,6 +50,7 @@ export function startReconciler (options: { pool: Pool, queue: DocumentQueueServ
   schedule()
 
   return {
+    isLeading: () => leading && !stopped,
     stop: async () => {
       stopped = true
       clearTimeout(timer)

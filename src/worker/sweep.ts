@@ -1,4 +1,5 @@
 import type { Infrastructure } from '../infrastructure.js'
+import { adminChoresOnce } from './admin-chores.js'
 import { createConfiguredProcessor } from './configured-processor.js'
 import { runQueueItem, type ItemRunnerDeps } from './run-queue-item.js'
 
@@ -60,13 +61,18 @@ export interface Sweeper {
 
 /**
  * Sweeps on an infrastructure, with an extraction processor of their own that starts its
- * processes only when a sweep first has an item to run.
+ * processes only when a sweep first has an item to run. Where no worker leads, a sweep also
+ * does the leader's admin work: some batches of the bulk actions, the retention policy.
  */
 export function createSweeper (infra: Infrastructure): Sweeper {
   const processor = createConfiguredProcessor(infra.config)
   const deps: ItemRunnerDeps = { queue: infra.queue, processor, logger: infra.logger, leaseMs: infra.config.LEASE_MS, active: new Set() }
   return {
-    sweep: async (limit) => await sweep(deps, { limit }),
+    sweep: async (limit) => {
+      const result = await sweep(deps, { limit })
+      await adminChoresOnce(infra)
+      return result
+    },
     close: async () => { await processor.close() }
   }
 }

@@ -20,7 +20,7 @@ export class AdminClient {
   }
 
   /** A JSON API call; `csrfToken` goes in the X-CSRF-Token header, as a script on a page would send it. */
-  async json (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, csrfToken?: string): Promise<LightMyRequestResponse> {
+  async json (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, csrfToken?: string): Promise<LightMyRequestResponse> {
     return await this.#send(method, url, body === undefined ? undefined : JSON.stringify(body), {
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(csrfToken === undefined ? {} : { 'x-csrf-token': csrfToken })
@@ -32,7 +32,7 @@ export class AdminClient {
     return csrfTokenOf((await this.get(page)).body)
   }
 
-  async #send (method: 'GET' | 'POST' | 'DELETE', url: string, payload: string | undefined, headers: Record<string, string>): Promise<LightMyRequestResponse> {
+  async #send (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload: string | undefined, headers: Record<string, string>): Promise<LightMyRequestResponse> {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
     const response = await this.app.inject({
       method,

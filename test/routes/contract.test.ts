@@ -3,6 +3,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Test } from 'tap'
 import { AdminAccounts } from '../../src/admin/admin-accounts.js'
 import { AdminClient } from '../helpers/admin-client.js'
+import { AdminApiClient } from '../helpers/bulk-fixtures.js'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { readCorpusFile } from '../helpers/corpus.js'
 import { multipart, upload } from '../helpers/http.js'
@@ -19,7 +20,7 @@ const auth = { authorization: `Bearer ${key}` }
 const cron = { authorization: `Bearer ${CRON_SECRET}` }
 const json = { 'content-type': 'application/json' }
 
-type Call = Omit<InjectOptions, 'method' | 'url'> & { method: 'GET' | 'POST' | 'DELETE', url: string }
+type Call = Omit<InjectOptions, 'method' | 'url'> & { method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string }
 
 /** Sends a request as the contract tenant (unless it says otherwise) and checks the answer against `operationId`. */
 async function call (t: Test, operationId: string, request: Call, on: FastifyInstance = app): Promise<LightMyRequestResponse> {
@@ -142,6 +143,25 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'takeAdminDocumentAction', { method: 'POST', url: actions, headers: { ...acting, ...json }, payload: JSON.stringify({ action: 'shred' }) })
   await call(t, 'resumeAdminQueue', { method: 'DELETE', url: '/admin/api/pauses?tenant=contract', headers: acting })
   await call(t, 'resumeAdminQueue', { method: 'DELETE', url: '/admin/api/pauses?x=1', headers: acting })
+
+  // Bulk actions and retention, as an admin over every tenant, with the session's CSRF token.
+  const keeper = await AdminApiClient.signIn(app, new AdminAccounts(stack.pool), 'contract-keeper', 'admin')
+  const asAdmin = { cookie: [...keeper.cookies].map(([name, value]) => `${name}=${value}`).join('; '), authorization: '', 'x-csrf-token': keeper.csrf }
+  await call(t, 'createAdminBulkAction', { method: 'POST', url: '/admin/api/bulk-actions', headers: asAdmin, payload: { action: 'retry', filter: { status: 'failed' }, dryRun: true } })
+  const bulk = (await call(t, 'createAdminBulkAction', { method: 'POST', url: '/admin/api/bulk-actions', headers: asAdmin, payload: { action: 'clear', clear: { what: 'history', olderThanDays: 30 } } })).json()
+  await call(t, 'createAdminBulkAction', { method: 'POST', url: '/admin/api/bulk-actions', headers: asAdmin, payload: { action: 'clear' } })
+  await call(t, 'createAdminBulkAction', { method: 'POST', url: '/admin/api/bulk-actions', headers: session, payload: { action: 'retry' } })
+  await call(t, 'listAdminBulkActions', { method: 'GET', url: '/admin/api/bulk-actions', headers: asAdmin })
+  await call(t, 'listAdminBulkActions', { method: 'GET', url: '/admin/api/bulk-actions' })
+  await call(t, 'getAdminBulkAction', { method: 'GET', url: `/admin/api/bulk-actions/${bulk.id}`, headers: asAdmin })
+  await call(t, 'getAdminBulkAction', { method: 'GET', url: '/admin/api/bulk-actions/00000000-0000-4000-8000-000000000000', headers: asAdmin })
+  await call(t, 'cancelAdminBulkAction', { method: 'POST', url: `/admin/api/bulk-actions/${bulk.id}/cancel`, headers: asAdmin })
+  await call(t, 'cancelAdminBulkAction', { method: 'POST', url: `/admin/api/bulk-actions/${bulk.id}/cancel`, headers: asAdmin })
+  await call(t, 'getAdminRetention', { method: 'GET', url: '/admin/api/retention', headers: asAdmin })
+  await call(t, 'getAdminRetention', { method: 'GET', url: '/admin/api/retention?x=1', headers: asAdmin })
+  await call(t, 'putAdminRetention', { method: 'PUT', url: '/admin/api/retention', headers: asAdmin, payload: { completed: null, failed: null, history: null } })
+  await call(t, 'putAdminRetention', { method: 'PUT', url: '/admin/api/retention', headers: asAdmin, payload: { completed: 0, failed: null, history: null } })
+  await call(t, 'putAdminRetention', { method: 'PUT', url: '/admin/api/retention', headers: session, payload: { completed: null, failed: null, history: null } })
 
   for (const operationId of contract.operationIds) {
     const statuses = [...(contract.seen.get(operationId) ?? [])]
