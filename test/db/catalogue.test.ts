@@ -2,7 +2,7 @@ import pg from 'pg'
 import t from 'tap'
 import { runMigrations } from '../../src/db/migrate.js'
 import { createPool, ensureDatabase } from '../../src/db/pool.js'
-import { adminRoles, attemptOutcomes, errorKinds, failureCodes, itemStatuses, operations } from '../../src/states.js'
+import { adminRoles, attemptOutcomes, bulkActions, bulkStatuses, errorKinds, failureCodes, itemStatuses, operations, retentionTargets } from '../../src/states.js'
 import { TestContext } from '../helpers/context.js'
 
 // The migrations repeat the catalogue of states (src/states.ts) in check constraints; these
@@ -22,7 +22,9 @@ const columns = [
   { table: 'queue_items', column: 'error_kind', catalogue: errorKinds },
   { table: 'queue_items', column: 'error_code', catalogue: failureCodes },
   { table: 'queue_item_attempts', column: 'outcome', catalogue: attemptOutcomes },
-  { table: 'admin_accounts', column: 'role', catalogue: adminRoles }
+  { table: 'admin_accounts', column: 'role', catalogue: adminRoles },
+  { table: 'admin_bulk_actions', column: 'action', catalogue: bulkActions },
+  { table: 'admin_bulk_actions', column: 'status', catalogue: bulkStatuses }
 ]
 
 // Each test writes one document with one item and one attempt, and one admin account, and throws them away.
@@ -32,7 +34,8 @@ const rowOf: Record<string, { key: string, value: string }> = {
   documents: { key: 'id', value: documentId },
   queue_items: { key: 'id', value: itemId },
   queue_item_attempts: { key: 'item_id', value: itemId },
-  admin_accounts: { key: 'name', value: 'catalogue' }
+  admin_accounts: { key: 'name', value: 'catalogue' },
+  admin_bulk_actions: { key: 'id', value: documentId }
 }
 
 /** The check constraints on exactly this column, with their definitions as Postgres prints them. */
@@ -84,6 +87,7 @@ for (const { table, column, catalogue } of columns) {
         values ($2, $1, 'process', 2, 'pending', 1)`, [documentId, itemId])
       await client.query("insert into queue_item_attempts (item_id, attempt, worker) values ($1, 1, 'catalogue')", [itemId])
       await client.query("insert into admin_accounts (name, role, password_hash) values ('catalogue', 'viewer', 'none')")
+      await client.query("insert into admin_bulk_actions (id, action, target_document_ids, account_name, total) values ($1, 'retry', '{}', 'catalogue', 0)", [documentId])
 
       for (const value of catalogue) t.equal(await attempt(value), undefined, `'${value}' is allowed`)
       for (const value of ['not_in_the_catalogue', catalogue[0].toUpperCase()]) {
@@ -95,3 +99,10 @@ for (const { table, column, catalogue } of columns) {
     }
   })
 }
+
+// The retention policy has one row per target, its primary key: trying values on a row would
+// collide with the others, so only the constraint's list is compared.
+t.test('admin_retention_policy.target lists exactly the catalogue\'s targets', async (t) => {
+  const [check] = await checksOn('admin_retention_policy', 'target')
+  t.same(literals(check.definition).sort(), [...retentionTargets].sort(), check.definition)
+})
