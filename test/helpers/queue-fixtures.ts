@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import type { DocumentResult } from '../../src/db/document-results.js'
 import type { DocumentRecord } from '../../src/db/documents.js'
 import type { Queryable } from '../../src/db/pool.js'
-import type { NewUpload } from '../../src/queue/document-queue-service.js'
+import type { FailureInfo, NewUpload } from '../../src/queue/document-queue-service.js'
 import { priorityRanks } from '../../src/queue/priority.js'
 import type { ClaimedItem } from '../../src/queue/queue-item.js'
 import { wakeUpJobId } from '../../src/queue/wake-ups.js'
@@ -62,6 +62,13 @@ export function resultOf (text: string): DocumentResult {
 export async function completedDocument (stack: TestStack, overrides: Partial<NewUpload> = {}, result = resultOf('the first result')): Promise<DocumentRecord> {
   const document = await enqueueOne(stack, overrides)
   if (!await stack.queue.markCompleted(await claim(stack, document.itemId), result)) throw new Error('the completion was refused')
+  return document
+}
+
+/** A document that `stack` claimed and failed for good with `failure` (permanent unless it says otherwise). */
+export async function failedDocument (stack: TestStack, overrides: Partial<NewUpload>, failure: Omit<FailureInfo, 'permanent'> & { permanent?: boolean }): Promise<DocumentRecord> {
+  const document = await enqueueOne(stack, overrides)
+  if (await stack.queue.markFailed(await claim(stack, document.itemId), { permanent: true, ...failure }) !== 'failed') throw new Error('the failure was not recorded')
   return document
 }
 
