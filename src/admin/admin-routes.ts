@@ -11,6 +11,7 @@ import type { Pool } from '../db/pool.js'
 import { adminHeaders } from '../routes/security-headers.js'
 import { loadAdminSession } from './admin-session-hook.js'
 import { documentListRoutes } from './documents/routes.js'
+import { failuresRoutes } from './failures/routes.js'
 import { AdminSessions, type SessionLimits } from './admin-sessions.js'
 import { requireCsrfToken } from './csrf-check.js'
 import { loginRoutes } from './login-routes.js'
@@ -62,4 +63,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   await app.register(overviewPage, { overview: options.overview })
   await app.register(adminApiRoutes, { overview: options.overview, preHandler: requireAdmin('viewer') })
   await app.register(documentListRoutes, { pool: options.pool })
+  await app.register(failuresRoutes, { pool: options.pool })
 }

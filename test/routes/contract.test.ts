@@ -122,6 +122,11 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'getAdminOverview', { method: 'GET', url: '/admin/api/overview', headers: session })
   await call(t, 'getAdminOverview', { method: 'GET', url: '/admin/api/overview?x=1', headers: session })
   await call(t, 'getAdminOverview', { method: 'GET', url: '/admin/api/overview' })
+  await call(t, 'listAdminDocuments', { method: 'GET', url: '/admin/api/documents?status=failed&limit=5', headers: session })
+  await call(t, 'listAdminDocuments', { method: 'GET', url: '/admin/api/documents?q=%25_', headers: session })
+  await call(t, 'listAdminDocuments', { method: 'GET', url: '/admin/api/documents' })
+  await call(t, 'listAdminFailures', { method: 'GET', url: '/admin/api/failures?window=24h', headers: session })
+  await call(t, 'listAdminFailures', { method: 'GET', url: '/admin/api/failures?window=2h', headers: session })
 
   for (const operationId of contract.operationIds) {
     const statuses = [...(contract.seen.get(operationId) ?? [])]

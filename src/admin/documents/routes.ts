@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import type { Pool } from '../../db/pool.js'
 import { commonErrors, errorResponse } from '../../routes/schemas.js'
+import { dropBlankParams } from '../drop-blank-params.js'
 import { renderPage } from '../render-page.js'
 import { requireAdmin } from '../require-admin.js'
 import { signedInAdmin } from '../signed-in-admin.js'
-import { withoutEmptyParams } from './document-filter.js'
 import { DocumentListJson, DocumentListQuery } from './documents-json.js'
 import { documentsPageModel } from './documents-page-model.js'
 import { loadDocumentList } from './load-document-list.js'
@@ -14,18 +13,13 @@ export interface DocumentListRoutesOptions {
   pool: Pool
 }
 
-/** A blank form field means "any": dropped before validation, so the filter form works as sent. */
-async function dropEmptyParams (request: FastifyRequest): Promise<void> {
-  request.query = withoutEmptyParams(request.query)
-}
-
 /**
  * `GET /admin/documents`, the documents list with filters, counts and bulk selection, and its
  * JSON twin `GET /admin/api/documents`; both for viewers and up, within the account's tenants.
  */
 export const documentListRoutes: FastifyPluginAsyncTypebox<DocumentListRoutesOptions> = async (app, { pool }) => {
   app.get('/admin/api/documents', {
-    preValidation: dropEmptyParams,
+    preValidation: dropBlankParams,
     preHandler: requireAdmin('viewer'),
     schema: {
       tags: ['admin'],
@@ -48,7 +42,7 @@ export const documentListRoutes: FastifyPluginAsyncTypebox<DocumentListRoutesOpt
   }, async (request) => await loadDocumentList(pool, request.query, signedInAdmin(request).tenants))
 
   app.get('/admin/documents', {
-    preValidation: dropEmptyParams,
+    preValidation: dropBlankParams,
     preHandler: requireAdmin('viewer'),
     schema: { hide: true, querystring: DocumentListQuery }
   }, async (request, reply) => {
