@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/pool.js'
 import { itemStatuses, type ItemStatus } from '../../states.js'
-import { filterConditions, type DocumentFilter } from './document-filter.js'
+import { filterBranches, type DocumentFilter } from './document-filter.js'
 import { COUNT_CAP, type StatusCount } from './documents-json.js'
 
 /** Filters `document_counts` can answer: it counts by tenant, status and error kind only. */
@@ -22,12 +22,15 @@ async function exactCounts (db: Queryable, filter: DocumentFilter, tenants: stri
  * cost is bounded by the cap, not by the table, however broad the filter.
  */
 async function cappedCounts (db: Queryable, filter: DocumentFilter, tenants: string[] | null): Promise<Map<ItemStatus, number>> {
-  const where = filterConditions(filter, tenants, 3)
+  const where = filterBranches(filter, tenants, 3)
+  // Each branch of a search stops one past the cap too: their union then passes the cap
+  // exactly when the whole selection does, and is exact below it.
+  const branches = where.branches.map((branch) => `(
+             select d.id from documents d join queue_items q on q.id = d.current_item_id
+              where d.status = s.status and ${branch}
+              limit $2)`)
   const { rows } = await db.query<{ status: ItemStatus, n: number }>(`
-    select s.status, (select count(*)::int from (
-             select 1 from documents d join queue_items q on q.id = d.current_item_id
-              where d.status = s.status and ${where.sql}
-              limit $2) found) as n
+    select s.status, (select count(*)::int from (${branches.join(' union ')}) found) as n
       from unnest($1::text[]) as s(status)`, [itemStatuses, COUNT_CAP + 1, ...where.params])
   return new Map(rows.map((row) => [row.status, row.n]))
 }
