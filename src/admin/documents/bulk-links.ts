@@ -11,7 +11,7 @@ const BULK_ACTIONS: ReadonlyArray<{ action: string, label: string, role: AdminRo
 ]
 
 /** Where a bulk action is confirmed: its dry-run count, reason and confirm button. */
-export const BULK_NEW_PATH = '/admin/bulk/new'
+const BULK_NEW_PATH = '/admin/bulk/new'
 
 export interface BulkAction {
   action: string

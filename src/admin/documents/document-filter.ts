@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox'
+import { Type } from 'typebox'
 import { AppError } from '../../errors.js'
 import { priorityRanks, type PriorityName } from '../../queue/priority.js'
 import { Priority } from '../../routes/schemas.js'
@@ -18,7 +18,7 @@ export interface DocumentFilter {
   to?: string
   /** Searched in the file name and the current item's error text, as a literal substring. */
   q?: string
-  /** A normalised error message (SQL `normalised_error`), as the failures page groups them. */
+  /** A normalised error message (SQL `normalised_error`, kept in `queue_items.error_group`), as the failures page groups them. */
   group?: string
 }
 
@@ -27,8 +27,8 @@ const DATE_OR_DATE_TIME = '^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:
 const DATE_TIME_PARTS = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):(\d{2}))?)?$/
 
 /** Search terms shorter than a trigram cannot use the search indexes and would read every row. */
-export const SEARCH_MIN_LENGTH = 3
-export const SEARCH_MAX_LENGTH = 200
+const SEARCH_MIN_LENGTH = 3
+const SEARCH_MAX_LENGTH = 200
 
 /** The query parameters of a filter, as the list, its JSON twin and bulk actions take them. */
 export const DocumentFilterQuery = Type.Object({
@@ -50,8 +50,6 @@ export const DocumentFilterQuery = Type.Object({
 
 /** The filter's parameters in the order links carry them. */
 const FILTER_KEYS = Object.keys(DocumentFilterQuery.properties) as Array<keyof DocumentFilter>
-
-export type DocumentFilterQueryType = Static<typeof DocumentFilterQuery>
 
 /**
  * A query without its empty parameters. A GET form sends every field, the ones left blank as
@@ -125,7 +123,7 @@ function conditionsOf (filter: DocumentFilter, tenants: string[] | null, firstPa
     const bound = createdAtBound(side, value)
     add(bound.sql, bound.value)
   }
-  if (filter.group !== undefined) add('normalised_error(q.last_error) = $', filter.group)
+  if (filter.group !== undefined) add('q.error_group = $', filter.group)
   // Last, so that every branch of a search numbers the parameters before it alike.
   if (filter.q !== undefined) add(SEARCH_CONDITIONS[searchIn], containsPattern(filter.q))
   return { sql: conditions.length === 0 ? 'true' : conditions.join(' and '), params }

@@ -21,7 +21,7 @@ export const DocumentListQuery = Type.Object({
 }, { additionalProperties: false })
 export type DocumentListQueryType = Static<typeof DocumentListQuery>
 
-export const AdminDocumentJson = Type.Object({
+const AdminDocumentJson = Type.Object({
   id: Type.String({ format: 'uuid' }),
   tenant: Type.String(),
   filename: Type.String(),
@@ -36,7 +36,7 @@ export const AdminDocumentJson = Type.Object({
 })
 export type AdminDocumentJsonType = Static<typeof AdminDocumentJson>
 
-export const StatusCountJson = Type.Object({
+const StatusCountJson = Type.Object({
   status: Type.Enum(itemStatuses),
   count: Type.Integer({ minimum: 0, description: `Documents in this status; ${COUNT_CAP} when capped` }),
   capped: Type.Boolean({ description: `Counting stopped at ${COUNT_CAP}: there are more` })

@@ -10,7 +10,7 @@ import { shortTime } from '../page-format.js'
 const ERROR_CELL_LENGTH = 120
 
 /** A count as the page shows it: "10,000+" when counting stopped at the cap. */
-export function countLabel (count: StatusCount): string {
+function countLabel (count: StatusCount): string {
   return `${count.count.toLocaleString('en-US')}${count.capped ? '+' : ''}`
 }
 

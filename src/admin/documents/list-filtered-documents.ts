@@ -21,7 +21,7 @@ export interface FilteredDocumentRow {
 }
 
 /** How much of an error message a row carries. */
-export const ERROR_PREVIEW_LENGTH = 300
+const ERROR_PREVIEW_LENGTH = 300
 
 /**
  * One page of the documents a filter selects within `tenants` (null = all), newest first,
