@@ -16,6 +16,7 @@ import { renderExtraction, renderReport, type BenchSettings, type DrainPhase, ty
 import { multipartFile, sampleText } from './sample-text.js'
 import { databaseUrl, deleteRedisKeys, queryOnce, redisVersion, waitingJobs } from './stores.js'
 import { runUploadLoad, type UploadStats } from './upload-load.js'
+import { ensureDatabase } from '../src/db/pool.js'
 
 // `npm run bench`: docqueue's upload path and worker drain, side by side with a naive pipeline
 // (naive-pipeline.ts), on a database and a BullMQ prefix of their own that are removed at the end.
@@ -282,7 +283,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 try {
   log(`database ${dbName}, queue prefix ${prefix}`)
-  // The keys CLI creates and migrates the database, as the service would on its first start.
+  // Created as `npm start` would on its first run; the keys CLI then migrates it.
+  await ensureDatabase(dbUrl)
   const keyOutput = await runScript('src/bin/keys.ts', ['create', '--tenant', 'bench'], { cwd: repoRoot, env: { DATABASE_URL: dbUrl } })
   const apiKey = keyOutput.trim().split('\n').at(-1) ?? ''
   if (!apiKey.startsWith('dq_')) throw new Error(`the keys CLI did not print a key:\n${keyOutput}`)

@@ -7,6 +7,7 @@ import { cpuCores, cpuSnapshot } from './cpu-usage.js'
 import { multipartFile, sampleText } from './sample-text.js'
 import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
 import { runUploadLoad, type UploadStats } from './upload-load.js'
+import { ensureDatabase } from '../src/db/pool.js'
 
 // `node --import tsx bench/upload-compare.ts <checkout A> <checkout B>`: the upload load test of
 // `npm run bench` against the API of two checkouts (say, main and a branch), in alternating
@@ -38,6 +39,8 @@ function entryPoint (dir: string, current: string, older: string): string {
 async function startSide (dir: string): Promise<Side> {
   const suffix = randomBytes(4).toString('hex')
   const dbUrl = databaseUrl(serverUrl, `docq_bench_${suffix}`)
+  // Created as `npm start` would on its first run; the keys CLI then migrates it.
+  await ensureDatabase(dbUrl)
   const keyOutput = await runScript(entryPoint(dir, 'src/bin/keys.ts', 'src/cli/keys.ts'), ['create', '--tenant', 'bench'], { cwd: dir, env: { DATABASE_URL: dbUrl } })
   const port = await freePort()
   const prefix = `dqbench-${suffix}`

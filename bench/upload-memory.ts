@@ -6,6 +6,7 @@ import { startHeldUpload } from '../test/helpers/held-upload.js'
 import { processMemory, resetPeakRss, unreadBytesOnPort } from '../test/helpers/process-memory.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
 import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
+import { ensureDatabase } from '../src/db/pool.js'
 
 // `node --import tsx bench/upload-memory.ts`: the API's resident memory while its upload budget
 // is full of uploads held open at their last bytes, at its peak while they are stored, and after.
@@ -34,6 +35,8 @@ async function waitUntil (what: string, probe: () => Promise<boolean>): Promise<
 
 let api: BenchChild | undefined
 try {
+  // Created as `npm start` would on its first run; the keys CLI then migrates it.
+  await ensureDatabase(dbUrl)
   const keyOutput = await runScript('src/bin/keys.ts', ['create', '--tenant', 'bench'], { cwd: repoRoot, env: { DATABASE_URL: dbUrl } })
   const key = keyOutput.trim().split('\n').at(-1) ?? ''
   const port = await freePort()

@@ -77,8 +77,11 @@ export async function serveApi (infra: Infrastructure): Promise<FastifyInstance>
   const app = await buildApiApp(infra, services)
   const bootstrap = await services.apiKeys.createBootstrapKey()
   if (bootstrap !== undefined) {
-    // Shown once so that a newcomer can call the API straight away; only its hash is stored.
-    infra.logger.info({ tenant: bootstrap.tenant, apiKey: bootstrap.key }, 'created the first API key; keep it, it is not shown again')
+    // Shown once so that a newcomer can call the API straight away; only its hash is stored. It
+    // goes to the terminal, whatever LOG_LEVEL says, and never into the logs, which are shipped
+    // and kept where a secret should not be.
+    process.stderr.write(`created the first API key, for tenant ${bootstrap.tenant}; keep it, it is not shown again:\n${bootstrap.key}\n`)
+    infra.logger.info({ tenant: bootstrap.tenant }, 'created the first API key (printed on the terminal)')
   }
   await app.listen({ port: infra.config.PORT, host: infra.config.HOST })
   return app

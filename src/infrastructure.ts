@@ -30,11 +30,13 @@ export interface Infrastructure {
 const REDIS_STARTUP_WAIT_MS = 3_000
 
 /**
- * Creates the database if needed, migrates it, connects to Redis (not fatal when it is down:
- * uploads are kept in Postgres and dispatched once Redis answers) and builds the queue.
+ * Migrates the database, connects to Redis (not fatal when it is down: uploads are kept in
+ * Postgres and dispatched once Redis answers) and builds the queue. Only `createDatabase`
+ * creates a missing database (`npm start` and `npm run migrate` do): elsewhere a mistyped
+ * DATABASE_URL must fail, not start on a new, empty database.
  */
-export async function openInfrastructure (config: Config, logger: Logger): Promise<Infrastructure> {
-  await ensureDatabase(config.DATABASE_URL)
+export async function openInfrastructure (config: Config, logger: Logger, options: { createDatabase?: boolean } = {}): Promise<Infrastructure> {
+  if (options.createDatabase === true) await ensureDatabase(config.DATABASE_URL)
   const pool = createPool(config.DATABASE_URL, { max: 10 + config.WORKER_CONCURRENCY, logger })
   const applied = await runMigrations(pool)
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')

@@ -10,10 +10,12 @@ import type { Redis } from 'ioredis'
 import type { Pool } from '../db/pool.js'
 import { adminHeaders } from '../routes/security-headers.js'
 import { loadAdminSession } from './admin-session-hook.js'
+import { auditRoutes } from './audit/audit-routes.js'
 import { documentListRoutes } from './documents/routes.js'
 import { failuresRoutes } from './failures/routes.js'
 import { AdminSessions, type SessionLimits } from './admin-sessions.js'
 import { requireCsrfToken } from './csrf-check.js'
+import { overviewFragment } from './live/overview-fragment.js'
 import { loginRoutes } from './login-routes.js'
 import { LoginThrottle } from './login-throttle.js'
 import { adminApiRoutes } from './overview/routes.js'
@@ -62,6 +64,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   })
   await app.register(overviewPage, { overview: options.overview })
   await app.register(adminApiRoutes, { overview: options.overview, preHandler: requireAdmin('viewer') })
+  await app.register(overviewFragment, { pool: options.pool })
+  await app.register(auditRoutes, { pool: options.pool })
   await app.register(documentListRoutes, { pool: options.pool })
   await app.register(failuresRoutes, { pool: options.pool })
 }

@@ -18,6 +18,6 @@ export const overviewPage: FastifyPluginAsyncTypebox<OverviewPageOptions> = asyn
     const tenants = request.admin?.tenants ?? null
     const model = await loadOverview(overview, { tenants })
     const charts = { perMinute: seriesChart(model.throughput.perMinute), perHour: seriesChart(model.throughput.perHour) }
-    return await renderPage(request, reply, 'overview', { title: 'Overview', tenants, overview: model, charts })
+    return await renderPage(request, reply, 'overview', { title: 'Overview', nav: 'overview', tenants, overview: model, charts })
   })
 }

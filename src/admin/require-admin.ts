@@ -4,9 +4,13 @@ import type { AdminRole } from '../states.js'
 import { hasRole } from './admin-identity.js'
 import { loginPath } from './login-redirect.js'
 
-/** JSON routes answer with error bodies; every other admin route is a page. */
+/**
+ * JSON routes, and the fragments that live updates fetch, answer with error bodies; every other
+ * admin route is a page. A fragment redirected to the login form would put that form into the
+ * page that polls it.
+ */
 export function isAdminApi (request: FastifyRequest): boolean {
-  return request.url.startsWith('/admin/api/')
+  return request.url.startsWith('/admin/api/') || request.url.startsWith('/admin/fragments/')
 }
 
 /**

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util'
 import { ACCOUNT_NAME_PATTERN, AdminAccounts, TENANT_PATTERN } from '../admin/admin-accounts.js'
-import { loadConfig } from '../config.js'
 import { runMigrations } from '../db/migrate.js'
-import { createPool, ensureDatabase } from '../db/pool.js'
+import { createPool } from '../db/pool.js'
 import { adminRoles, type AdminRole } from '../states.js'
+import { UsageError, runCommand } from './command.js'
 
 const usage = `usage:
   npm run admins -- create --name NAME --role ${adminRoles.join('|')} [--tenants a,b]
@@ -12,22 +11,6 @@ const usage = `usage:
   npm run admins -- disable --name NAME     disable an account and end its sessions
   npm run admins -- reset-password --name NAME
                                             end its sessions; prints a new one-time password once, on the last line`
-
-/** A mistake in the command line: usage is printed and the exit code is 2. */
-class UsageError extends Error {}
-
-function parse (): { command: string | undefined, name?: string, role?: string, tenants?: string } {
-  try {
-    const { positionals, values } = parseArgs({
-      allowPositionals: true,
-      options: { name: { type: 'string' }, role: { type: 'string' }, tenants: { type: 'string' } }
-    })
-    if (positionals.length > 1) throw new UsageError(`unexpected argument: ${positionals[1]}`)
-    return { command: positionals[0], ...values }
-  } catch (error) {
-    throw new UsageError((error as Error).message)
-  }
-}
 
 function requiredName (name: string | undefined): string {
   if (name === undefined) throw new UsageError('--name is required')
@@ -50,13 +33,20 @@ function parseTenants (tenants: string | undefined): string[] | null {
   return list
 }
 
+interface Arguments {
+  command: string | undefined
+  name?: string
+  role?: string
+  tenants?: string
+}
+
 type Command =
   | { command: 'create', name: string, role: AdminRole, tenants: string[] | null }
   | { command: 'list' }
   | { command: 'disable' | 'reset-password', name: string }
 
 /** The command the arguments ask for, checked whole before connecting, so a mistake answers at once. */
-function command (args: ReturnType<typeof parse>): Command {
+function command (args: Arguments): Command {
   switch (args.command) {
     case 'create':
       return { command: 'create', name: requiredName(args.name), role: parseRole(args.role), tenants: parseTenants(args.tenants) }
@@ -99,10 +89,10 @@ async function run (accounts: AdminAccounts, todo: Command): Promise<void> {
 }
 
 // Exit codes: 0 done, 1 refused or failed (no such account, a name taken, no database), 2 usage.
-try {
-  const todo = command(parse())
-  const config = loadConfig(process.env)
-  await ensureDatabase(config.DATABASE_URL)
+const options = { name: { type: 'string' }, role: { type: 'string' }, tenants: { type: 'string' } } as const
+await runCommand({ usage, allowPositionals: true, options }, async ({ values, positionals, config }) => {
+  if (positionals.length > 1) throw new UsageError(`unexpected argument: ${positionals[1]}`)
+  const todo = command({ command: positionals[0], ...values } as Arguments)
   const pool = createPool(config.DATABASE_URL, { max: 1 })
   try {
     await runMigrations(pool)
@@ -110,12 +100,4 @@ try {
   } finally {
     await pool.end()
   }
-} catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`${error.message}\n${usage}`)
-    process.exitCode = 2
-  } else {
-    console.error((error as Error).message)
-    process.exitCode = 1
-  }
-}
+})

@@ -1,14 +1,17 @@
-import { loadConfig } from '../config.js'
 import { runMigrations } from '../db/migrate.js'
 import { createPool, ensureDatabase } from '../db/pool.js'
+import { runCommand } from './command.js'
 
-// `npm run migrate`: creates the database if needed and applies pending migrations.
-const config = loadConfig(process.env)
-await ensureDatabase(config.DATABASE_URL)
-const pool = createPool(config.DATABASE_URL, { max: 1 })
-try {
-  const applied = await runMigrations(pool)
-  console.log(applied.length === 0 ? 'database is up to date' : `applied ${applied.join(', ')}`)
-} finally {
-  await pool.end()
-}
+const usage = `usage: npm run migrate
+Creates the database named in DATABASE_URL if it does not exist, then applies pending migrations.`
+
+await runCommand({ usage }, async ({ config }) => {
+  await ensureDatabase(config.DATABASE_URL)
+  const pool = createPool(config.DATABASE_URL, { max: 1 })
+  try {
+    const applied = await runMigrations(pool)
+    console.log(applied.length === 0 ? 'database is up to date' : `applied ${applied.join(', ')}`)
+  } finally {
+    await pool.end()
+  }
+})

@@ -17,10 +17,12 @@ const contentSecurityPolicy = {
 }
 
 // The admin UI's pages: stylesheets and scripts from this origin only, forms posted to
-// themselves, images inline (charts as data: URLs) or from this origin.
+// themselves, images inline (charts as data: URLs) or from this origin, and fetches (live
+// updates of page regions) to this origin only.
 const adminContentSecurityPolicy = {
   'default-src': "'none'",
   'script-src': "'self'",
+  'connect-src': "'self'",
   'style-src': "'self'",
   'img-src': "'self' data:",
   'form-action': "'self'",

@@ -62,7 +62,7 @@ t.test('admin pages carry the strict CSP, no caching, and no inline script or st
   const client = await signedIn('csp-check')
   const pages = [await new AdminClient(app).get('/admin/login'), await client.get('/admin')]
   for (const page of pages) {
-    t.equal(page.headers['content-security-policy'], "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    t.equal(page.headers['content-security-policy'], "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
     t.equal(page.headers['cache-control'], 'no-store')
     t.same(inlineCode(page.body), [], 'no inline code')
     t.match(page.body, '<link rel="stylesheet" href="/admin/static/admin.css">')

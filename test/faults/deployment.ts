@@ -114,11 +114,12 @@ export class Deployment {
     this.pool.on('error', () => {})
   }
 
-  /** Makes the database (migrated, with an API key from the keys CLI). */
+  /** Makes the database (created and migrated by the migrate CLI, with an API key from the keys CLI). */
   static async create (options: DeploymentOptions): Promise<Deployment> {
     const database = `docq_faults_${randomBytes(5).toString('hex')}`
     const deployment = new Deployment(options, database)
     deployment.#unregister = onCleanup(`deployment ${options.label}`, async () => { await deployment.close() })
+    await run(process.execPath, ['--import', 'tsx', 'src/bin/migrate.ts'], { cwd: repoRoot, env: deployment.env(), timeout: 60_000 })
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/bin/keys.ts', 'create', '--tenant', 'faults'], {
       cwd: repoRoot, env: deployment.env(), timeout: 60_000
     })

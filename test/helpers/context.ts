@@ -69,7 +69,7 @@ export class TestContext {
   /** A stack on this context, as one more process would have it; the first one also migrates the database. */
   async stack (overrides: Partial<Config> = {}): Promise<TestStack> {
     const config = { ...this.config, ...overrides }
-    const infra = await openInfrastructure(config, createLogger(config.LOG_LEVEL, 'test'))
+    const infra = await openInfrastructure(config, createLogger(config.LOG_LEVEL, 'test'), { createDatabase: true })
     const processor = createConfiguredProcessor(config)
     const runner: ItemRunnerDeps = { queue: infra.queue, processor, logger: infra.logger, leaseMs: config.LEASE_MS, active: new Set(), hooks: this.hooks }
     const stack: TestStack = {

@@ -122,6 +122,8 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'getAdminOverview', { method: 'GET', url: '/admin/api/overview', headers: session })
   await call(t, 'getAdminOverview', { method: 'GET', url: '/admin/api/overview?x=1', headers: session })
   await call(t, 'getAdminOverview', { method: 'GET', url: '/admin/api/overview' })
+  await call(t, 'getAdminAudit', { method: 'GET', url: '/admin/api/audit?limit=1', headers: session })
+  await call(t, 'getAdminAudit', { method: 'GET', url: '/admin/api/audit?from=2026-02-31', headers: session })
   await call(t, 'listAdminDocuments', { method: 'GET', url: '/admin/api/documents?status=failed&limit=5', headers: session })
   await call(t, 'listAdminDocuments', { method: 'GET', url: '/admin/api/documents?q=%25_', headers: session })
   await call(t, 'listAdminDocuments', { method: 'GET', url: '/admin/api/documents' })

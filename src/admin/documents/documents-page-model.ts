@@ -4,7 +4,6 @@ import type { AdminIdentity } from '../admin-identity.js'
 import { bulkActionsFor } from './bulk-links.js'
 import { filterOf, filterSearchParams } from './document-filter.js'
 import { PAGE_SIZE, type DocumentList, type DocumentListQueryType, type StatusCount } from './documents-json.js'
-import { shortTime } from '../page-format.js'
 
 /** How much of an error message a table cell shows; the rest is on the detail page. */
 const ERROR_CELL_LENGTH = 120
@@ -43,9 +42,7 @@ export function documentsPageModel (list: DocumentList, query: DocumentListQuery
       href: `/admin/documents/${document.id}`,
       errorPreview: document.errorMessage === null || document.errorMessage.length <= ERROR_CELL_LENGTH
         ? document.errorMessage
-        : `${document.errorMessage.slice(0, ERROR_CELL_LENGTH)}…`,
-      createdLabel: shortTime(document.createdAt),
-      updatedLabel: shortTime(document.updatedAt)
+        : `${document.errorMessage.slice(0, ERROR_CELL_LENGTH)}…`
     })),
     counts: list.counts.map((count) => ({
       ...count,

@@ -50,6 +50,7 @@ export const documentListRoutes: FastifyPluginAsyncTypebox<DocumentListRoutesOpt
     const list = await loadDocumentList(pool, request.query, admin.tenants)
     return await renderPage(request, reply, 'documents', {
       title: 'Documents',
+      nav: 'documents',
       tenants: admin.tenants,
       page: documentsPageModel(list, request.query, admin),
       styles: ['/admin/static/documents.css'],

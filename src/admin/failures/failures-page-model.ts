@@ -2,7 +2,6 @@ import type { AdminIdentity } from '../admin-identity.js'
 import { bulkActionsFor } from '../documents/bulk-links.js'
 import { filterSearchParams, type DocumentFilter } from '../documents/document-filter.js'
 import { ITEM_STATUS } from '../../states.js'
-import { shortTime } from '../page-format.js'
 import { FAILURE_GROUP_LIMIT, FAILURE_SCAN_LIMIT, FAILURE_WINDOWS, type Failures, type FailuresQueryType } from './failures-json.js'
 
 /** How much of the sample message the table shows; the full one is on the document's page. */
@@ -33,9 +32,7 @@ export function failuresPageModel (failures: Failures, query: FailuresQueryType,
         listHref: `/admin/documents?${filterSearchParams(filter).toString()}`,
         retryHref: bulkActionsFor(admin, filter).find((bulk) => bulk.action === 'retry')?.everythingHref ?? null,
         sampleHref: `/admin/documents/${group.sample.documentId}`,
-        samplePreview: message === null || message.length <= SAMPLE_CELL_LENGTH ? message : `${message.slice(0, SAMPLE_CELL_LENGTH)}…`,
-        firstSeenLabel: shortTime(group.firstSeenAt),
-        lastSeenLabel: shortTime(group.lastSeenAt)
+        samplePreview: message === null || message.length <= SAMPLE_CELL_LENGTH ? message : `${message.slice(0, SAMPLE_CELL_LENGTH)}…`
       }
     })
   }

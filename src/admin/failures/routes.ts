@@ -49,6 +49,7 @@ export const failuresRoutes: FastifyPluginAsyncTypebox<FailuresRoutesOptions> = 
     const failures = await loadFailureGroups(pool, request.query, admin.tenants)
     return await renderPage(request, reply, 'failures', {
       title: 'Failures',
+      nav: 'failures',
       tenants: admin.tenants,
       page: failuresPageModel(failures, request.query, admin),
       styles: ['/admin/static/documents.css']

@@ -9,8 +9,6 @@ import { checkAllAccepted, checkNoCrash, waitUntilHolding } from './helpers.js'
 
 const SHORT_GRACE_MS = 1_000
 const LONG_GRACE_MS = 20_000
-// Closing the reconciler, Redis and the pool after the grace period.
-const EXIT_MARGIN_MS = 3_000
 
 /**
  * Sends an upload with `Expect: 100-continue`: the server's 100 proves the request is in its
@@ -61,7 +59,9 @@ async function shortGrace (scenario: ScenarioRun, deployment: Deployment): Promi
   const exit = await victim.waitExit(SHORT_GRACE_MS + 20_000)
   const took = (exit?.at ?? Date.now()) - termAt
   scenario.metric('short grace: exit after SIGTERM', `${took} ms`)
-  scenario.check(`short grace: SIGTERM exits 0 within ${SHORT_GRACE_MS} + ${EXIT_MARGIN_MS} ms`, exit?.code === 0 && took <= SHORT_GRACE_MS + EXIT_MARGIN_MS,
+  // That it left without waiting for its jobs shows in the check below (their items were released,
+  // not completed by it); the time it took depends on the machine's load, so it is reported only.
+  scenario.check('short grace: SIGTERM exits 0', exit?.code === 0,
     `exit ${JSON.stringify(exit)} after ${took} ms`)
   await deployment.waitAllFinal(60_000)
 
@@ -92,7 +92,9 @@ async function longGrace (scenario: ScenarioRun, deployment: Deployment): Promis
   const exit = await victim.waitExit(LONG_GRACE_MS + 10_000)
   const took = (exit?.at ?? Date.now()) - termAt
   scenario.metric('long grace: exit after SIGTERM', `${took} ms`)
-  scenario.check('long grace: active jobs finish, then exit 0 well within the grace period', exit?.code === 0 && took <= 2_000 + EXIT_MARGIN_MS,
+  // Before the grace runs out: the worker left because its jobs were done, not because time was up.
+  // (How much sooner depends on the machine's load, so no tighter bound.)
+  scenario.check('long grace: active jobs finish, then exit 0 before the grace period ends', exit?.code === 0 && took < LONG_GRACE_MS,
     `exit ${JSON.stringify(exit)} after ${took} ms`)
   await deployment.waitAllFinal(60_000)
 
