@@ -33,8 +33,6 @@ t.test('with JavaScript on: both pages pass axe with no CSP violation, and rows 
   t.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Documents')
   t.equal(await page.locator('img').count(), 0, 'the hostile file name is text')
   t.same(await axe(page), [], 'the documents list')
-  // The layout loads page scripts once it supports them; loading it here again is harmless.
-  await page.addScriptTag({ url: '/admin/static/select-rows.js', type: 'module' })
   const all = page.getByLabel('Select all on this page')
   await all.waitFor({ state: 'visible' })
   const boxes = page.locator('input[name="id"]')

@@ -175,6 +175,7 @@ t.test('a viewer sees no selection or action; an operator no delete; an admin al
   t.match(operator.body, /<input type="checkbox" name="id" value="[0-9a-f-]{36}"/)
   const everything = await admin.get(url)
   t.match(everything.body, 'name="action" value="delete"')
+  t.match(everything.body, '<script type="module" src="/admin/static/select-rows.js"></script>', 'the selection script')
   t.match(everything.body, `href="/admin/bulk/new?action=delete&amp;status=failed&amp;tenant=${tenant}"`)
 })
 
