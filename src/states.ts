@@ -53,12 +53,14 @@ export const ERROR_KIND = {
   /** Failed for good: transient failures used up every attempt. */
   exhausted: 'exhausted',
   /** Failed for good: the worker died on every attempt (a poison document). */
-  crashed: 'crashed'
+  crashed: 'crashed',
+  /** Failed for good: an operator cancelled it while it was pending. */
+  cancelled: 'cancelled'
 } as const
 export type ErrorKind = typeof ERROR_KIND[keyof typeof ERROR_KIND]
 export const errorKinds: readonly ErrorKind[] = Object.values(ERROR_KIND)
 
-/** What went wrong, for machines: the processing error codes, and two the queue adds. */
+/** What went wrong, for machines: the processing error codes, and those the queue adds. */
 export const FAILURE_CODE = {
   unsupportedType: 'unsupported_type',
   corrupt: 'corrupt',
@@ -69,8 +71,10 @@ export const FAILURE_CODE = {
   /** Postgres refused the extracted result's values. */
   invalidResult: 'invalid_result',
   /** The worker died on every attempt. */
-  crashed: 'crashed'
-} as const satisfies Record<string, ProcessingErrorCode | 'invalid_result' | 'crashed'>
+  crashed: 'crashed',
+  /** An operator cancelled the item while it was pending. */
+  cancelled: 'cancelled'
+} as const satisfies Record<string, ProcessingErrorCode | 'invalid_result' | 'crashed' | 'cancelled'>
 export type FailureCode = typeof FAILURE_CODE[keyof typeof FAILURE_CODE]
 export const failureCodes: readonly FailureCode[] = Object.values(FAILURE_CODE)
 
@@ -86,3 +90,20 @@ export const ADMIN_ROLE = {
 } as const
 export type AdminRole = typeof ADMIN_ROLE[keyof typeof ADMIN_ROLE]
 export const adminRoles: readonly AdminRole[] = Object.values(ADMIN_ROLE)
+
+/**
+ * What an operator may do to documents, from their page, the JSON API or a bulk action, with
+ * the least role each needs.
+ */
+export const ADMIN_ACTION = {
+  /** A failed document's item goes back to pending with a fresh attempts budget. */
+  retry: { role: ADMIN_ROLE.operator },
+  /** A completed or failed document is queued again as a new reprocess item. */
+  reprocess: { role: ADMIN_ROLE.operator },
+  /** A pending document ends failed, kind and code `cancelled`. */
+  cancel: { role: ADMIN_ROLE.operator },
+  /** The document goes, with its bytes, results, items and attempts. */
+  delete: { role: ADMIN_ROLE.admin }
+} as const satisfies Record<string, { role: AdminRole }>
+export type AdminAction = keyof typeof ADMIN_ACTION
+export const adminActions: readonly AdminAction[] = Object.keys(ADMIN_ACTION) as AdminAction[]

@@ -16,11 +16,13 @@ import { failuresRoutes } from './failures/routes.js'
 import { AdminSessions, type SessionLimits } from './admin-sessions.js'
 import { requireCsrfToken } from './csrf-check.js'
 import { overviewFragment } from './live/overview-fragment.js'
+import { documentDetailRoutes } from './documents/detail-routes.js'
 import { loginRoutes } from './login-routes.js'
 import { LoginThrottle } from './login-throttle.js'
 import { adminApiRoutes } from './overview/routes.js'
 import type { OverviewDeps } from './overview/load-overview.js'
 import { overviewPage } from './overview-page.js'
+import { pauseRoutes } from './pauses/routes.js'
 import { requireAdmin } from './require-admin.js'
 
 export interface AdminRoutesOptions {
@@ -66,6 +68,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   await app.register(adminApiRoutes, { overview: options.overview, preHandler: requireAdmin('viewer') })
   await app.register(overviewFragment, { pool: options.pool })
   await app.register(auditRoutes, { pool: options.pool })
+  await app.register(documentDetailRoutes, { deps: options.overview })
+  await app.register(pauseRoutes, { queue: options.overview.queue })
   await app.register(documentListRoutes, { pool: options.pool })
   await app.register(failuresRoutes, { pool: options.pool })
 }

@@ -4,7 +4,7 @@ import { isDataError } from '../db/data-error.js'
 import { copyDocumentBlobs } from '../db/document-blobs.js'
 import { writeDocumentResult, type DocumentResult } from '../db/document-results.js'
 import type { DocumentRecord } from '../db/documents.js'
-import { withTransaction, type Pool } from '../db/pool.js'
+import { withTransaction, type Client, type Pool, type Queryable } from '../db/pool.js'
 import { toPostgresText } from '../db/postgres-safe-text.js'
 import { pruneDeadWorkers } from '../db/workers.js'
 import { ERROR_KIND, FAILURE_CODE, type FailureCode, OPERATION } from '../states.js'
@@ -14,17 +14,24 @@ import { redisCall } from './redis-call.js'
 import { backoffDelayMs, type RetryPolicies } from './retry-policy.js'
 import { takeBackAbandonedItems } from './sql/abandoned-items.js'
 import { listAttempts, type AttemptRow } from './sql/attempts.js'
+import { cancelPendingItems } from './sql/cancel-pending.js'
 import { claimItem } from './sql/claim-item.js'
 import { completeItem } from './sql/complete-item.js'
-import { deleteDocument, lockDocumentItems } from './sql/delete-document.js'
+import { deleteDocuments, lockDocumentItems } from './sql/delete-document.js'
 import { bumpWakeups, countInProgress, findDueItems } from './sql/due-items.js'
+import { findDueItemsOfScope, type DuePosition } from './sql/due-items-of-scope.js'
 import { insertDocumentsWithItems, insertDocumentsWithItemsAndBytes, type NewDocumentItem } from './sql/enqueue-documents.js'
-import { insertItemForDocument } from './sql/enqueue-item.js'
+import { insertItemsForDocuments } from './sql/enqueue-item.js'
 import { failItem } from './sql/fail-item.js'
 import { foldEndedSessionCounts } from './sql/fold-counts.js'
+import { listPauses } from './sql/list-pauses.js'
+import { pauseScope } from './sql/pause-scope.js'
+import type { QueuePause } from './sql/pauses.js'
 import { queueStatsForTenant, type QueueStats } from './sql/queue-stats.js'
 import { releaseItem } from './sql/release-item.js'
 import { renewLease } from './sql/renew-lease.js'
+import { resumeScope } from './sql/resume-scope.js'
+import { retryFailedItems } from './sql/retry-failed.js'
 import { scheduleRetry } from './sql/schedule-retry.js'
 import { WakeUpDispatcher } from './wake-up-dispatcher.js'
 import { wakeUpJobId, type WakeUpQueue } from './wake-ups.js'
@@ -44,6 +51,10 @@ const DEAD_WORKER_RETENTION_MS = 60 * 60_000
 // go as one transaction: a statement for the rows, a binary COPY for the bytes, so an upload
 // is never copied whole on its way to Postgres.
 const INLINE_MAX_BYTES = 1024 * 1024
+// Resuming a scope wakes its due items in pages of this many (one BullMQ state lookup each).
+const RESUME_PAGE_SIZE = 500
+// The error a cancelled item records; the audit log says who cancelled it and why.
+const CANCELLED_MESSAGE = 'cancelled by an operator while pending'
 
 /** A new document to store and queue: what the upload path knows of it, and its bytes. */
 export type NewUpload = Omit<NewDocumentItem, 'id' | 'itemId' | 'maxAttempts'> & { bytes: Buffer }
@@ -57,6 +68,13 @@ export interface FailureInfo {
 
 /** How a failed attempt was recorded: failed for good, scheduled again, or not at all (claim lost). */
 export type FailureOutcome = 'failed' | 'retrying' | 'lost'
+
+/**
+ * Work to do in the transaction of an operator's action, after the change and before the
+ * commit, with the ids of the documents it changed: the audit entry, so that the change and
+ * its record commit together.
+ */
+export type BeforeCommit = (tx: Client, changedIds: string[]) => Promise<void>
 
 /** What one repair pass changed and found. */
 export interface QueueRepair {
@@ -151,16 +169,74 @@ export class DocumentQueueService {
    * it is pending or in progress already.
    */
   async enqueue (tenant: string, documentId: string, options: { priority?: number } = {}): Promise<DocumentRecord | undefined> {
-    const queued = await insertItemForDocument(this.#pool, {
-      id: randomUUID(),
-      tenant,
-      documentId,
-      operation: OPERATION.reprocess,
-      priority: options.priority ?? null,
-      maxAttempts: this.#retry.reprocess.maxAttempts
+    const [queued] = await insertItemsForDocuments(this.#pool, {
+      documentIds: [documentId], tenants: [tenant], operation: OPERATION.reprocess, priority: options.priority ?? null, maxAttempts: this.#retry.reprocess.maxAttempts
     })
-    if (queued !== undefined) await this.#dispatch({ id: queued.itemId, documentId, priority: queued.priority, wakeups: 0 })
+    await this.#wakeQueued(queued === undefined ? [] : [queued])
     return queued
+  }
+
+  /**
+   * Queues these documents of `tenants` (null: any tenant) again as reprocess items, each at its
+   * last item's priority, and sends their wake-ups; `beforeCommit` runs in the same transaction.
+   * Returns the ids of the documents queued: those completed or failed (others are left alone).
+   */
+  async reprocessMany (documentIds: string[], tenants: string[] | null, beforeCommit?: BeforeCommit): Promise<string[]> {
+    const queued = await this.#inTransaction(beforeCommit, async (db) => {
+      const documents = await insertItemsForDocuments(db, {
+        documentIds, tenants, operation: OPERATION.reprocess, priority: null, maxAttempts: this.#retry.reprocess.maxAttempts
+      })
+      return { result: documents, changedIds: documents.map((document) => document.id) }
+    })
+    await this.#wakeQueued(queued)
+    return queued.map((document) => document.id)
+  }
+
+  async #wakeQueued (documents: DocumentRecord[]): Promise<void> {
+    await Promise.all(documents.map(async (document) => await this.#dispatch({ id: document.itemId, documentId: document.id, priority: document.priority, wakeups: 0 })))
+  }
+
+  /**
+   * Puts the failed documents among these of `tenants` (null: any tenant) back to pending with a
+   * fresh budget of attempts and their error cleared (the attempts so far stay in the history),
+   * and sends their wake-ups; `beforeCommit` runs in the same transaction. Returns the ids of
+   * the documents retried.
+   */
+  async retryFailed (documentIds: string[], tenants: string[] | null, beforeCommit?: BeforeCommit): Promise<string[]> {
+    const budget = { process: this.#retry.process.maxAttempts, reprocess: this.#retry.reprocess.maxAttempts }
+    const items = await this.#inTransaction(beforeCommit, async (db) => {
+      const retried = await retryFailedItems(db, documentIds, tenants, budget)
+      return { result: retried, changedIds: retried.map((item) => item.documentId) }
+    })
+    await Promise.all(items.map(async (item) => await this.#dispatch(item)))
+    return items.map((item) => item.documentId)
+  }
+
+  /**
+   * Ends the pending documents among these of `tenants` (null: any tenant) failed, kind and code
+   * `cancelled`, and removes their wake-ups; one a worker holds is left to finish. `beforeCommit`
+   * runs in the same transaction. Returns the ids of the documents cancelled.
+   */
+  async cancelPending (documentIds: string[], tenants: string[] | null, beforeCommit?: BeforeCommit): Promise<string[]> {
+    const items = await this.#inTransaction(beforeCommit, async (db) => {
+      const cancelled = await cancelPendingItems(db, documentIds, tenants, CANCELLED_MESSAGE)
+      return { result: cancelled, changedIds: cancelled.map((item) => item.documentId) }
+    })
+    await this.#cancel(items)
+    return items.map((item) => item.documentId)
+  }
+
+  /**
+   * Runs one action's statements, then `beforeCommit` with the ids they changed, in one
+   * transaction; without `beforeCommit`, on the pool as a single statement.
+   */
+  async #inTransaction<T> (beforeCommit: BeforeCommit | undefined, change: (db: Queryable) => Promise<{ result: T, changedIds: string[] }>): Promise<T> {
+    if (beforeCommit === undefined) return (await change(this.#pool)).result
+    return await withTransaction(this.#pool, async (tx) => {
+      const { result, changedIds } = await change(tx)
+      await beforeCommit(tx, changedIds)
+      return result
+    })
   }
 
   async #dispatch (item: Pick<QueueItem, 'id' | 'documentId' | 'priority' | 'wakeups'>, delayMs = 0): Promise<boolean> {
@@ -182,7 +258,7 @@ export class DocumentQueueService {
     return { orphaned: due.filter((item) => !alive.has(item.id)), waiting: alive.size }
   }
 
-  async #withLiveWakeUp (items: QueueItem[]): Promise<Set<string>> {
+  async #withLiveWakeUp (items: Array<Pick<QueueItem, 'id' | 'wakeups'>>): Promise<Set<string>> {
     if (items.length === 0) return new Set()
     try {
       const states = await redisCall(this.#isConnected, async () =>
@@ -277,13 +353,18 @@ export class DocumentQueueService {
   async reconcile (limit: number): Promise<{ redispatched: number, crashed: number, takenOver: number }> {
     // Without Redis no wake-up can be sent: repair only, and look for no orphans this time.
     const { crashed, takenOver, orphaned } = await this.repair(this.#isConnected() ? limit : 0, RECONCILE_SETTLE_MS)
+    return { redispatched: await this.#redispatch(orphaned), crashed, takenOver }
+  }
+
+  /** Sends a fresh wake-up for each of these due items that nobody woke meanwhile; returns how many reached Redis. */
+  async #redispatch (items: QueueItem[]): Promise<number> {
     let redispatched = 0
-    for (const item of orphaned) {
+    for (const item of items) {
       const wakeups = await bumpWakeups(this.#pool, item.id, item.wakeups)
       if (wakeups === undefined) continue
       if (await this.#dispatch({ ...item, wakeups })) redispatched += 1
     }
-    return { redispatched, crashed, takenOver }
+    return redispatched
   }
 
   /** A tenant's documents by status, retries, failures by kind, and the oldest waits. */
@@ -302,13 +383,61 @@ export class DocumentQueueService {
    * nothing. False when the tenant has no such document.
    */
   async remove (tenant: string, documentId: string): Promise<boolean> {
-    const items = await withTransaction(this.#pool, async (tx) => {
-      const locked = await lockDocumentItems(tx, tenant, documentId)
-      return await deleteDocument(tx, tenant, documentId) ? locked : undefined
+    return (await this.removeMany([documentId], [tenant])).length === 1
+  }
+
+  /**
+   * Deletes these documents of `tenants` (null: any tenant) as {@link remove} does, in one
+   * transaction with `beforeCommit`, and cancels their items' wake-ups. Returns the ids deleted.
+   */
+  async removeMany (documentIds: string[], tenants: string[] | null, beforeCommit?: BeforeCommit): Promise<string[]> {
+    const { items, deleted } = await withTransaction(this.#pool, async (tx) => {
+      const locked = await lockDocumentItems(tx, documentIds, tenants)
+      const deletedIds = await deleteDocuments(tx, documentIds, tenants)
+      await beforeCommit?.(tx, deletedIds)
+      return { items: locked, deleted: deletedIds }
     })
-    if (items === undefined) return false
     await this.#cancel(items)
-    return true
+    return deleted
+  }
+
+  /**
+   * Pauses `tenant` (every tenant when null): workers claim no new item of it, items running
+   * finish. Already paused, the first pause stands. Returns the pause in force and whether this
+   * call made it; `beforeCommit` runs in the same transaction (with no ids).
+   */
+  async pause (tenant: string | null, pausedBy: string, reason: string | null, beforeCommit?: BeforeCommit): Promise<{ pause: QueuePause, created: boolean }> {
+    return await this.#inTransaction(beforeCommit, async (db) => ({ result: await pauseScope(db, tenant, pausedBy, reason), changedIds: [] }))
+  }
+
+  /**
+   * Resumes `tenant` (every tenant when null), then wakes each of its due items that no live
+   * wake-up will deliver, as the reconciler would: their wake-ups were consumed, for nothing,
+   * while the scope was paused. Items still held by another pause stay asleep. Returns the
+   * pause lifted (undefined when the scope was not paused) and how many items were woken.
+   */
+  async resume (tenant: string | null, beforeCommit?: BeforeCommit): Promise<{ pause: QueuePause | undefined, woken: number }> {
+    const pause = await this.#inTransaction(beforeCommit, async (db) => ({ result: await resumeScope(db, tenant), changedIds: [] }))
+    let woken = 0
+    let after: DuePosition | null = null
+    for (;;) {
+      const due = await findDueItemsOfScope(this.#pool, tenant, after, RESUME_PAGE_SIZE)
+      const alive = await this.#withLiveWakeUp(due)
+      woken += await this.#redispatch(due.filter((item) => !alive.has(item.id)))
+      if (due.length < RESUME_PAGE_SIZE) return { pause, woken }
+      const last = due[due.length - 1]
+      after = { priority: last.priority, runAt: last.runAt, id: last.id }
+    }
+  }
+
+  /** The paused scopes that apply to `tenants` (null: every tenant), the global pause first. */
+  async getPauses (tenants: string[] | null): Promise<QueuePause[]> {
+    return await listPauses(this.#pool, tenants)
+  }
+
+  /** Whether Redis holds a wake-up for the item that will still reach a worker by itself. */
+  async hasLiveWakeUp (item: Pick<QueueItem, 'id' | 'wakeups'>): Promise<boolean> {
+    return (await this.#withLiveWakeUp([item])).size === 1
   }
 
   /**

@@ -43,7 +43,7 @@ export const DocumentJson = Type.Object({
   attempts: Type.Integer(),
   maxAttempts: Type.Integer(),
   lastError: Nullable(Type.String()),
-  errorKind: Nullable(Type.Enum(errorKinds, { description: 'transient while retrying; permanent, exhausted, timeout or crashed once failed' })),
+  errorKind: Nullable(Type.Enum(errorKinds, { description: 'transient while retrying; permanent, exhausted, timeout, crashed or cancelled once failed' })),
   errorCode: Nullable(Type.Enum(failureCodes, { description: 'What went wrong, for machines' })),
   nextRetryAt: Nullable(Type.String({ format: 'date-time', description: 'When the next attempt is due, while a retry is scheduled' })),
   version: Type.Integer({ description: 'Number of results written; bumped by every completed (re)processing' }),

@@ -7,6 +7,7 @@ import { coversAllTenants, type OverviewScope } from './overview-scope.js'
 import { loadStatusCounts } from './status-counts.js'
 import { LAST_DAY_BY_HOUR, LAST_HOUR_BY_MINUTE, loadSeries } from './throughput.js'
 import { loadWakeUpDrift } from './wake-up-drift.js'
+import { toPauseJson } from '../pauses/pause-json.js'
 
 /** What the overview reads: Postgres, the wake-up queue on Redis, and the health checks. */
 export type OverviewDeps = Pick<Infrastructure, 'config' | 'pool' | 'queue' | 'wakeUps' | 'redis'> & { health: HealthService }
@@ -33,14 +34,15 @@ function toWorkerJson (row: WorkerRow): WorkerJsonType {
  */
 export async function loadOverview (deps: OverviewDeps, scope: OverviewScope): Promise<Overview> {
   const shared = coversAllTenants(scope)
-  const [counts, waits, perMinute, perHour, readiness, workers, wakeUpDrift] = await Promise.all([
+  const [counts, waits, perMinute, perHour, readiness, workers, wakeUpDrift, pauses] = await Promise.all([
     loadStatusCounts(deps.pool, scope),
     loadOldestWaits(deps.pool, scope),
     loadSeries(deps.pool, scope, LAST_HOUR_BY_MINUTE),
     loadSeries(deps.pool, scope, LAST_DAY_BY_HOUR),
     deps.health.readiness(),
     shared ? listWorkers(deps.pool, deps.config.WORKER_DEAD_AFTER_MS) : undefined,
-    shared ? loadWakeUpDrift(deps) : undefined
+    shared ? loadWakeUpDrift(deps) : undefined,
+    deps.queue.getPauses(scope.tenants)
   ])
   return {
     generatedAt: new Date().toISOString(),
@@ -51,6 +53,7 @@ export async function loadOverview (deps: OverviewDeps, scope: OverviewScope): P
     ...waits,
     health: { postgres: readiness.postgres, redis: readiness.redis, warnings: readiness.warnings },
     workers: workers?.map(toWorkerJson) ?? null,
-    wakeUpDrift: wakeUpDrift ?? null
+    wakeUpDrift: wakeUpDrift ?? null,
+    pauses: pauses.map(toPauseJson)
   }
 }

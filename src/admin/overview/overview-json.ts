@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { PauseJson } from '../pauses/pause-json.js'
 
 // The overview as the JSON API answers it and the pages read it: one shape, so the two never
 // drift apart. Times are ISO strings, ages are seconds.
@@ -91,7 +92,8 @@ export const OverviewJson = Type.Object({
   workers: Nullable(Type.Array(WorkerJson, {
     description: 'Every worker with a heartbeat row, the most recently seen first; dead ones stay listed for an hour'
   })),
-  wakeUpDrift: Nullable(WakeUpDriftJson)
+  wakeUpDrift: Nullable(WakeUpDriftJson),
+  pauses: Type.Array(PauseJson, { description: 'The paused scopes that apply to the overview\'s tenants: the global pause first, then each tenant\'s' })
 }, {
   description: 'The queue at a glance. Workers and wake-up drift belong to the infrastructure all tenants share: they are null unless the overview covers every tenant.'
 })
