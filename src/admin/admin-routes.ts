@@ -14,6 +14,8 @@ import { auditRoutes } from './audit/audit-routes.js'
 import { BulkActions } from './bulk/bulk-actions.js'
 import { bulkApiRoutes } from './bulk/bulk-api-routes.js'
 import { bulkPages } from './bulk/bulk-pages.js'
+import { documentListRoutes } from './documents/routes.js'
+import { failuresRoutes } from './failures/routes.js'
 import { AdminSessions, type SessionLimits } from './admin-sessions.js'
 import { requireCsrfToken } from './csrf-check.js'
 import { overviewFragment } from './live/overview-fragment.js'
@@ -76,4 +78,6 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   await app.register(bulkPages, { bulk })
   await app.register(bulkApiRoutes, { bulk })
   await app.register(retentionRoutes, { pool: options.pool })
+  await app.register(documentListRoutes, { pool: options.pool })
+  await app.register(failuresRoutes, { pool: options.pool })
 }

@@ -143,6 +143,11 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'takeAdminDocumentAction', { method: 'POST', url: actions, headers: { ...acting, ...json }, payload: JSON.stringify({ action: 'shred' }) })
   await call(t, 'resumeAdminQueue', { method: 'DELETE', url: '/admin/api/pauses?tenant=contract', headers: acting })
   await call(t, 'resumeAdminQueue', { method: 'DELETE', url: '/admin/api/pauses?x=1', headers: acting })
+  await call(t, 'listAdminDocuments', { method: 'GET', url: '/admin/api/documents?status=failed&limit=5', headers: session })
+  await call(t, 'listAdminDocuments', { method: 'GET', url: '/admin/api/documents?q=%25_', headers: session })
+  await call(t, 'listAdminDocuments', { method: 'GET', url: '/admin/api/documents' })
+  await call(t, 'listAdminFailures', { method: 'GET', url: '/admin/api/failures?window=24h', headers: session })
+  await call(t, 'listAdminFailures', { method: 'GET', url: '/admin/api/failures?window=2h', headers: session })
 
   // Bulk actions and retention, as an admin over every tenant, with the session's CSRF token.
   const keeper = await AdminApiClient.signIn(app, new AdminAccounts(stack.pool), 'contract-keeper', 'admin')

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox'
+import { Type } from 'typebox'
 import { AppError } from '../../errors.js'
 import { priorityRanks, type PriorityName } from '../../queue/priority.js'
 import { Priority } from '../../routes/schemas.js'
@@ -18,7 +18,7 @@ export interface DocumentFilter {
   to?: string
   /** Searched in the file name and the current item's error text, as a literal substring. */
   q?: string
-  /** A normalised error message (SQL `normalised_error`), as the failures page groups them. */
+  /** A normalised error message (SQL `normalised_error`, kept in `queue_items.error_group`), as the failures page groups them. */
   group?: string
 }
 
@@ -27,8 +27,8 @@ const DATE_OR_DATE_TIME = '^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:
 const DATE_TIME_PARTS = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):(\d{2}))?)?$/
 
 /** Search terms shorter than a trigram cannot use the search indexes and would read every row. */
-export const SEARCH_MIN_LENGTH = 3
-export const SEARCH_MAX_LENGTH = 200
+const SEARCH_MIN_LENGTH = 3
+const SEARCH_MAX_LENGTH = 200
 
 /** The query parameters of a filter, as the list, its JSON twin and bulk actions take them. */
 export const DocumentFilterQuery = Type.Object({
@@ -50,8 +50,6 @@ export const DocumentFilterQuery = Type.Object({
 
 /** The filter's parameters in the order links carry them. */
 const FILTER_KEYS = Object.keys(DocumentFilterQuery.properties) as Array<keyof DocumentFilter>
-
-export type DocumentFilterQueryType = Static<typeof DocumentFilterQuery>
 
 /**
  * A query without its empty parameters. A GET form sends every field, the ones left blank as
@@ -89,13 +87,21 @@ export function containsPattern (term: string): string {
   return `%${term.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
 }
 
-/**
- * SQL conditions over `documents d` joined with its current item `queue_items q`
- * (q.id = d.current_item_id), limited to `tenants` (null = all); params numbered from
- * `firstParam`. The tenant limit is always one of the conditions, whatever the filter's own
- * `tenant` says, so the filter can only narrow it. Throws a 400 AppError for impossible dates.
- */
-export function filterConditions (filter: DocumentFilter, tenants: string[] | null, firstParam = 1): { sql: string, params: unknown[] } {
+/** Where `q` is looked for: either place (one condition), or one of the two (a branch of a union). */
+type SearchIn = 'either' | 'filename' | 'error'
+
+// The search conditions by where they look; `$` stands for the ILIKE pattern.
+const SEARCH_CONDITIONS: Record<SearchIn, string> = {
+  // The candidates come from the two trigram indexes (a join cannot OR two tables' indexes);
+  // the second test keeps only documents whose *current* item's error matches.
+  either: `d.id in (select s.id from documents s where s.filename ilike $
+                    union select e.document_id from queue_items e where e.last_error ilike $)
+           and (d.filename ilike $ or q.last_error ilike $)`,
+  filename: 'd.filename ilike $',
+  error: 'q.last_error ilike $'
+}
+
+function conditionsOf (filter: DocumentFilter, tenants: string[] | null, firstParam: number, searchIn: SearchIn): { sql: string, params: unknown[] } {
   const conditions: string[] = []
   const params: unknown[] = []
   /** Adds a condition whose `$` placeholders all stand for one new parameter. */
@@ -117,15 +123,33 @@ export function filterConditions (filter: DocumentFilter, tenants: string[] | nu
     const bound = createdAtBound(side, value)
     add(bound.sql, bound.value)
   }
-  if (filter.group !== undefined) add('normalised_error(q.last_error) = $', filter.group)
-  if (filter.q !== undefined) {
-    // The candidates come from the two trigram indexes (a join cannot OR two tables' indexes);
-    // the second test keeps only documents whose *current* item's error matches.
-    add(`d.id in (select s.id from documents s where s.filename ilike $
-                  union select e.document_id from queue_items e where e.last_error ilike $)
-         and (d.filename ilike $ or q.last_error ilike $)`, containsPattern(filter.q))
-  }
+  if (filter.group !== undefined) add('q.error_group = $', filter.group)
+  // Last, so that every branch of a search numbers the parameters before it alike.
+  if (filter.q !== undefined) add(SEARCH_CONDITIONS[searchIn], containsPattern(filter.q))
   return { sql: conditions.length === 0 ? 'true' : conditions.join(' and '), params }
+}
+
+/**
+ * SQL conditions over `documents d` joined with its current item `queue_items q`
+ * (q.id = d.current_item_id), limited to `tenants` (null = all); params numbered from
+ * `firstParam`. The tenant limit is always one of the conditions, whatever the filter's own
+ * `tenant` says, so the filter can only narrow it. Throws a 400 AppError for impossible dates.
+ */
+export function filterConditions (filter: DocumentFilter, tenants: string[] | null, firstParam = 1): { sql: string, params: unknown[] } {
+  return conditionsOf(filter, tenants, firstParam, 'either')
+}
+
+/**
+ * The same selection as {@link filterConditions}, as conditions whose union it is (sharing one
+ * parameter list): one without a search, two with one, the file name's and the error's. A query
+ * that runs each branch on its own (`... union ...`, each ordered and limited) lets the planner
+ * pick per branch between walking the creation order (a common term) and a trigram index (a
+ * rare one); a single OR across the join would force one plan on both, slow for one of them.
+ */
+export function filterBranches (filter: DocumentFilter, tenants: string[] | null, firstParam = 1): { branches: string[], params: unknown[] } {
+  const places: SearchIn[] = filter.q === undefined ? ['either'] : ['filename', 'error']
+  const branches = places.map((place) => conditionsOf(filter, tenants, firstParam, place))
+  return { branches: branches.map((branch) => branch.sql), params: branches[0].params }
 }
 
 /** The filter as query parameters, for links to the list, the failures page and bulk actions. */

@@ -1,0 +1,51 @@
+import type { Queryable } from '../../db/pool.js'
+import { ITEM_STATUS } from '../../states.js'
+import { FAILURE_GROUP_LIMIT, FAILURE_SCAN_LIMIT, FAILURE_WINDOWS, type FailureGroup, type Failures, type FailuresQueryType } from './failures-json.js'
+
+// Enough of the message to tell the group apart, however long its parser's complaint.
+const SAMPLE_MESSAGE_LENGTH = 1000
+
+/**
+ * Failed documents within `tenants` (null = all) grouped by their current item's failure code
+ * and normalised error message (`queue_items.error_group`, migration 009), the largest groups
+ * first. Only the {@link FAILURE_SCAN_LIMIT} newest failed documents are read, walking the
+ * status-and-creation indexes, so the page answers in bounded time with any number of failures;
+ * the time window then narrows those by when they failed.
+ */
+export async function loadFailureGroups (db: Queryable, query: FailuresQueryType, tenants: string[] | null): Promise<Failures> {
+  const { rows } = await db.query<{ examined: number, scanned: number, groups: Array<Omit<FailureGroup, 'firstSeenAt' | 'lastSeenAt'> & { firstSeenAt: string, lastSeenAt: string }> }>(`
+    with newest as materialized (
+      -- Materialized: the limit applies to the index walk over documents alone, before any join.
+      select d.id, d.tenant, d.filename, d.current_item_id from documents d
+       where d.status = '${ITEM_STATUS.failed}'
+         and ($1::text[] is null or d.tenant = any($1::text[])) and ($2::text is null or d.tenant = $2)
+       order by d.created_at desc, d.id desc
+       limit $4
+    ), failed as (
+      select n.id, n.tenant, n.filename, q.error_code, q.error_group, q.last_error, coalesce(q.finished_at, q.updated_at) as failed_at
+        from newest n join queue_items q on q.id = n.current_item_id
+       where $3::interval is null or coalesce(q.finished_at, q.updated_at) >= now() - $3::interval
+    ), grouped as (
+      select error_code as code, error_group as "group", count(*)::int as count,
+             min(failed_at) as "firstSeenAt", max(failed_at) as "lastSeenAt",
+             (array_agg(json_build_object('documentId', id, 'tenant', tenant, 'filename', filename, 'message', left(last_error, ${SAMPLE_MESSAGE_LENGTH}))
+                        order by failed_at desc, id desc))[1] as sample
+        from failed group by 1, 2
+       order by count desc, "lastSeenAt" desc
+       limit $5
+    )
+    select (select count(*)::int from newest) as examined, (select count(*)::int from failed) as scanned,
+           coalesce((select json_agg(g order by g.count desc, g."lastSeenAt" desc) from grouped g), '[]') as groups`,
+  [tenants, query.tenant ?? null, query.window === undefined ? null : FAILURE_WINDOWS[query.window], FAILURE_SCAN_LIMIT, FAILURE_GROUP_LIMIT + 1])
+  const { examined, scanned, groups } = rows[0]
+  return {
+    groups: groups.slice(0, FAILURE_GROUP_LIMIT).map((group) => ({
+      ...group,
+      firstSeenAt: new Date(group.firstSeenAt).toISOString(),
+      lastSeenAt: new Date(group.lastSeenAt).toISOString()
+    })),
+    scanned,
+    truncated: examined === FAILURE_SCAN_LIMIT,
+    moreGroups: groups.length > FAILURE_GROUP_LIMIT
+  }
+}
