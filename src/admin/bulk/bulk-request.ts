@@ -78,7 +78,7 @@ export function bulkTargetOf (request: BulkRequest): BulkTarget {
 
 /**
  * A bulk action as a page's query or form has it: `action`, then the documents list's filter
- * parameters, or `id` once per selected document, or for `clear` `what` (documents|history),
+ * parameters, or `id` once per selected document (the selection form adds `target=selected`), or for `clear` `what` (documents|history),
  * `status` and `days`.
  */
 export function bulkRequestOfFields (fields: Record<string, unknown>): BulkRequest {
@@ -94,5 +94,7 @@ export function bulkRequestOfFields (fields: Record<string, unknown>): BulkReque
   }
   const ids = fields.id
   if (ids !== undefined) return { action: name, documentIds: (Array.isArray(ids) ? ids : [ids]).map(String) }
+  // The list's selection form says it is one: with no row ticked it must not read as "everything".
+  if (fields.target === 'selected') throw invalid('no document was selected: tick some rows, or use the action on everything matching the filter')
   return { action: name, filter: filterFields(fields) }
 }
