@@ -21,6 +21,7 @@ import { requireCsrfToken } from './csrf-check.js'
 import { overviewFragment } from './live/overview-fragment.js'
 import { documentDetailRoutes } from './documents/detail-routes.js'
 import { loginRoutes } from './login-routes.js'
+import { answerPageErrors } from './page-errors.js'
 import { LoginThrottle } from './login-throttle.js'
 import { adminApiRoutes } from './overview/routes.js'
 import type { OverviewDeps } from './overview/load-overview.js'
@@ -61,6 +62,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   app.addHook('onRequest', async (_request, reply) => { reply.headers(adminHeaders) })
   loadAdminSession(app, sessions)
   requireCsrfToken(app)
+  answerPageErrors(app)
 
   await app.register(loginRoutes, {
     pool: options.pool,

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, errorCatalogue, type FixedErrorCode } from '../errors.js'
 import { clientErrorAnswer } from './client-error-answer.js'
-import { errorBody } from './error-body.js'
+import { errorBody, type ErrorBody } from './error-body.js'
 
 // The multipart parser (busboy) throws plain errors without a code when the body's framing is
 // broken: no boundary in the Content-Type, an unusable boundary, a body cut off mid-part.
@@ -23,9 +23,14 @@ function isDataException (error: Error & { code?: unknown, severity?: unknown })
   return typeof error.code === 'string' && error.code.startsWith('22') && error.severity !== undefined
 }
 
-function send (reply: FastifyReply, code: FixedErrorCode, message: string): FastifyReply {
-  const statusCode = errorCatalogue[code]
-  return reply.code(statusCode).send(errorBody(code, statusCode, message))
+/** What an error answers: a status, the error body, and a `Retry-After` when the client should wait. */
+export interface ErrorAnswer {
+  body: ErrorBody
+  retryAfterSeconds?: number
+}
+
+function answer (code: FixedErrorCode, message: string): ErrorAnswer {
+  return { body: errorBody(code, errorCatalogue[code], message) }
 }
 
 function validationMessage (error: FastifyError): string {
@@ -37,33 +42,40 @@ function validationMessage (error: FastifyError): string {
 }
 
 /**
- * Turns a thrown error into `{ statusCode, code, error, message }`. Client errors say what was
- * wrong; server errors are logged with their details and answered without them.
+ * What a thrown error answers, as `{ statusCode, code, error, message }`. Client errors say
+ * what was wrong; server errors are logged with their details and answered without them.
  */
-function answerError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof AppError) {
-    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
-    return send(reply, error.code, error.message)
-  }
-  if (error.validation !== undefined) return send(reply, 'DOCQ_REQUEST_INVALID', validationMessage(error))
+export function errorAnswer (error: FastifyError, request: FastifyRequest): ErrorAnswer {
+  if (error instanceof AppError) return { ...answer(error.code, error.message), retryAfterSeconds: error.retryAfterSeconds }
+  if (error.validation !== undefined) return answer('DOCQ_REQUEST_INVALID', validationMessage(error))
   if (error.code === undefined && malformedMultipart.test(error.message)) {
-    return send(reply, 'DOCQ_UPLOAD_MALFORMED', `the multipart body is malformed: ${error.message}`)
+    return answer('DOCQ_UPLOAD_MALFORMED', `the multipart body is malformed: ${error.message}`)
   }
   const client = clientErrorAnswer(error)
   if (client !== undefined) {
     if (client.code === 'DOCQ_REQUEST_UNCLASSIFIED') request.log.warn({ err: error }, 'a client error without a code of its own')
-    return reply.code(client.statusCode).send(errorBody(client.code, client.statusCode, error.message))
+    return { body: errorBody(client.code, client.statusCode, error.message) }
   }
   if (isDatabaseDown(error)) {
     request.log.error({ err: error }, 'database unavailable')
-    return send(reply, 'DOCQ_DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly')
+    return answer('DOCQ_DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly')
   }
   if (isDataException(error)) {
     request.log.warn({ err: error }, 'a request value reached the database unvalidated')
-    return send(reply, 'DOCQ_REQUEST_INVALID', 'a value in the request is malformed or out of range')
+    return answer('DOCQ_REQUEST_INVALID', 'a value in the request is malformed or out of range')
   }
   request.log.error({ err: error }, 'unhandled error')
-  return send(reply, 'DOCQ_SERVER_INTERNAL', 'internal server error')
+  return answer('DOCQ_SERVER_INTERNAL', 'internal server error')
+}
+
+/** Sends an error answer as JSON. */
+export function sendErrorAnswer (reply: FastifyReply, { body, retryAfterSeconds }: ErrorAnswer): FastifyReply {
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
+  return reply.code(body.statusCode).send(body)
+}
+
+function answerError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendErrorAnswer(reply, errorAnswer(error, request))
 }
 
 /**
@@ -75,5 +87,5 @@ export const handleFrameworkError = answerError
 /** Answers every error a route or hook throws, and every request no route takes, in one shape. */
 export function registerErrorHandlers (app: FastifyInstance): void {
   app.setErrorHandler(answerError)
-  app.setNotFoundHandler((request, reply) => send(reply, 'DOCQ_ROUTE_NOT_FOUND', `route ${request.method} ${request.url.split('?')[0]} not found`))
+  app.setNotFoundHandler((request, reply) => sendErrorAnswer(reply, answer('DOCQ_ROUTE_NOT_FOUND', `route ${request.method} ${request.url.split('?')[0]} not found`)))
 }
