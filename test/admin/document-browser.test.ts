@@ -56,7 +56,7 @@ t.test('pause, why pending, cancel, resume and retry to completed, as plain form
 
   await page.getByLabel('Reason (optional)').fill('wrong file')
   await Promise.all([page.waitForURL(`${origin}/admin/documents/${held}?done=cancel`), page.getByRole('button', { name: 'Cancel' }).click()])
-  t.match(await page.getByRole('status').textContent(), 'Cancel: done.')
+  t.match(await page.locator('main').getByRole('status').textContent(), 'Cancel: done.')
   t.equal(await statusOf(held), 'failed')
   t.match(await page.locator('.details').first().textContent(), /cancelled/)
 

@@ -34,8 +34,8 @@ t.test('npm run keys -- create prints a working key on its last line, and revoke
   t.equal(refused.statusCode, 401, 'a revoked key is refused (by an API without a cached entry)')
 })
 
-t.test('npm run keys refuses a bad tenant name', async (t) => {
-  await t.rejects(keys('create', '--tenant', 'bad tenant!'), { code: 1 })
+t.test('npm run keys refuses a bad tenant name as a usage mistake', async (t) => {
+  await t.rejects(keys('create', '--tenant', 'bad tenant!'), { code: 2, stderr: /--tenant must be/ })
 })
 
 t.test('the first start creates one bootstrap key for tenant default, and only once', async (t) => {

@@ -67,7 +67,7 @@ export const documentDetailRoutes: FastifyPluginAsyncTypebox<DocumentDetailRoute
     schema: { hide: true, params: DocumentParams, querystring: DetailQuery }
   }, async (request, reply) => {
     const detail = await loadDocumentDetail(deps, signedInAdmin(request), request.params.id)
-    return await renderPage(request, reply, 'document', { title: `Document ${detail.document.filename}`, styles: ['actions.css'], detail, done: request.query.done ?? null })
+    return await renderPage(request, reply, 'document', { title: `Document ${detail.document.filename}`, nav: 'documents', styles: ['actions.css'], detail, done: request.query.done ?? null })
   })
 
   app.get('/admin/documents/:id/download', {

@@ -53,8 +53,8 @@ export const documentListRoutes: FastifyPluginAsyncTypebox<DocumentListRoutesOpt
       nav: 'documents',
       tenants: admin.tenants,
       page: documentsPageModel(list, request.query, admin),
-      styles: ['/admin/static/documents.css'],
-      scripts: ['/admin/static/select-rows.js']
+      styles: ['documents.css'],
+      scripts: ['select-rows.js']
     })
   })
 }

@@ -52,7 +52,7 @@ export const failuresRoutes: FastifyPluginAsyncTypebox<FailuresRoutesOptions> = 
       nav: 'failures',
       tenants: admin.tenants,
       page: failuresPageModel(failures, request.query, admin),
-      styles: ['/admin/static/documents.css']
+      styles: ['documents.css']
     })
   })
 }
