@@ -63,7 +63,7 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'reprocessDocument', { method: 'POST', url: `/documents/${doc.id}/reprocess` })
   await call(t, 'getQueueStats', { method: 'GET', url: '/queue/stats' })
 
-  context.worker(stack)
+  const worker = context.worker(stack)
   for (const id of [doc.id, html.id, pdf.id, docx.id, image.id]) await settled(id)
 
   await call(t, 'getDocument', { method: 'GET', url: `/documents/${doc.id}` })
@@ -150,6 +150,8 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'listAdminFailures', { method: 'GET', url: '/admin/api/failures?window=2h', headers: session })
 
   // Bulk actions and retention, as an admin over every tenant, with the session's CSRF token.
+  // The worker stops first: as the leader it would run a new bulk action before the cancel below.
+  await worker.close(5_000)
   const keeper = await AdminApiClient.signIn(app, new AdminAccounts(stack.pool), 'contract-keeper', 'admin')
   const asAdmin = { cookie: [...keeper.cookies].map(([name, value]) => `${name}=${value}`).join('; '), authorization: '', 'x-csrf-token': keeper.csrf }
   await call(t, 'createAdminBulkAction', { method: 'POST', url: '/admin/api/bulk-actions', headers: asAdmin, payload: { action: 'retry', filter: { status: 'failed' }, dryRun: true } })

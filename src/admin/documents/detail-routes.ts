@@ -118,6 +118,7 @@ export const documentDetailRoutes: FastifyPluginAsyncTypebox<DocumentDetailRoute
       description: 'retry takes a failed document, reprocess a completed or failed one, cancel a pending one (it ends failed, kind cancelled); ' +
         'delete (admin role) takes any. The others need the operator role.',
       params: DocumentParams,
+      querystring: NoQuery,
       headers: CsrfHeaders,
       body: ActionBody,
       response: {

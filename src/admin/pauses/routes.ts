@@ -69,6 +69,7 @@ export const pauseRoutes: FastifyPluginAsyncTypebox<PauseRoutesOptions> = async 
       summary: 'Pause processing of one tenant, or of every tenant: workers claim no new item of it, running items finish',
       description: 'Pausing a scope already paused changes nothing: the first pause stands and is returned with created false. ' +
         'An account limited to some tenants may pause only those, never every tenant.',
+      querystring: NoQuery,
       headers: CsrfHeaders,
       body: PauseBody,
       response: { ...adminApiErrors, 200: Type.Object({ pause: PauseJson, created: Type.Boolean() }) }
