@@ -23,6 +23,7 @@ import { documentDetailRoutes } from './documents/detail-routes.js'
 import { loginRoutes } from './login-routes.js'
 import { answerPageErrors } from './page-errors.js'
 import { LoginThrottle } from './login-throttle.js'
+import { redispatchRoutes } from './overview/redispatch-routes.js'
 import { adminApiRoutes } from './overview/routes.js'
 import type { OverviewDeps } from './overview/load-overview.js'
 import { overviewPage } from './overview-page.js'
@@ -76,6 +77,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   await app.register(auditRoutes, { pool: options.pool })
   await app.register(documentDetailRoutes, { deps: options.overview })
   await app.register(pauseRoutes, { queue: options.overview.queue })
+  await app.register(redispatchRoutes, { overview: options.overview })
   const bulk = new BulkActions(options.pool)
   await app.register(bulkPages, { bulk })
   await app.register(bulkApiRoutes, { bulk })

@@ -12,8 +12,11 @@ export interface OverviewPageOptions {
   overview: OverviewDeps
 }
 
-// `done` names the pause form's action after its redirect back here.
-const OverviewQuery = Type.Object({ done: Type.Optional(Type.Enum(['pause', 'resume'])) }, { additionalProperties: false })
+// `done` names the overview form's action after its redirect back here, with a re-dispatch's count.
+const OverviewQuery = Type.Object({
+  done: Type.Optional(Type.Enum(['pause', 'resume', 'redispatch'])),
+  redispatched: Type.Optional(Type.Integer({ minimum: 0 }))
+}, { additionalProperties: false })
 
 /**
  * `GET /admin`: the overview page over the account's tenants, rendered from the same model as
@@ -26,7 +29,7 @@ export const overviewPage: FastifyPluginAsyncTypebox<OverviewPageOptions> = asyn
     const model = await loadOverview(overview, { tenants })
     const charts = { perMinute: seriesChart(model.throughput.perMinute), perHour: seriesChart(model.throughput.perHour) }
     return await renderPage(request, reply, 'overview', {
-      title: 'Overview', nav: 'overview', styles: ['actions.css'], tenants, overview: model, charts, canPause: hasRole(admin, ADMIN_ROLE.operator), done: request.query.done ?? null
+      title: 'Overview', nav: 'overview', styles: ['actions.css'], tenants, overview: model, charts, canPause: hasRole(admin, ADMIN_ROLE.operator), done: request.query.done ?? null, redispatched: request.query.redispatched ?? 0
     })
   })
 }
