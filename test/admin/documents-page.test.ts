@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap'
-import { AdminAccounts } from '../../src/admin/admin-accounts.js'
 import { COUNT_CAP } from '../../src/admin/documents/documents-json.js'
 import type { AdminRole } from '../../src/states.js'
 import { FAILURE_CODE, itemStatuses } from '../../src/states.js'
 import { AdminClient } from '../helpers/admin-client.js'
+import { signedInWithRole } from '../helpers/admin-accounts.js'
 import { TestContext } from '../helpers/context.js'
 import { ContractChecker } from '../helpers/openapi-contract.js'
 import { completedDocument, enqueueOne, failedDocument, newTenant, newUpload } from '../helpers/queue-fixtures.js'
@@ -13,17 +13,11 @@ import { completedDocument, enqueueOne, failedDocument, newTenant, newUpload } f
 const context = TestContext.create(t)
 const stack = await context.stack()
 const app = await context.app(stack)
-const accounts = new AdminAccounts(stack.pool)
 await app.ready()
 const contract = new ContractChecker(app.swagger())
 
 async function signedIn (role: AdminRole, tenants: string[] | null = null): Promise<AdminClient> {
-  const name = `${role}-${Math.random().toString(36).slice(2)}`
-  const { password } = await accounts.create({ name, role, tenants })
-  const client = new AdminClient(app)
-  // Also called before the tests start, where an assertion would end the file's plan.
-  if ((await client.login(name, password)).statusCode !== 303) throw new Error(`${name} could not sign in`)
-  return client
+  return await signedInWithRole(app, stack.pool, role, tenants)
 }
 
 interface ListBody {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { AdminAccounts } from '../../src/admin/admin-accounts.js'
 import type { Pool } from '../../src/db/pool.js'
@@ -11,4 +12,9 @@ export async function signedInAs (app: FastifyInstance, pool: Pool, name: string
   const login = await client.login(name, password)
   if (login.statusCode !== 303) throw new Error(`${name} could not sign in: ${login.statusCode}`)
   return client
+}
+
+/** Signs a new client in with a new account of `role`, named after the role and a random suffix. */
+export async function signedInWithRole (app: FastifyInstance, pool: Pool, role: AdminRole, tenants: string[] | null = null): Promise<AdminClient> {
+  return await signedInAs(app, pool, `${role}-${randomUUID().slice(0, 8)}`, role, tenants)
 }
