@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 
 /** One pino line of a service log. */
 export interface LogLine {
+  /** Milliseconds since the epoch. */
   time?: number
   level?: number
   msg?: string
@@ -16,7 +17,9 @@ export async function readLogLines (paths: string[]): Promise<LogLine[]> {
     for (const line of content.split('\n')) {
       if (!line.startsWith('{')) continue
       try {
-        lines.push(JSON.parse(line) as LogLine)
+        const parsed = JSON.parse(line) as Omit<LogLine, 'time'> & { time?: unknown }
+        // The services log ISO 8601 times; the scenarios compare them with Date.now() values.
+        lines.push({ ...parsed, time: typeof parsed.time === 'string' ? Date.parse(parsed.time) : parsed.time as number | undefined })
       } catch {}
     }
   }
