@@ -1,67 +1,28 @@
-import { existsSync } from 'node:fs'
-import { loadEnvFile } from 'node:process'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConfigError, loadConfig, type Config } from '../config.js'
+import { CommandFailure, ENV_FILE, runEntryPoint, type CommandSpec, type EntryPointInput } from './entry-point.js'
 import { describeStartupProblem } from './startup-problem.js'
 
-/** A mistake in the command line: the message and the usage are printed, and the exit code is 2. */
-export class UsageError extends Error {
-  override name = 'UsageError'
-}
+export { UsageError } from './entry-point.js'
 
-export interface CommandSpec {
-  /** Printed for --help, and after a usage mistake. */
-  usage: string
-  options?: NonNullable<ParseArgsConfig['options']>
-  allowPositionals?: boolean
-}
-
-export interface CommandInput {
-  values: Record<string, string | boolean | undefined>
-  positionals: string[]
+export interface CommandInput extends EntryPointInput {
   config: Config
 }
 
-const ENV_FILE = '.env'
-
 /**
- * Runs a docqueue command the same way for every entry point: reads `.env` from the working
- * directory when there is one (variables already set win), answers `--help`, and turns every
- * mistake into one line saying what, where and how to fix it, with an exit code a script can
- * use (0 done, 1 failed, 2 usage or configuration), instead of a stack trace.
+ * Runs a command of the service (an entry point of src/bin) on its configuration from the
+ * environment, with exit codes 0 done, 1 failed, 2 usage or configuration mistake. A first-run
+ * problem (Postgres or Redis not answering, a database that does not exist) says which setting
+ * to check instead of showing a stack trace.
  */
 export async function runCommand (spec: CommandSpec, main: (input: CommandInput) => Promise<void>): Promise<void> {
   let config: Config | undefined
-  try {
-    if (existsSync(ENV_FILE)) loadEnvFile(ENV_FILE)
-    const { values, positionals } = parseArguments(spec)
-    if (values.help === true) {
-      console.log(spec.usage)
-      return
+  await runEntryPoint(spec, async (input) => {
+    try {
+      config = loadConfig(process.env)
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      throw new CommandFailure(`${error.message} (set it in the environment or in ${ENV_FILE}; .env.example lists every setting)`, 2)
     }
-    config = loadConfig(process.env)
-    await main({ values, positionals, config })
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`${error.message}\n${spec.usage}`)
-      process.exitCode = 2
-    } else if (error instanceof ConfigError) {
-      console.error(`${error.message} (set it in the environment or in ${ENV_FILE}; .env.example lists every setting)`)
-      process.exitCode = 2
-    } else {
-      console.error(describeStartupProblem(error, config))
-      process.exitCode = 1
-    }
-  }
-}
-
-function parseArguments (spec: CommandSpec): Pick<CommandInput, 'values' | 'positionals'> {
-  try {
-    return parseArgs({
-      allowPositionals: spec.allowPositionals ?? false,
-      options: { ...spec.options, help: { type: 'boolean', short: 'h' } }
-    })
-  } catch (error) {
-    throw new UsageError((error as Error).message)
-  }
+    await main({ ...input, config })
+  }, (error) => describeStartupProblem(error, config))
 }

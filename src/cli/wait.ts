@@ -1,0 +1,90 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { ITEM_STATUS } from '../states.js'
+import { ApiError, type ApiClient } from './api-client.js'
+import { EXIT } from './exit-codes.js'
+import { readServerSentEvents } from './server-sent-events.js'
+import { formatTable } from './table.js'
+
+/** What a document's events carry (the shape of GET /documents/{id}; only these fields are read). */
+interface DocumentState {
+  status: string
+  errorCode?: string | null
+  lastError?: string | null
+}
+
+export interface WaitResult {
+  id: string
+  /** The final status, or the last one seen when the wait ran out (`timedOut`). */
+  status: string | null
+  timedOut: boolean
+  error: { code: string, message: string } | null
+}
+
+const RECONNECT_DELAY_MS = 1_000
+const FINAL_STATUSES = new Set<string>([ITEM_STATUS.completed, ITEM_STATUS.failed])
+
+/**
+ * Follows one document's `GET /documents/{id}/events` until a final status. The first event is
+ * the current state, so a document already done answers at once; a stream the server ends
+ * (a restart, a proxy's idle timeout) is resumed from the last event id.
+ */
+async function waitForOne (client: ApiClient, id: string, signal: AbortSignal): Promise<WaitResult> {
+  let last: DocumentState | undefined
+  let lastEventId: string | undefined
+  try {
+    for (;;) {
+      const headers: Record<string, string> = { accept: 'text/event-stream' }
+      if (lastEventId !== undefined) headers['last-event-id'] = lastEventId
+      const response = await client.send('GET', `/documents/${id}/events`, { headers, signal })
+      if (response.body !== null) {
+        for await (const event of readServerSentEvents(response.body)) {
+          lastEventId = event.id ?? lastEventId
+          if (event.event !== 'status') continue
+          last = JSON.parse(event.data) as DocumentState
+          if (FINAL_STATUSES.has(last.status)) {
+            const error = last.status === ITEM_STATUS.failed ? { code: last.errorCode ?? 'failed', message: last.lastError ?? '' } : null
+            return { id, status: last.status, timedOut: false, error }
+          }
+        }
+      }
+      // The stream ended before a final status: resume after a pause, not in a tight loop.
+      await delay(RECONNECT_DELAY_MS, undefined, { signal })
+    }
+  } catch (error) {
+    if (signal.aborted) return { id, status: last?.status ?? null, timedOut: true, error: null }
+    if (error instanceof ApiError) return { id, status: null, timedOut: false, error: { code: error.code, message: error.message } }
+    throw error
+  }
+}
+
+function describe (result: WaitResult): string {
+  if (result.timedOut) return `timed out (${result.status ?? 'no status yet'})`
+  if (result.error !== null) return result.status === null ? `error ${result.error.code}: ${result.error.message}` : `failed ${result.error.code}: ${result.error.message}`
+  return result.status ?? ''
+}
+
+/**
+ * `docqueue wait ID…`: waits for every document at once, prints each as it ends, then the
+ * summary. Exit 0 when all completed, 1 when some failed or do not exist, 4 when the timeout
+ * ran out first (whatever the others did), 3 when the API cannot be reached.
+ */
+export async function waitFor (client: ApiClient, ids: string[], options: { timeoutSeconds: number | undefined, json: boolean }): Promise<number> {
+  const controller = new AbortController()
+  const timer = options.timeoutSeconds === undefined ? undefined : setTimeout(() => controller.abort(), options.timeoutSeconds * 1000)
+  let results: WaitResult[]
+  try {
+    results = await Promise.all(ids.map(async (id) => {
+      const result = await waitForOne(client, id, controller.signal)
+      if (!options.json && !result.timedOut) console.error(`${id}: ${describe(result)}`)
+      return result
+    }))
+  } finally {
+    // One document that cannot be followed (the server gone) ends the others' streams too.
+    clearTimeout(timer)
+    controller.abort()
+  }
+  if (options.json) console.log(JSON.stringify(results))
+  else console.log(formatTable(['ID', 'STATUS'], results.map((result) => [result.id, describe(result)])))
+  if (results.some((result) => result.timedOut)) return EXIT.timeout
+  return results.some((result) => result.error !== null) ? EXIT.failed : EXIT.ok
+}
