@@ -8,16 +8,26 @@ const repo = resolve('.')
 // Resolved here, so a command started from another directory (the .env test) still finds it.
 const tsx = import.meta.resolve('tsx')
 // The docqueue settings a test process may carry; a command sees only what its test gives it.
-const CONFIG_KEYS = ['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'LOG_LEVEL', 'WORKER_CONCURRENCY']
+const CONFIG_KEYS = ['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'LOG_LEVEL', 'WORKER_CONCURRENCY', 'DOCQUEUE_URL', 'DOCQUEUE_API_KEY']
 
 export interface Outcome { code: number, stdout: string, stderr: string }
 
 /** Runs an entry point of src/bin with only `env` as docqueue configuration, from `cwd`. */
 export async function binCommand (script: string, args: string[], env: Record<string, string>, cwd = repo): Promise<Outcome> {
+  return await sourceCommand(join('src/bin', script), args, env, cwd)
+}
+
+/** Runs a TypeScript entry point (`entry`, relative to the repository) with only `env` as docqueue configuration, from `cwd`. */
+export async function sourceCommand (entry: string, args: string[], env: Record<string, string>, cwd = repo): Promise<Outcome> {
+  return await nodeCommand(['--import', tsx, join(repo, entry), ...args], env, cwd)
+}
+
+/** Runs `node` with `nodeArgs` and only `env` as docqueue configuration, from `cwd`. */
+export async function nodeCommand (nodeArgs: string[], env: Record<string, string>, cwd = repo): Promise<Outcome> {
   const base: NodeJS.ProcessEnv = { ...process.env }
   for (const key of CONFIG_KEYS) delete base[key]
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', tsx, join(repo, 'src/bin', script), ...args], {
+    const { stdout, stderr } = await run(process.execPath, nodeArgs, {
       cwd, env: { ...base, LOG_LEVEL: 'silent', ...env }
     })
     return { code: 0, stdout, stderr }
