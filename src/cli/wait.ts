@@ -25,8 +25,9 @@ const FINAL_STATUSES = new Set<string>([ITEM_STATUS.completed, ITEM_STATUS.faile
 
 /**
  * Follows one document's `GET /documents/{id}/events` until a final status. The first event is
- * the current state, so a document already done answers at once; a stream the server ends
- * (a restart, a proxy's idle timeout) is resumed from the last event id.
+ * the current state, so a document already done answers at once; a stream that ends or breaks
+ * (a proxy's idle timeout, a server closing it) is resumed from the last event id. An API that
+ * cannot be reached at all stops the command (exit 3), as for every other command.
  */
 async function waitForOne (client: ApiClient, id: string, signal: AbortSignal): Promise<WaitResult> {
   let last: DocumentState | undefined
@@ -36,8 +37,8 @@ async function waitForOne (client: ApiClient, id: string, signal: AbortSignal): 
       const headers: Record<string, string> = { accept: 'text/event-stream' }
       if (lastEventId !== undefined) headers['last-event-id'] = lastEventId
       const response = await client.send('GET', `/documents/${id}/events`, { headers, signal })
-      if (response.body !== null) {
-        for await (const event of readServerSentEvents(response.body)) {
+      try {
+        for await (const event of readServerSentEvents(response.body ?? new ReadableStream())) {
           lastEventId = event.id ?? lastEventId
           if (event.event !== 'status') continue
           last = JSON.parse(event.data) as DocumentState
@@ -46,6 +47,9 @@ async function waitForOne (client: ApiClient, id: string, signal: AbortSignal): 
             return { id, status: last.status, timedOut: false, error }
           }
         }
+      } catch (error) {
+        // A stream cut while reading (a proxy, fetch's idle body timeout) is resumed like one that ended.
+        if (signal.aborted) throw error
       }
       // The stream ended before a final status: resume after a pause, not in a tight loop.
       await delay(RECONNECT_DELAY_MS, undefined, { signal })
