@@ -1,13 +1,13 @@
 /**
- * `work` over every item, at most `limit` at a time, the results in the items' order. An item
- * whose `shouldStart` is false when its turn comes is not started and gets `skipped` (how a
- * caller stops early without abandoning the work in flight).
+ * `work` over every item, at most `limit` at a time, the results in the items' order. With
+ * `options`, an item whose `shouldStart` is false when its turn comes is not started and gets
+ * `skipped` (how a caller stops early without abandoning the work in flight).
  */
 export async function mapConcurrently<T, R> (
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<R>,
-  options: { shouldStart: () => boolean, skipped: (item: T) => R }
+  options?: { shouldStart: () => boolean, skipped: (item: T) => R }
 ): Promise<R[]> {
   const results = new Array<R>(items.length)
   let next = 0
@@ -15,7 +15,7 @@ export async function mapConcurrently<T, R> (
     while (next < items.length) {
       const index = next++
       const item = items[index] as T
-      results[index] = options.shouldStart() ? await work(item) : options.skipped(item)
+      results[index] = options === undefined || options.shouldStart() ? await work(item) : options.skipped(item)
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
