@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppOptions } from './app.js'
 import type { Config } from './config.js'
 import type { Infrastructure } from './infrastructure.js'
+import { createApiMetrics } from './metrics/api-metrics.js'
 import { trustProxyOption } from './routes/http-server-options.js'
 import { ApiKeyService } from './services/api-key-service.js'
 import { DocumentService } from './services/document-service.js'
@@ -10,7 +11,7 @@ import { SearchService } from './services/search-service.js'
 import { createSweeper } from './worker/sweep.js'
 
 /** The settings of the HTTP app that come from the configuration alone. */
-export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'overview' | 'documents' | 'apiKeys' | 'health' | 'search' | 'sweep'> {
+export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'overview' | 'documents' | 'apiKeys' | 'health' | 'search' | 'sweep' | 'metrics'> {
   return {
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadBufferBudgetBytes: config.UPLOAD_BUFFER_BUDGET_BYTES,
@@ -26,6 +27,7 @@ export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis
     authFailures: { maxFailures: config.AUTH_FAILURES_PER_ADDRESS, windowMs: config.AUTH_FAILURE_WINDOW_MS },
     redisPrefix: config.QUEUE_PREFIX,
     cronSecret: config.CRON_SECRET,
+    metricsToken: config.METRICS_TOKEN,
     admin: {
       sessionLimits: { idleMs: config.ADMIN_SESSION_IDLE_MS, maxMs: config.ADMIN_SESSION_MAX_MS },
       loginFailures: { maxFailures: config.ADMIN_LOGIN_FAILURES, windowMs: config.ADMIN_LOGIN_WINDOW_MS }
@@ -64,6 +66,7 @@ export async function buildApiApp (infra: Infrastructure, services: ApiServices 
     logger: infra.logger,
     redis: infra.redis,
     pool: infra.pool,
+    metrics: createApiMetrics(infra.pool),
     overview: { config: infra.config, pool: infra.pool, queue: infra.queue, wakeUps: infra.wakeUps, redis: infra.redis, health: services.health },
     sweep: sweeper?.sweep
   })

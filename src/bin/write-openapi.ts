@@ -27,7 +27,8 @@ const options: AppOptions = {
   apiKeys: notServing,
   health: notServing,
   search: notServing,
-  sweep: notServing
+  sweep: notServing,
+  metrics: notServing
 }
 const app = await buildApp(options)
 await app.ready()
