@@ -3,6 +3,7 @@ import { buildApp, type AppOptions } from './app.js'
 import type { Config } from './config.js'
 import type { Infrastructure } from './infrastructure.js'
 import { DocumentEventHub } from './events/event-hub.js'
+import { createApiMetrics } from './metrics/api-metrics.js'
 import { trustProxyOption } from './routes/http-server-options.js'
 import { ApiKeyService } from './services/api-key-service.js'
 import { DocumentService } from './services/document-service.js'
@@ -11,7 +12,7 @@ import { SearchService } from './services/search-service.js'
 import { createSweeper } from './worker/sweep.js'
 
 /** The settings of the HTTP app that come from the configuration alone. */
-export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'overview' | 'documents' | 'apiKeys' | 'health' | 'search' | 'events' | 'sweep'> {
+export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'overview' | 'documents' | 'apiKeys' | 'health' | 'search' | 'events' | 'sweep' | 'metrics'> {
   return {
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadBufferBudgetBytes: config.UPLOAD_BUFFER_BUDGET_BYTES,
@@ -28,6 +29,7 @@ export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis
     redisPrefix: config.QUEUE_PREFIX,
     cronSecret: config.CRON_SECRET,
     eventsHeartbeatMs: config.EVENTS_HEARTBEAT_MS,
+    metricsToken: config.METRICS_TOKEN,
     admin: {
       sessionLimits: { idleMs: config.ADMIN_SESSION_IDLE_MS, maxMs: config.ADMIN_SESSION_MAX_MS },
       loginFailures: { maxFailures: config.ADMIN_LOGIN_FAILURES, windowMs: config.ADMIN_LOGIN_WINDOW_MS }
@@ -68,6 +70,7 @@ export async function buildApiApp (infra: Infrastructure, services: ApiServices 
     logger: infra.logger,
     redis: infra.redis,
     pool: infra.pool,
+    metrics: createApiMetrics(infra.pool),
     overview: { config: infra.config, pool: infra.pool, queue: infra.queue, wakeUps: infra.wakeUps, redis: infra.redis, health: services.health },
     sweep: sweeper?.sweep
   })

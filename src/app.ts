@@ -9,6 +9,9 @@ import { adminRoutes, type AdminRoutesOptions } from './admin/admin-routes.js'
 import type { OverviewDeps } from './admin/overview/load-overview.js'
 import type { Pool } from './db/pool.js'
 import { AppError } from './errors.js'
+import type { ApiMetrics } from './metrics/api-metrics.js'
+import { registerHttpMetrics } from './metrics/http-metrics.js'
+import { metricsRoute } from './metrics/metrics-route.js'
 import type { MinimumBodyRate } from './routes/body-rate-guard.js'
 import { closeUnreadBodies } from './routes/close-unread-bodies.js'
 import { answerConnectionError } from './routes/connection-errors.js'
@@ -53,6 +56,9 @@ export interface AppOptions {
   redis: Redis
   redisPrefix: string
   cronSecret: string | undefined
+  /** What /metrics exports, and the token it needs (unset: disabled). */
+  metrics: ApiMetrics
+  metricsToken: string | undefined
   /** The admin UI's sessions and login throttle. */
   admin: Pick<AdminRoutesOptions, 'sessionLimits' | 'loginFailures'>
   pool: Pool
@@ -87,6 +93,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandlers(app)
+  registerHttpMetrics(app, options.metrics)
   registerQueryGuards(app)
   registerSecurityHeaders(app)
   closeUnreadBodies(app)
@@ -97,6 +104,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { health: options.health })
   await app.register(cronRoutes, { cronSecret: options.cronSecret, sweep: options.sweep })
+  await app.register(metricsRoute, { metrics: options.metrics, metricsToken: options.metricsToken })
   await app.register(adminRoutes, { pool: options.pool, redis: options.redis, redisPrefix: options.redisPrefix, overview: options.overview, ...options.admin })
   await app.register(async (api) => {
     requireApiKey(api, options.apiKeys, new AuthFailureThrottle({ redis: options.redis, prefix: options.redisPrefix, ...options.authFailures }))

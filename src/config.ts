@@ -40,6 +40,12 @@ const ConfigSchema = Type.Object({
   API_KEY_CACHE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   CRON_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  // Bearer token of every /metrics endpoint; unset, the API's /metrics is off (it listens where
+  // tenants do) and a worker's own endpoint needs none (it listens on METRICS_HOST only).
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  // A worker's metrics listener: unset is off; 0 picks a free port.
+  WORKER_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   // How long a claim lasts without renewal: fences every finishing write, and frees an item
   // whose holder has no heartbeat row or stopped renewing it.

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import type { Infrastructure } from './infrastructure.js'
 import { withTimeout } from './lib/with-timeout.js'
+import { startWorkerMetricsEndpoint } from './metrics/worker-metrics-endpoint.js'
 import { createWorkerConnection } from './queue/redis.js'
 import { startAdminChores } from './worker/admin-chores.js'
 import { createConfiguredProcessor } from './worker/configured-processor.js'
@@ -16,6 +18,8 @@ export interface WorkerProcess {
    * Closes the extraction processes; the infrastructure stays open.
    */
   close: (graceMs: number) => Promise<void>
+  /** Where its metrics listener listens (rejects if it cannot); undefined with WORKER_METRICS_PORT unset. */
+  metricsAddress: Promise<AddressInfo> | undefined
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -28,7 +32,8 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 export function startWorkerProcess (infra: Infrastructure, options: { hooks?: RunnerHooks } = {}): WorkerProcess {
   const { config, logger, queue, pool } = infra
   const processor = createConfiguredProcessor(config)
-  const runner: ItemRunnerDeps = { queue, processor, logger, leaseMs: config.LEASE_MS, active: new Set(), hooks: options.hooks }
+  const metrics = startWorkerMetricsEndpoint(config, logger)
+  const runner: ItemRunnerDeps = { queue, processor, logger, leaseMs: config.LEASE_MS, active: new Set(), hooks: options.hooks, observer: metrics?.observer }
   const connection = createWorkerConnection(config.REDIS_URL, logger)
   // Parsers load in the extraction processes ahead of the first item rather than during it.
   processor.warmUp()
@@ -44,7 +49,7 @@ export function startWorkerProcess (infra: Infrastructure, options: { hooks?: Ru
   })
   const consumer = createWakeUpConsumer({ ...runner, connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY })
   consumer.bullWorker.run().catch((error: Error) => logger.error({ err: error }, 'wake-up consumer stopped with an error'))
-  const reconciler = startReconciler({ pool, queue, logger, intervalMs: config.RECONCILE_INTERVAL_MS })
+  const reconciler = startReconciler({ pool, queue, logger, intervalMs: config.RECONCILE_INTERVAL_MS, observer: metrics?.observer })
   const adminChores = startAdminChores({ pool, queue, logger, isLeading: reconciler.isLeading, idleMs: config.RECONCILE_INTERVAL_MS })
   logger.info({ concurrency: config.WORKER_CONCURRENCY, worker: queue.workerId }, 'worker started')
   let closing: Promise<void> | undefined
@@ -52,7 +57,8 @@ export function startWorkerProcess (infra: Infrastructure, options: { hooks?: Ru
     close: async (graceMs) => {
       closing ??= stop(graceMs)
       await closing
-    }
+    },
+    metricsAddress: metrics?.address
   }
 
   async function stop (graceMs: number): Promise<void> {
@@ -73,5 +79,6 @@ export function startWorkerProcess (infra: Infrastructure, options: { hooks?: Ru
     await heartbeat.stop()
     connection.disconnect()
     await processor.close()
+    await metrics?.close()
   }
 }

@@ -29,3 +29,16 @@ t.test('loadConfig names every bad key', async (t) => {
   for (const key of ['PORT', 'LOG_LEVEL', 'QUEUE_PREFIX', 'CRON_SECRET']) t.match(error.message, key)
   t.throws(() => loadConfig({ WORKER_CONCURRENCY: '0' }), ConfigError)
 })
+
+t.test('metrics are off by default, and their settings are validated', async (t) => {
+  const defaults = loadConfig({})
+  t.equal(defaults.METRICS_TOKEN, undefined)
+  t.equal(defaults.WORKER_METRICS_PORT, undefined)
+  t.equal(defaults.METRICS_HOST, '127.0.0.1')
+  const set = loadConfig({ METRICS_TOKEN: 'a-metrics-token-of-32-characters', WORKER_METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })
+  t.same([set.METRICS_TOKEN, set.WORKER_METRICS_PORT, set.METRICS_HOST], ['a-metrics-token-of-32-characters', 9464, '0.0.0.0'])
+  t.equal(loadConfig({ WORKER_METRICS_PORT: '0' }).WORKER_METRICS_PORT, 0, '0 picks a free port')
+  const error = t.throws(() => loadConfig({ METRICS_TOKEN: 'short', WORKER_METRICS_PORT: '70000' })) as Error
+  for (const key of ['METRICS_TOKEN', 'WORKER_METRICS_PORT']) t.match(error.message, key)
+  t.throws(() => loadConfig({ WORKER_METRICS_PORT: 'ninety' }), ConfigError)
+})

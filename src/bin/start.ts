@@ -14,6 +14,7 @@ await runCommand({ usage }, async ({ config }) => {
   const infra = await openInfrastructure(config, logger, { createDatabase: true })
   const app = await serveApi(infra)
   const worker = startWorkerProcess(infra)
+  await worker.metricsAddress
   onShutdownSignal(logger, async () => {
     await app.close()
     await worker.close(config.SHUTDOWN_GRACE_MS)

@@ -12,6 +12,8 @@ await runCommand({ usage }, async ({ config }) => {
   const logger = createLogger(config.LOG_LEVEL, 'docqueue-worker')
   const infra = await openInfrastructure(config, logger)
   const worker = startWorkerProcess(infra)
+  // A metrics port already taken stops the start, rather than leave a worker nobody can watch.
+  await worker.metricsAddress
   onShutdownSignal(logger, async () => {
     await worker.close(config.SHUTDOWN_GRACE_MS)
     await infra.close()

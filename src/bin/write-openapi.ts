@@ -28,7 +28,8 @@ const options: AppOptions = {
   health: notServing,
   search: notServing,
   events: notServing,
-  sweep: notServing
+  sweep: notServing,
+  metrics: notServing
 }
 const app = await buildApp(options)
 await app.ready()

@@ -11,7 +11,7 @@ declare module 'fastify' {
 }
 
 /** The token of an `Authorization: Bearer <token>` header, if there is one. */
-export function bearerToken (request: FastifyRequest): string | undefined {
+export function bearerToken (request: Pick<FastifyRequest, 'headers'>): string | undefined {
   const header = request.headers.authorization
   if (header === undefined) return undefined
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header)

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { createHash, timingSafeEqual } from 'node:crypto'
 import { Type, type Static } from 'typebox'
 import { AppError } from '../errors.js'
+import { sameSecret } from '../lib/same-secret.js'
 import { bearerToken } from './authenticate.js'
 import { bodyErrors, commonErrors, errorResponse } from './schemas.js'
 
@@ -27,10 +27,6 @@ export interface CronRoutesOptions {
   sweep: ((limit: number) => Promise<Static<typeof SweepResultJson>>) | undefined
 }
 
-function digest (value: string): Buffer {
-  return createHash('sha256').update(value).digest()
-}
-
 /** `/cron/process`: runs a sweep, for a scheduler outside docqueue (cron, a platform's cron jobs). */
 export const cronRoutes: FastifyPluginAsyncTypebox<CronRoutesOptions> = async (app, { cronSecret, sweep }) => {
   app.post('/cron/process', {
@@ -54,8 +50,7 @@ export const cronRoutes: FastifyPluginAsyncTypebox<CronRoutesOptions> = async (a
     if (cronSecret === undefined || sweep === undefined) throw new AppError('DOCQ_CRON_DISABLED', 'the cron endpoint is disabled; set CRON_SECRET to enable it')
     const token = bearerToken(request)
     if (token === undefined) throw new AppError('DOCQ_AUTH_MISSING', 'send the cron secret as Authorization: Bearer <CRON_SECRET>')
-    // Hashing first gives equal lengths, so the comparison takes the same time for any guess.
-    if (!timingSafeEqual(digest(token), digest(cronSecret))) throw new AppError('DOCQ_CRON_FORBIDDEN', 'the cron secret is not valid')
+    if (!sameSecret(token, cronSecret)) throw new AppError('DOCQ_CRON_FORBIDDEN', 'the cron secret is not valid')
     return await sweep(request.query.limit)
   })
 }

@@ -58,6 +58,7 @@ export const swaggerOptions: FastifyDynamicSwaggerOptions = {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run keys -- create --tenant NAME`' },
         cronSecret: { type: 'http', scheme: 'bearer', description: 'The CRON_SECRET of the deployment' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'The METRICS_TOKEN of the deployment' },
         adminSession: { type: 'apiKey', in: 'cookie', name: 'docq_admin', description: 'The session cookie of an admin account, set by signing in at /admin/login' }
       }
     }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Pool } from '../db/pool.js'
 import { releaseReconcilerLeadership, takeReconcilerLeadership } from '../db/reconciler-leader.js'
 import type { DocumentQueueService } from '../queue/document-queue-service.js'
+import type { RunObserver } from './run-observer.js'
 
 const BATCH = 500
 // The leadership outlives a few ticks, so a leader that is merely slow keeps it; one that stops
@@ -21,8 +22,8 @@ export interface Reconciler {
  * leaders for a moment (a slow tick outliving its lease) are harmless: every repair statement
  * skips rows another holds and every re-dispatch is conditional.
  */
-export function startReconciler (options: { pool: Pool, queue: DocumentQueueService, logger: Logger, intervalMs: number }): Reconciler {
-  const { pool, queue, logger, intervalMs } = options
+export function startReconciler (options: { pool: Pool, queue: DocumentQueueService, logger: Logger, intervalMs: number, observer?: RunObserver }): Reconciler {
+  const { pool, queue, logger, intervalMs, observer } = options
   let leading = false
   let stopped = false
   let timer: NodeJS.Timeout | undefined
@@ -35,6 +36,7 @@ export function startReconciler (options: { pool: Pool, queue: DocumentQueueServ
       leading = leads
       if (!leads) return
       const result = await queue.reconcile(BATCH)
+      observer?.reconciled(result)
       if (result.redispatched > 0 || result.crashed > 0 || result.takenOver > 0) logger.warn(result, 'reconciler repaired the queue')
     } catch (error) {
       logger.warn({ err: (error as Error).message }, 'reconciliation failed; retrying next tick')

@@ -5,6 +5,7 @@ import type { DocumentQueueService, FailureInfo } from '../queue/document-queue-
 import { InvalidResultError } from '../queue/invalid-result-error.js'
 import type { ClaimedItem, QueueItem } from '../queue/queue-item.js'
 import { FAILURE_CODE } from '../states.js'
+import type { RunObserver } from './run-observer.js'
 
 /**
  * What happened to one delivery of an item:
@@ -24,6 +25,7 @@ export interface ItemRunnerDeps {
   /** Items this process holds right now, so that a shutdown can give them back. */
   active: Set<QueueItem>
   hooks?: RunnerHooks
+  observer?: RunObserver
 }
 
 /** A seam for the reliability tests, which make chosen documents misbehave; none in production. */
@@ -62,6 +64,7 @@ export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): 
   const startedAt = performance.now()
   const elapsed = (): number => Math.round(performance.now() - startedAt)
   log.info({ operation: item.operation }, 'item claimed')
+  deps.observer?.claimed(item)
   deps.active.add(item)
   const renewal = setInterval(() => {
     deps.queue.renewLease(item).then((held) => {
@@ -71,6 +74,7 @@ export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): 
 
   const recordFailure = async (failure: FailureInfo): Promise<RunOutcome> => {
     const outcome = await deps.queue.markFailed(item, failure)
+    deps.observer?.failed(item, failure, outcome, elapsed())
     const fields = { durationMs: elapsed(), errorCode: failure.code, err: failure.message }
     if (outcome === 'lost') log.warn(fields, 'item failed but its claim was lost; outcome discarded')
     else if (outcome === 'retrying') log.warn(fields, 'item failed transiently; retry scheduled')
@@ -99,6 +103,7 @@ export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): 
       log.warn({ durationMs: elapsed() }, 'item processed but its claim was lost; result discarded')
       return 'lost'
     }
+    deps.observer?.completed(item, result, elapsed())
     log.info({ durationMs: elapsed(), words: result.metadata.words }, 'item completed')
     return 'completed'
   } finally {

@@ -10,7 +10,8 @@ import { multipart, upload } from '../helpers/http.js'
 import { ContractChecker } from '../helpers/openapi-contract.js'
 
 const CRON_SECRET = 'contract-test-cron-secret'
-const context = TestContext.create(t, { CRON_SECRET, UPLOAD_MAX_BYTES: String(64 * 1024) })
+const METRICS_TOKEN = 'contract-test-metrics-token'
+const context = TestContext.create(t, { CRON_SECRET, METRICS_TOKEN, UPLOAD_MAX_BYTES: String(64 * 1024) })
 const stack = await context.stack()
 const app = await context.app(stack)
 await app.ready()
@@ -114,6 +115,11 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'runSweeper', { method: 'POST', url: '/cron/process?limit=0', headers: cron })
   await call(t, 'runSweeper', { method: 'POST', url: '/cron/process', headers: { authorization: '' } })
   await call(t, 'runSweeper', { method: 'POST', url: '/cron/process', headers: { authorization: 'Bearer wrong-secret' } })
+
+  await call(t, 'getMetrics', { method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  await call(t, 'getMetrics', { method: 'GET', url: '/metrics', headers: { authorization: '' } })
+  await call(t, 'getMetrics', { method: 'GET', url: '/metrics' })
+  await call(t, 'getMetrics', { method: 'GET', url: '/metrics?x=1', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
 
   await call(t, 'getLiveness', { method: 'GET', url: '/healthz' })
   await call(t, 'getLiveness', { method: 'GET', url: '/healthz?x=%00' })
