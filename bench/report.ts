@@ -154,7 +154,7 @@ export function renderReport (report: BenchReport): string {
     `End to end: ${docs} uploaded with no worker running, then ${settings.workers} worker process(es) × concurrency ` +
     `${settings.concurrency} drain it; the API is stopped meanwhile.`,
     'The naive pipeline is bench/naive-app.ts (one insert of the bytes + one BullMQ add) and bench/naive-worker.ts ' +
-    '(one update per job), run the same way on the same database and Redis.',
+    '(per job: decode the UTF-8 text, cut passages, one English tsvector each, mark it done), run the same way on the same database and Redis.',
     '',
     ...table,
     '',

@@ -246,7 +246,7 @@ async function benchNaive (): Promise<PipelineResults> {
   const uploadStartedMicros = monotonicMicros()
   const upload = await uploadPhase('naive', api, `${base}/documents`, {}, 'select count(*)::int as n from naive_documents')
   if (settings.docs !== 'backlog') {
-    await freshBatch('naive', `${base}/documents`, {}, 'truncate naive_documents', NAIVE_QUEUE_NAME, settings.docs)
+    await freshBatch('naive', `${base}/documents`, {}, 'truncate naive_documents cascade', NAIVE_QUEUE_NAME, settings.docs)
   }
   await stop(api)
   const drain = await drainPhase('naive', 'bench/naive-worker.ts', 'naive_documents',
