@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import pg from 'pg'
 import type { Logger } from 'pino'
 import { isDataError } from '../db/data-error.js'
 import { copyDocumentBlobs } from '../db/document-blobs.js'
@@ -118,7 +119,7 @@ export class DocumentQueueService {
   // statement or transaction: under load a worker pays one round trip and one commit for
   // several items instead of one each; alone, an item waits only for the current turn.
   readonly #claims = new TurnBatcher<string, ClaimedItem | undefined>({ run: async (ids) => await this.#claimBatch(ids), maxInFlight: 1 })
-  readonly #completions = new TurnBatcher<Completion, boolean | InvalidResultError>({ run: async (batch) => await this.#completeBatch(batch), maxInFlight: 1 })
+  readonly #completions = new TurnBatcher<Completion, boolean | Error>({ run: async (batch) => await this.#completeBatch(batch), maxInFlight: 1 })
 
   constructor (options: {
     pool: Pool
@@ -313,28 +314,27 @@ export class DocumentQueueService {
    */
   async markCompleted (item: QueueItem, result: DocumentResult): Promise<boolean> {
     const outcome = await this.#completions.add({ item, result })
-    if (outcome instanceof InvalidResultError) throw outcome
+    if (outcome instanceof Error) throw outcome
     return outcome
   }
 
   /**
-   * One transaction for a batch of completions. A result Postgres refuses rolls the whole batch
-   * back; then each completion runs alone, so that only the refused one fails and the others
-   * commit.
+   * One transaction for a batch of completions. A statement Postgres refuses (a result it cannot
+   * store) rolls the whole batch back; then each completion runs alone, so that only the refused
+   * one fails and the others commit. A lost connection fails them all alike.
    */
-  async #completeBatch (batch: Completion[]): Promise<Array<boolean | InvalidResultError>> {
+  async #completeBatch (batch: Completion[]): Promise<Array<boolean | Error>> {
     try {
       return await this.#writeCompletions(batch)
     } catch (error) {
-      if (!isDataError(error)) throw error
-      if (batch.length === 1) return [invalidResult(error)]
+      if (batch.length === 1) return [completionError(error)]
+      if (!(error instanceof pg.DatabaseError)) throw error
     }
     return await Promise.all(batch.map(async (completion) => {
       try {
         return (await this.#writeCompletions([completion]))[0]
       } catch (error) {
-        if (!isDataError(error)) throw error
-        return invalidResult(error)
+        return completionError(error)
       }
     }))
   }
@@ -517,7 +517,9 @@ export class DocumentQueueService {
   }
 }
 
-function invalidResult (error: Error & { code: string }): InvalidResultError {
+/** What a completion that failed throws: an {@link InvalidResultError} when Postgres refused the result's values. */
+function completionError (error: unknown): Error {
+  if (!isDataError(error)) return error instanceof Error ? error : new Error(String(error))
   return new InvalidResultError(`the database refused the extracted result (${error.code}): ${error.message}`, { cause: error })
 }
 
