@@ -1,13 +1,19 @@
 /**
- * The naive pipeline the bench measures docqueue against: one insert of the bytes, one
- * BullMQ add, one update by a BullMQ worker. No queue-item table, no hashing, no type
- * sniffing, no auth, no batching. Shared by naive-app.ts and naive-worker.ts.
+ * The naive pipeline the bench measures docqueue against: one insert of the bytes and one
+ * BullMQ add per upload; per job, a BullMQ worker indexes the document as a simple app would
+ * (decode the UTF-8 text, cut it into passages, one English tsvector each, mark it done). No
+ * queue-item table, no hashing, no type sniffing, no auth, no batching, no leases, no history.
+ * Shared by naive-app.ts and naive-worker.ts.
  */
 
 /** The BullMQ queue of the naive pipeline (under the bench's own prefix). */
 export const NAIVE_QUEUE_NAME = 'naive-documents'
 
-/** The naive pipeline's only table; created by the naive app at start. */
+/**
+ * The naive pipeline's tables, created by the naive app at start: the documents and their
+ * passages, with a GIN index on the passages' tsvector as docqueue has (its upkeep is part of
+ * what indexing costs).
+ */
 export const NAIVE_TABLE_DDL = `
   create table if not exists naive_documents (
     id bigserial primary key,
@@ -16,7 +22,15 @@ export const NAIVE_TABLE_DDL = `
     status text not null default 'pending',
     created_at timestamptz not null default now(),
     processed_at timestamptz
-  )`
+  );
+  create table if not exists naive_passages (
+    document_id bigint not null references naive_documents (id) on delete cascade,
+    ordinal int not null,
+    text text not null,
+    tsv tsvector not null,
+    primary key (document_id, ordinal)
+  );
+  create index if not exists naive_passages_tsv_idx on naive_passages using gin (tsv)`
 
 export interface NaiveJobData { id: string }
 

@@ -17,6 +17,8 @@ export interface UploadPhase {
 
 /** One pipeline's backlog drain. */
 export interface DrainPhase {
+  /** Worker processes that drained it. */
+  processes: number
   docs: number
   completed: number
   failed: number
@@ -31,7 +33,8 @@ export interface DrainPhase {
   cpu: Record<string, number>
 }
 
-export interface PipelineResults { upload: UploadPhase, drain?: DrainPhase }
+/** One upload run, then one drain per worker process count of the settings, in their order. */
+export interface PipelineResults { upload: UploadPhase, drains: DrainPhase[] }
 
 export interface BenchSettings {
   seconds: number
@@ -39,7 +42,8 @@ export interface BenchSettings {
   connections: number
   fileBytes: number
   docs: number | 'backlog'
-  workers: number
+  /** Worker process counts, one drain each. */
+  workers: number[]
   concurrency: number
 }
 
@@ -84,11 +88,11 @@ function cpuMsPerUpload (upload: UploadPhase | undefined): number | undefined {
   return (api + postgres + redis) / upload.stats.okPerSecond * 1000
 }
 
-/** CPU time of workers, Postgres and Redis per drained document; the window includes the workers' start. */
-function cpuMsPerDoc (drain: DrainPhase | undefined): number | undefined {
+/** CPU time of `keys` per drained document; the window includes the workers' start. */
+function cpuMsPerDoc (drain: DrainPhase | undefined, keys = ['workers', 'postgres', 'redis']): number | undefined {
   if (drain === undefined) return undefined
-  const { workers = 0, postgres = 0, redis = 0 } = drain.cpu
-  return (workers + postgres + redis) * drain.wallSeconds / drain.docs * 1000
+  const cores = keys.reduce((sum, key) => sum + (drain.cpu[key] ?? 0), 0)
+  return cores * drain.wallSeconds / drain.docs * 1000
 }
 
 function rowsCheck (upload: UploadPhase): string {
@@ -122,9 +126,9 @@ export function renderReport (report: BenchReport): string {
   for (const [key, label] of [['api', 'API'], ['postgres', 'Postgres'], ['redis', 'Redis'], ['load', 'autocannon + bench'], ['other', 'everything else'], ['machine', 'whole machine']]) {
     row(`CPU cores during upload: ${label}`, cores(du.cpu, key), cores(nu?.cpu, key), 2)
   }
-  const dd = dq.drain
-  const nd = naive?.drain
-  if (dd !== undefined) {
+  dq.drains.forEach((dd, i) => {
+    const nd = naive?.drains[i]
+    rows.push([`**end to end, ${dd.processes} worker process${dd.processes === 1 ? '' : 'es'}**`, '', '', ''])
     row('end to end docs/s (first → last completion)', dd.docsPerSecond, nd?.docsPerSecond)
     row('end to end docs/s (incl. worker start)', dd.docs / dd.wallSeconds, nd === undefined ? undefined : nd.docs / nd.wallSeconds)
     rows.push(['docs completed / failed / total', `${fmt(dd.completed)} / ${fmt(dd.failed)} / ${fmt(dd.docs)}`,
@@ -134,10 +138,13 @@ export function renderReport (report: BenchReport): string {
     const nPeak = nd === undefined ? undefined : maxOf(nd.workerPeakRssBytes)
     rows.push([`worker peak RSS (max of ${dd.workerPeakRssBytes.length})`, mib(dPeak), nd === undefined ? '' : mib(nPeak), ratio(dPeak, nPeak)])
     row('CPU time per document (workers + Postgres + Redis)', cpuMsPerDoc(dd), cpuMsPerDoc(nd), 2, ' ms')
+    for (const [key, label] of [['workers', 'workers'], ['postgres', 'Postgres'], ['redis', 'Redis']]) {
+      row(`CPU time per document: ${label}`, cpuMsPerDoc(dd, [key]), cpuMsPerDoc(nd, [key]), 2, ' ms')
+    }
     for (const [key, label] of [['workers', 'workers'], ['postgres', 'Postgres'], ['redis', 'Redis'], ['other', 'everything else'], ['machine', 'whole machine']]) {
       row(`CPU cores while draining: ${label}`, cores(dd.cpu, key), cores(nd?.cpu, key), 2)
     }
-  }
+  })
 
   const table = [
     `| | docqueue | ${naive === undefined ? '' : 'naive pipeline'} | ${naive === undefined ? '' : 'docqueue / naive'} |`,
@@ -151,13 +158,14 @@ export function renderReport (report: BenchReport): string {
     `Uploads: POST /documents, multipart with one ${fmt(settings.fileBytes / 1024)} KB plain-text file, ` +
     `${settings.connections} connections over loopback, ${settings.warmupSeconds} s warm-up then ${settings.seconds} s measured ` +
     '(autocannon, in the bench process). API alone, LOG_LEVEL=warn.',
-    `End to end: ${docs} uploaded with no worker running, then ${settings.workers} worker process(es) × concurrency ` +
-    `${settings.concurrency} drain it; the API is stopped meanwhile.`,
+    `End to end: ${docs} uploaded with no worker running, then ${settings.workers.join(', then ')} worker process(es) × concurrency ` +
+    `${settings.concurrency} drain it (a fresh batch each time); the API is stopped meanwhile.`,
     'The naive pipeline is bench/naive-app.ts (one insert of the bytes + one BullMQ add) and bench/naive-worker.ts ' +
-    '(one update per job), run the same way on the same database and Redis.',
+    '(per job: decode the UTF-8 text, cut passages, one English tsvector each, mark it done), run the same way on the same database and Redis.',
     '',
     ...table,
     '',
+    ...scaleOutTable(dq.drains, naive?.drains),
     '| machine | |',
     '|---|---|',
     `| CPU | ${machine.cpu} |`,
@@ -170,6 +178,22 @@ export function renderReport (report: BenchReport): string {
     `| busy before the run | ${fmt(report.busyBefore, 2)} cores${report.busyBefore > 0.25 ? ' (other work was running: the numbers are low)' : ''} |`,
     ''
   ].join('\n')
+}
+
+/** Docs/s and CPU per document by worker process count, when the bench drained with several. */
+function scaleOutTable (drains: DrainPhase[], naive: DrainPhase[] | undefined): string[] {
+  if (drains.length < 2) return []
+  const first = drains[0].docsPerSecond
+  return [
+    '| worker processes | docqueue docs/s | × one process | CPU ms per doc (workers / Postgres / Redis) | naive docs/s | docqueue / naive |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...drains.map((drain, i) => {
+      const split = ['workers', 'postgres', 'redis'].map((key) => fmt(cpuMsPerDoc(drain, [key]), 2)).join(' / ')
+      const nd = naive?.[i]
+      return `| ${drain.processes} | ${fmt(drain.docsPerSecond)} | ${fmt(drain.docsPerSecond / first, 2)}× | ${fmt(cpuMsPerDoc(drain), 2)} (${split}) | ${fmt(nd?.docsPerSecond)} | ${ratio(drain.docsPerSecond, nd?.docsPerSecond)} |`
+    }),
+    ''
+  ]
 }
 
 /** What bench/extraction.ts measures: the processor alone over the corpus. */

@@ -27,9 +27,22 @@ const resultsFile = fileURLToPath(new URL('results.md', import.meta.url))
 function positiveInteger (env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   const raw = env[key]
   if (raw === undefined || raw === '') return fallback
+  return positive(key, raw)
+}
+
+function positive (key: string, raw: string): number {
   const value = Number(raw)
   if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${key} must be a positive integer, got "${raw}"`)
   return value
+}
+
+/** Worker process counts to drain with, one drain each: `1,2,4`. */
+function workerCounts (env: NodeJS.ProcessEnv): number[] {
+  const raw = env.BENCH_WORKERS ?? ''
+  const counts = raw === '' ? [1] : raw.split(',').map((part) => positive('BENCH_WORKERS', part.trim()))
+  // The upload run's backlog is drained once; every further drain needs a fresh batch.
+  if (counts.length > 1 && env.BENCH_DOCS === 'backlog') throw new Error('BENCH_WORKERS with several counts needs BENCH_DOCS to be a number')
+  return counts
 }
 
 const settings: BenchSettings = {
@@ -38,7 +51,7 @@ const settings: BenchSettings = {
   connections: positiveInteger(process.env, 'BENCH_CONNECTIONS', 50),
   fileBytes: positiveInteger(process.env, 'BENCH_FILE_BYTES', 10 * 1024),
   docs: process.env.BENCH_DOCS === 'backlog' ? 'backlog' : positiveInteger(process.env, 'BENCH_DOCS', 2000),
-  workers: positiveInteger(process.env, 'BENCH_WORKERS', 1),
+  workers: workerCounts(process.env),
   concurrency: positiveInteger(process.env, 'BENCH_WORKER_CONCURRENCY', 4)
 }
 const quietWaitMs = Number(process.env.BENCH_QUIET_WAIT_SECONDS ?? 0) * 1000
@@ -159,13 +172,13 @@ async function freshBatch (name: string, url: string, headers: Record<string, st
  * `table` has a `status` column; `spanSql` gives the counts, the span from first to last
  * completion in seconds, and (docqueue only) the per-item time percentiles.
  */
-async function drainPhase (name: string, script: string, table: string, spanSql: string, profileAs?: string): Promise<DrainPhase> {
+async function drainPhase (name: string, script: string, processes: number, table: string, spanSql: string, profileAs?: string): Promise<DrainPhase> {
   const docs = await count(`select count(*)::int as n from ${table}`)
   await checkpoint()
-  log(`${name}: draining ${docs} documents with ${settings.workers} worker process(es) × concurrency ${settings.concurrency}`)
+  log(`${name}: draining ${docs} documents with ${processes} worker process(es) × concurrency ${settings.concurrency}`)
   const before = await cpuSnapshot()
   const startedAt = performance.now()
-  const workers = Array.from({ length: settings.workers }, (_, i) =>
+  const workers = Array.from({ length: processes }, (_, i) =>
     start(`${name} worker ${i + 1}`, script, { WORKER_CONCURRENCY: String(settings.concurrency) }, profileAs))
   const deadline = Date.now() + drainTimeoutMs
   let done = 0
@@ -185,6 +198,7 @@ async function drainPhase (name: string, script: string, table: string, spanSql:
 
   const [{ completed, failed, span, p50, p99 }] = await query<{ completed: number, failed: number, span: number, p50: number | null, p99: number | null }>(spanSql)
   const drain: DrainPhase = {
+    processes,
     docs,
     completed,
     failed,
@@ -200,29 +214,79 @@ async function drainPhase (name: string, script: string, table: string, spanSql:
   return drain
 }
 
-async function benchDocqueue (apiKey: string): Promise<PipelineResults> {
+/** An API process of a pipeline, up and answering. */
+interface RunningApi { child: BenchChild, base: string }
+
+async function startApi (name: string, script: string, profileAs: string): Promise<RunningApi> {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const api = start('docqueue API', 'src/bin/api.ts', { PORT: String(port) }, 'api')
-  await api.waitForHttp(`${base}/readyz`)
+  const child = start(name, script, { PORT: String(port) }, profileAs)
+  await child.waitForHttp(`${base}/readyz`)
+  return { child, base }
+}
+
+/** How one pipeline's drains are set up: its API, its tables, its worker. */
+interface DrainSetup {
+  name: string
+  apiName: string
+  apiScript: string
+  apiProfileAs: string
+  headers: Record<string, string>
+  truncateSql: string
+  queueName: string
+  workerScript: string
+  table: string
+  spanSql: string
+  workerProfileAs: string
+}
+
+/**
+ * One drain per worker process count in BENCH_WORKERS, each of a fresh batch uploaded through
+ * the API (or the upload run's backlog), with the API stopped while the workers drain. `api` is
+ * the API of the upload run, still up.
+ */
+async function drainRounds (setup: DrainSetup, uploadApi: RunningApi): Promise<DrainPhase[]> {
+  const drains: DrainPhase[] = []
+  let api: RunningApi | undefined = uploadApi
+  for (const processes of settings.workers) {
+    api ??= await startApi(setup.apiName, setup.apiScript, setup.apiProfileAs)
+    if (settings.docs !== 'backlog') {
+      await freshBatch(setup.name, `${api.base}/documents`, setup.headers, setup.truncateSql, setup.queueName, settings.docs)
+    }
+    await stop(api.child)
+    api = undefined
+    drains.push(await drainPhase(setup.name, setup.workerScript, processes, setup.table, setup.spanSql, setup.workerProfileAs))
+  }
+  return drains
+}
+
+async function benchDocqueue (apiKey: string): Promise<PipelineResults> {
+  const api = await startApi('docqueue API', 'src/bin/api.ts', 'api')
   const headers = { authorization: `Bearer ${apiKey}` }
   const uploadStartedMicros = monotonicMicros()
-  const upload = await uploadPhase('docqueue', api, `${base}/documents`, headers, 'select count(*)::int as n from documents')
+  const upload = await uploadPhase('docqueue', api.child, `${api.base}/documents`, headers, 'select count(*)::int as n from documents')
   upload.dispatched = await waitingJobs(redisUrl, prefix, 'documents')
-  if (settings.docs !== 'backlog') {
-    await freshBatch('docqueue', `${base}/documents`, headers, 'truncate documents cascade', 'documents', settings.docs)
-  }
-  await stop(api)
-  const drain = await drainPhase('docqueue', 'src/bin/worker.ts', 'documents',
-    `select count(*) filter (where status = 'completed')::int as completed,
+  const drains = await drainRounds({
+    name: 'docqueue',
+    apiName: 'docqueue API',
+    apiScript: 'src/bin/api.ts',
+    apiProfileAs: 'api',
+    headers,
+    truncateSql: 'truncate documents cascade',
+    queueName: 'documents',
+    workerScript: 'src/bin/worker.ts',
+    table: 'documents',
+    spanSql: `select count(*) filter (where status = 'completed')::int as completed,
             count(*) filter (where status = 'failed')::int as failed,
             extract(epoch from max(finished_at) - min(finished_at))::float8 as span,
             (percentile_cont(0.5) within group (order by extract(epoch from finished_at - started_at)) * 1000)::float8 as p50,
             (percentile_cont(0.99) within group (order by extract(epoch from finished_at - started_at)) * 1000)::float8 as p99
-       from queue_items`, 'worker')
+       from queue_items`,
+    workerProfileAs: 'worker'
+  }, api)
   await collectProfiles('api', 'docqueue API from warm-up on', uploadStartedMicros)
-  await collectProfiles('worker', 'docqueue worker process(es) from spawn to drained')
-  return { upload, drain }
+  await collectProfiles('worker', 'docqueue worker process(es) from spawn to drained, all drains')
+  return { upload, drains }
 }
 
 /** Summarises the profiles that the processes started as `role` wrote when they stopped. */
@@ -239,23 +303,27 @@ function monotonicMicros (): number {
 }
 
 async function benchNaive (): Promise<PipelineResults> {
-  const port = await freePort()
-  const base = `http://127.0.0.1:${port}`
-  const api = start('naive app', 'bench/naive-app.ts', { PORT: String(port) }, 'naive-api')
-  await api.waitForHttp(`${base}/readyz`)
+  const api = await startApi('naive app', 'bench/naive-app.ts', 'naive-api')
   const uploadStartedMicros = monotonicMicros()
-  const upload = await uploadPhase('naive', api, `${base}/documents`, {}, 'select count(*)::int as n from naive_documents')
-  if (settings.docs !== 'backlog') {
-    await freshBatch('naive', `${base}/documents`, {}, 'truncate naive_documents', NAIVE_QUEUE_NAME, settings.docs)
-  }
-  await stop(api)
-  const drain = await drainPhase('naive', 'bench/naive-worker.ts', 'naive_documents',
-    `select count(*) filter (where status = 'completed')::int as completed, 0 as failed,
+  const upload = await uploadPhase('naive', api.child, `${api.base}/documents`, {}, 'select count(*)::int as n from naive_documents')
+  const drains = await drainRounds({
+    name: 'naive',
+    apiName: 'naive app',
+    apiScript: 'bench/naive-app.ts',
+    apiProfileAs: 'naive-api',
+    headers: {},
+    truncateSql: 'truncate naive_documents cascade',
+    queueName: NAIVE_QUEUE_NAME,
+    workerScript: 'bench/naive-worker.ts',
+    table: 'naive_documents',
+    spanSql: `select count(*) filter (where status = 'completed')::int as completed, 0 as failed,
             extract(epoch from max(processed_at) - min(processed_at))::float8 as span, null as p50, null as p99
-       from naive_documents`, 'naive-worker')
+       from naive_documents`,
+    workerProfileAs: 'naive-worker'
+  }, api)
   await collectProfiles('naive-api', 'naive app from warm-up on', uploadStartedMicros)
-  await collectProfiles('naive-worker', 'naive worker(s) from spawn to drained')
-  return { upload, drain }
+  await collectProfiles('naive-worker', 'naive worker(s) from spawn to drained, all drains')
+  return { upload, drains }
 }
 
 async function cleanup (): Promise<void> {

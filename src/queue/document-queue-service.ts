@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import pg from 'pg'
 import type { Logger } from 'pino'
 import { isDataError } from '../db/data-error.js'
 import { copyDocumentBlobs } from '../db/document-blobs.js'
@@ -7,6 +8,7 @@ import type { DocumentRecord } from '../db/documents.js'
 import { withTransaction, type Client, type Pool, type Queryable } from '../db/pool.js'
 import { toPostgresText } from '../db/postgres-safe-text.js'
 import { pruneDeadWorkers } from '../db/workers.js'
+import { TurnBatcher } from '../lib/turn-batcher.js'
 import { ERROR_KIND, FAILURE_CODE, type FailureCode, OPERATION } from '../states.js'
 import { InvalidResultError } from './invalid-result-error.js'
 import type { ClaimedItem, QueueItem } from './queue-item.js'
@@ -15,8 +17,8 @@ import { backoffDelayMs, type RetryPolicies } from './retry-policy.js'
 import { takeBackAbandonedItems } from './sql/abandoned-items.js'
 import { listAttempts, type AttemptRow } from './sql/attempts.js'
 import { cancelPendingItems } from './sql/cancel-pending.js'
-import { claimItem } from './sql/claim-item.js'
-import { completeItem } from './sql/complete-item.js'
+import { claimItems } from './sql/claim-items.js'
+import { completeItems } from './sql/complete-items.js'
 import { deleteDocuments, lockDocumentItems } from './sql/delete-document.js'
 import { deleteFinishedItems } from './sql/delete-finished-items.js'
 import { bumpWakeups, countInProgress, findDueItems } from './sql/due-items.js'
@@ -56,6 +58,9 @@ const INLINE_MAX_BYTES = 1024 * 1024
 const RESUME_PAGE_SIZE = 500
 // The error a cancelled item records; the audit log says who cancelled it and why.
 const CANCELLED_MESSAGE = 'cancelled by an operator while pending'
+
+/** A completion waiting for its batch: the item as claimed and the result to write. */
+interface Completion { item: QueueItem, result: DocumentResult }
 
 /** A new document to store and queue: what the upload path knows of it, and its bytes. */
 export type NewUpload = Omit<NewDocumentItem, 'id' | 'itemId' | 'maxAttempts'> & { bytes: Buffer }
@@ -110,6 +115,11 @@ export class DocumentQueueService {
   readonly #deadAfterMs: number
   readonly #retry: RetryPolicies
   readonly #dispatcher: WakeUpDispatcher
+  // Claims and completions that arrive while one of theirs is in flight gather into the next
+  // statement or transaction: under load a worker pays one round trip and one commit for
+  // several items instead of one each; alone, an item waits only for the current turn.
+  readonly #claims = new TurnBatcher<string, ClaimedItem | undefined>({ run: async (ids) => await this.#claimBatch(ids), maxInFlight: 1 })
+  readonly #completions = new TurnBatcher<Completion, boolean | Error>({ run: async (batch) => await this.#completeBatch(batch), maxInFlight: 1 })
 
   constructor (options: {
     pool: Pool
@@ -271,9 +281,22 @@ export class DocumentQueueService {
     }
   }
 
-  /** Claims an item for this worker with a lease; undefined when someone else has it, it is not due, or it is done. */
+  /**
+   * Claims an item for this worker with a lease; undefined when someone else has it, it is not
+   * due, or it is done. Claims made together go in one statement (see {@link claimItems}).
+   */
   async markInProgress (item: Pick<QueueItem, 'id'>): Promise<ClaimedItem | undefined> {
-    return await claimItem(this.#pool, item.id, this.workerId, this.#leaseMs)
+    return await this.#claims.add(item.id)
+  }
+
+  /** One claim statement for a batch; an id asked twice in it is given to its first caller only. */
+  async #claimBatch (ids: string[]): Promise<Array<ClaimedItem | undefined>> {
+    const claimed = new Map((await claimItems(this.#pool, ids, this.workerId, this.#leaseMs)).map((item) => [item.id, item]))
+    return ids.map((id) => {
+      const item = claimed.get(id)
+      claimed.delete(id)
+      return item
+    })
   }
 
   /** Extends this worker's lease on a claimed item; false when the claim was lost. */
@@ -286,19 +309,46 @@ export class DocumentQueueService {
    * document shows either its old result or its new one, never a mix. False when this worker no
    * longer held the item (nothing was written). Throws {@link InvalidResultError} when Postgres
    * refuses the result's values (nothing was written, and the item is still held); any other
-   * error, such as a lost connection, is thrown as it is.
+   * error, such as a lost connection, is thrown as it is. Completions made together share one
+   * transaction and one commit, each still fenced by its own claim.
    */
   async markCompleted (item: QueueItem, result: DocumentResult): Promise<boolean> {
+    const outcome = await this.#completions.add({ item, result })
+    if (outcome instanceof Error) throw outcome
+    return outcome
+  }
+
+  /**
+   * One transaction for a batch of completions. A statement Postgres refuses (a result it cannot
+   * store) rolls the whole batch back; then each completion runs alone, so that only the refused
+   * one fails and the others commit. A lost connection fails them all alike.
+   */
+  async #completeBatch (batch: Completion[]): Promise<Array<boolean | Error>> {
     try {
-      return await withTransaction(this.#pool, async (tx) => {
-        if (!await completeItem(tx, item, this.workerId)) return false
+      return await this.#writeCompletions(batch)
+    } catch (error) {
+      if (batch.length === 1) return [completionError(error)]
+      if (!(error instanceof pg.DatabaseError)) throw error
+    }
+    return await Promise.all(batch.map(async (completion) => {
+      try {
+        return (await this.#writeCompletions([completion]))[0]
+      } catch (error) {
+        return completionError(error)
+      }
+    }))
+  }
+
+  async #writeCompletions (batch: Completion[]): Promise<boolean[]> {
+    return await withTransaction(this.#pool, async (tx) => {
+      const completed = await completeItems(tx, batch.map(({ item }) => item), this.workerId)
+      // An item completed twice in one batch is completed once: by its first caller.
+      return await sequentially(batch, async ({ item, result }) => {
+        if (!completed.delete(item.id)) return false
         await writeDocumentResult(tx, item.documentId, result)
         return true
       })
-    } catch (error) {
-      if (!isDataError(error)) throw error
-      throw new InvalidResultError(`the database refused the extracted result (${error.code}): ${error.message}`, { cause: error })
-    }
+    })
   }
 
   /**
@@ -465,4 +515,17 @@ export class DocumentQueueService {
       })
     }))
   }
+}
+
+/** What a completion that failed throws: an {@link InvalidResultError} when Postgres refused the result's values. */
+function completionError (error: unknown): Error {
+  if (!isDataError(error)) return error instanceof Error ? error : new Error(String(error))
+  return new InvalidResultError(`the database refused the extracted result (${error.code}): ${error.message}`, { cause: error })
+}
+
+/** Runs `work` on each input in turn (one connection takes one statement at a time). */
+async function sequentially<In, Out> (inputs: In[], work: (input: In) => Promise<Out>): Promise<Out[]> {
+  const outputs: Out[] = []
+  for (const input of inputs) outputs.push(await work(input))
+  return outputs
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { ClaimedItem } from '../../src/queue/queue-item.js'
-import { claimItem } from '../../src/queue/sql/claim-item.js'
+import { claimItems } from '../../src/queue/sql/claim-items.js'
 import { failItem } from '../../src/queue/sql/fail-item.js'
 import { newWorkerIdentity, recordHeartbeat, type WorkerIdentity } from '../../src/db/workers.js'
 import { wakeUpJobId } from '../../src/queue/wake-ups.js'
@@ -39,7 +39,7 @@ async function heldDocument (name: string, silentMs: number, options: { leaseMs?
   const worker = newWorkerIdentity('other-machine', 4242)
   await recordHeartbeat(stack.pool, { worker, version: 'test', concurrency: 1, heldItems: [] })
   await stack.pool.query('update workers set last_seen_at = now() - make_interval(secs => $2::float8 / 1000) where id = $1', [worker.id, silentMs])
-  const claimed = await claimItem(stack.pool, itemId, worker.id, options.leaseMs ?? TEN_MINUTES)
+  const [claimed] = await claimItems(stack.pool, [itemId], worker.id, options.leaseMs ?? TEN_MINUTES)
   if (claimed === undefined) throw new Error(`${name} could not be claimed`)
   return { documentId, itemId, worker, claimed }
 }
