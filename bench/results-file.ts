@@ -3,6 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises'
 /** The section of bench/results.md that `npm run bench:counts` writes. */
 export const COUNTS_HEADING = 'Counts at scale'
 
+/** The section of bench/results.md that `npm run bench -- --scale` writes. */
+export const SCALE_HEADING = 'Scale'
+
 /** The `## heading` section of a Markdown text, up to the next `## ` heading; '' when absent. */
 export function sectionOf (markdown: string, heading: string): string {
   const start = markdown.indexOf(`\n## ${heading}\n`)

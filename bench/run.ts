@@ -11,7 +11,7 @@ import { renderProfile, summarizeProfiles } from './cpu-profile.js'
 import { backgroundLoad, cpuCores, cpuSnapshot } from './cpu-usage.js'
 import { machineInfo } from './machine.js'
 import { NAIVE_QUEUE_NAME } from './naive-pipeline.js'
-import { COUNTS_HEADING, sectionOf } from './results-file.js'
+import { COUNTS_HEADING, SCALE_HEADING, sectionOf } from './results-file.js'
 import { renderExtraction, renderReport, type BenchSettings, type DrainPhase, type ExtractionStats, type PipelineResults, type UploadPhase } from './report.js'
 import { multipartFile, sampleText } from './sample-text.js'
 import { databaseUrl, deleteRedisKeys, queryOnce, redisVersion, waitingJobs } from './stores.js'
@@ -20,6 +20,12 @@ import { ensureDatabase } from '../src/db/pool.js'
 
 // `npm run bench`: docqueue's upload path and worker drain, side by side with a naive pipeline
 // (naive-pipeline.ts), on a database and a BullMQ prefix of their own that are removed at the end.
+// `npm run bench -- --scale` measures reads at 10^6 documents instead (scale/run-scale.ts).
+
+if (process.argv.includes('--scale')) {
+  await import('./scale/run-scale.js')
+  process.exit()
+}
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const resultsFile = fileURLToPath(new URL('results.md', import.meta.url))
@@ -380,9 +386,9 @@ try {
   const markdown = renderReport({ date: new Date(), settings, machine, busyBefore, docqueue, naive }) + renderExtraction(extraction) +
     (profiles.length === 0 ? '' : `\n## CPU profiles\n\n${profileNote}\n\n${profiles.join('\n')}`)
   process.stdout.write(`\n${markdown}\n`)
-  // The counts at scale come from their own benchmark (npm run bench:counts) and stay.
-  const counts = sectionOf(await readFile(resultsFile, 'utf8').catch(() => ''), COUNTS_HEADING)
-  await writeFile(resultsFile, markdown.trimEnd() + '\n' + counts)
+  // The counts and reads at scale come from their own benchmarks (bench:counts, bench -- --scale) and stay.
+  const previous = await readFile(resultsFile, 'utf8').catch(() => '')
+  await writeFile(resultsFile, markdown.trimEnd() + '\n' + sectionOf(previous, COUNTS_HEADING) + sectionOf(previous, SCALE_HEADING))
   log('written to bench/results.md')
 } catch (error) {
   process.stderr.write(`[bench] failed: ${(error as Error).stack ?? String(error)}\n`)

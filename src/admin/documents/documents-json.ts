@@ -10,8 +10,12 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 /** Page sizes: the default, and the most one page may hold. */
 export const PAGE_SIZE = { default: 50, max: 200 } as const
 
-/** How far a filtered count goes before it stops and says "at least". */
-export const COUNT_CAP = 10_000
+/**
+ * How far a filtered count goes before it stops and says "at least". Counting joins each
+ * document to its item, so it costs about a millisecond per thousand rows counted: 1,000 keeps
+ * the four counts of a broad filter well under 100 ms with 10^6 documents (10,000 took seconds).
+ */
+export const COUNT_CAP = 1_000
 
 /** The list's query: a filter, plus where the page starts and how long it is. */
 export const DocumentListQuery = Type.Object({

@@ -8,7 +8,7 @@ import { PAGE_SIZE, type DocumentList, type DocumentListQueryType, type StatusCo
 /** How much of an error message a table cell shows; the rest is on the detail page. */
 const ERROR_CELL_LENGTH = 120
 
-/** A count as the page shows it: "10,000+" when counting stopped at the cap. */
+/** A count as the page shows it: "1,000+" when counting stopped at the cap. */
 function countLabel (count: StatusCount): string {
   return `${count.count.toLocaleString('en-US')}${count.capped ? '+' : ''}`
 }

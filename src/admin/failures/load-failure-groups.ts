@@ -23,7 +23,9 @@ export async function loadFailureGroups (db: Queryable, query: FailuresQueryType
        limit $4
     ), failed as (
       select n.id, n.tenant, n.filename, q.error_code, q.error_group, q.last_error, coalesce(q.finished_at, q.updated_at) as failed_at
-        from newest n join queue_items q on q.id = n.current_item_id
+        -- Lateral: one primary-key read per document. A join lets the planner hash all of
+        -- queue_items instead, which grows with the history, not with the page.
+        from newest n cross join lateral (select * from queue_items q where q.id = n.current_item_id) q
        where $3::interval is null or coalesce(q.finished_at, q.updated_at) >= now() - $3::interval
     ), grouped as (
       select error_code as code, error_group as "group", count(*)::int as count,

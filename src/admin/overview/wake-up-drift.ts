@@ -3,8 +3,13 @@ import { redisCall } from '../../queue/redis-call.js'
 import { ITEM_STATUS } from '../../states.js'
 import type { WakeUpDrift } from './overview-json.js'
 
-/** How many due items are checked for a live wake-up: one BullMQ state lookup each. */
-export const DUE_ITEMS_EXAMINED = 500
+/**
+ * How many due items are checked for a live wake-up: one BullMQ state lookup each, so this sets
+ * the overview's time (500 lookups took about half a second on two busy cores, 100 about 80 ms).
+ * The page shows the drift, the reconciler repairs it: a sample of the first due items is enough
+ * to see whether wake-ups go missing.
+ */
+export const DUE_ITEMS_EXAMINED = 100
 /** How many wake-ups of each waiting state are scanned: one range read per state, one query for their items. */
 export const WAKE_UPS_SCANNED_PER_STATE = 200
 /** How many ids each part of the drift lists. */
