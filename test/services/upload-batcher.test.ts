@@ -37,3 +37,17 @@ for (const size of [10_000, 2 * 1024 * 1024]) {
     t.same(rows, [{ stored: sha256(bytes) }])
   })
 }
+
+t.test('uploaded text is stored compressed with lz4 and reads back byte for byte; bytes that do not compress are stored as they are', async (t) => {
+  const text = Buffer.from('The quarterly budget was reviewed before the end of the month. '.repeat(200))
+  const noise = randomBytes(20_000)
+  const [prose, random] = await Promise.all([text, noise].map(async (bytes, i) => await stack.documents.upload({
+    tenant: 'compressed', filename: `file-${i}.txt`, declaredType: 'text/plain', bytes, sha256: sha256(bytes), priority: 2
+  })))
+  const { rows } = await stack.pool.query<{ id: string, method: string | null, stored: string }>(`
+    select document_id as id, pg_column_compression(bytes) as method, encode(sha256(bytes), 'hex') as stored
+      from document_blobs where document_id = any($1::uuid[])`, [[prose.document.id, random.document.id]])
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  t.same(byId.get(prose.document.id), { id: prose.document.id, method: 'lz4', stored: sha256(text) })
+  t.same(byId.get(random.document.id), { id: random.document.id, method: null, stored: sha256(noise) })
+})
