@@ -10,15 +10,15 @@ import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
 import { runUploadLoad, type UploadStats } from './upload-load.js'
 import { ensureDatabase } from '../src/db/pool.js'
 
-// `node --import tsx bench/upload-compare.ts <checkout A> <checkout B>`: the upload load test of
-// `npm run bench` against the API of two checkouts (say, main and a branch), in alternating
+// `node --import tsx bench/upload-compare.ts <checkout A> <checkout B> ...`: the upload load test of
+// `npm run bench` against the API of two or more checkouts (say, main and a branch), in alternating
 // rounds so that a busy machine weighs on both alike, and the median of each side. `naive` in
 // place of a checkout is this checkout's naive pipeline (bench/naive-app.ts).
 
 const NAIVE = 'naive'
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const dirs = process.argv.slice(2).map((dir) => dir === NAIVE ? NAIVE : resolve(dir))
-if (dirs.length !== 2) throw new Error('usage: bench/upload-compare.ts <checkout A | naive> <checkout B | naive>')
+if (dirs.length < 2) throw new Error('usage: bench/upload-compare.ts <checkout A | naive> <checkout B | naive> [more checkouts]')
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
@@ -81,11 +81,12 @@ try {
     }
   }
   process.stdout.write(`\n${fileBytes} B files, ${connections} connections, ${rounds} rounds of ${seconds} s; medians\n`)
-  process.stdout.write('checkout | uploads/s | p50 ms | p99 ms | API CPU ms/upload | Postgres CPU ms/upload\n')
+  process.stdout.write('checkout | uploads/s | p50 ms | p99 ms | API CPU ms/upload | Postgres CPU ms/upload | API peak RSS MiB\n')
   for (const side of sides) {
     const of = (pick: (run: Run) => number): number => median(side.runs.map(pick))
+    const peakRss = (await side.api.peakRssBytes() ?? Number.NaN) / 1024 / 1024
     process.stdout.write(`${side.dir} | ${of((run) => run.stats.okPerSecond).toFixed(0)} | ${of((run) => run.stats.latencyMs.p50)} | ` +
-      `${of((run) => run.stats.latencyMs.p99)} | ${of((run) => run.apiCpuMs).toFixed(2)} | ${of((run) => run.postgresCpuMs).toFixed(2)}\n`)
+      `${of((run) => run.stats.latencyMs.p99)} | ${of((run) => run.apiCpuMs).toFixed(2)} | ${of((run) => run.postgresCpuMs).toFixed(2)} | ${peakRss.toFixed(0)}\n`)
   }
 } finally {
   for (const side of sides) {
