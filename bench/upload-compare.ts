@@ -40,7 +40,11 @@ function entryPoint (dir: string, current: string, older: string): string {
   return existsSync(join(dir, current)) ? current : older
 }
 
-async function startSide (dir: string): Promise<Side> {
+// A loaded machine may take a while to start an API; this only bounds the wait.
+const START_TIMEOUT_MS = 120_000
+
+/** Starts a side's API on a database of its own; it joins `sides` at once, so that it is cleaned up even if it never gets ready. */
+async function startSide (dir: string, sides: Side[]): Promise<void> {
   const suffix = randomBytes(4).toString('hex')
   const dbUrl = databaseUrl(serverUrl, `docq_bench_${suffix}`)
   // Created as `npm start` would on its first run; the keys CLI then migrates it.
@@ -54,14 +58,14 @@ async function startSide (dir: string): Promise<Side> {
     env: { DATABASE_URL: dbUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }
   })
   const url = `http://127.0.0.1:${port}`
-  await api.waitForHttp(`${url}/readyz`)
   const headers: Record<string, string> = naive ? {} : { authorization: `Bearer ${keyOutput.trim().split('\n').at(-1) ?? ''}` }
-  return { dir, dbUrl, prefix, url: `${url}/documents`, headers, table: naive ? 'naive_documents' : 'documents', api, runs: [] }
+  sides.push({ dir, dbUrl, prefix, url: `${url}/documents`, headers, table: naive ? 'naive_documents' : 'documents', api, runs: [] })
+  await api.waitForHttp(`${url}/readyz`, START_TIMEOUT_MS)
 }
 
 const sides: Side[] = []
 try {
-  for (const dir of dirs) sides.push(await startSide(dir))
+  for (const dir of dirs) await startSide(dir, sides)
   const body = multipartFile({ filename: 'quarterly-notes.txt', contentType: 'text/plain', content: Buffer.from(sampleText(fileBytes)) })
   for (let round = 1; round <= rounds; round++) {
     for (const side of round % 2 === 1 ? sides : [...sides].reverse()) {
