@@ -11,8 +11,10 @@ const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   UPLOAD_MAX_BYTES: Type.Integer({ minimum: 1, default: 25 * 1024 * 1024 }),
-  // Uploads are buffered while they arrive: their declared sizes together stay under this.
-  UPLOAD_BUFFER_BUDGET_BYTES: Type.Integer({ minimum: 1, default: 512 * 1024 * 1024 }),
+  // Uploads are buffered while they arrive: their declared sizes together stay under this. The
+  // API's RSS peaks at about its resting size (~160 MiB) plus this, so 96 MiB keeps a flood of
+  // uploads from any number of tenants under 300 MiB; one upload larger than it still runs alone.
+  UPLOAD_BUFFER_BUDGET_BYTES: Type.Integer({ minimum: 1, default: 96 * 1024 * 1024 }),
   // Requests per tenant per minute, counted in Redis across API processes; 0 turns it off.
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 3_000 }),
   // One tenant's uploads may hold at most this fraction of the buffer budget, so it cannot lock others out.

@@ -13,6 +13,7 @@ import type { QueueStats } from '../queue/sql/queue-stats.js'
 import type { DocumentStatus } from '../states.js'
 import { sanitizeDeclaredType, sanitizeFilename } from './filename.js'
 import { decodeCursor, encodeCursor } from './list-cursor.js'
+import { storeUploads, type StoredUpload } from './store-uploads.js'
 
 // Uploads that finish together are stored together: one commit serves a burst, where a commit
 // per upload would make Postgres flush its log for each. A batch holds this many at most...
@@ -62,13 +63,13 @@ function notReady (id: string, status: DocumentStatus): AppError {
 export class DocumentService {
   readonly #pool: Pool
   readonly #queue: DocumentQueueService
-  readonly #uploads: TurnBatcher<NewUpload, DocumentRecord | undefined>
+  readonly #uploads: TurnBatcher<NewUpload, StoredUpload>
 
   constructor (options: { pool: Pool, queue: DocumentQueueService }) {
     this.#pool = options.pool
     this.#queue = options.queue
     this.#uploads = new TurnBatcher({
-      run: async (batch) => await options.queue.enqueueMany(batch),
+      run: async (batch) => await storeUploads(options.queue, batch),
       maxItems: UPLOAD_BATCH_MAX,
       maxWeight: UPLOAD_BATCH_MAX_BYTES,
       weight: (upload) => upload.bytes.length,
@@ -78,13 +79,14 @@ export class DocumentService {
 
   /**
    * Stores the document, its bytes and its first queue item (with the uploads that finish at the
-   * same moment), and sends its wake-up; see {@link DocumentQueueService.enqueueMany}. With an
+   * same moment; an upload Postgres refuses fails alone, see {@link storeUploads}), and sends its
+   * wake-up; see {@link DocumentQueueService.enqueueMany}. With an
    * idempotency key already used by the tenant, the first document is returned (or 422 when the
    * bytes differ), and nothing new is stored.
    */
   async upload (upload: Upload): Promise<Accepted> {
     if (upload.bytes.length === 0) throw new AppError('DOCQ_UPLOAD_EMPTY', 'the file is empty')
-    const document = await this.#uploads.add({
+    const stored = await this.#uploads.add({
       tenant: upload.tenant,
       filename: sanitizeFilename(upload.filename),
       declaredType: sanitizeDeclaredType(upload.declaredType),
@@ -95,6 +97,8 @@ export class DocumentService {
       idempotencyKey: upload.idempotencyKey ?? null,
       bytes: upload.bytes
     })
+    if (stored.status === 'rejected') throw stored.reason
+    const document = stored.value
     if (document === undefined) return { document: await this.#replay(upload), replayed: true }
     return { document, replayed: false }
   }

@@ -37,3 +37,38 @@ for (const size of [10_000, 2 * 1024 * 1024]) {
     t.same(rows, [{ stored: sha256(bytes) }])
   })
 }
+
+t.test('uploaded text is stored compressed with lz4 and reads back byte for byte; bytes that do not compress are stored as they are', async (t) => {
+  const text = Buffer.from('The quarterly budget was reviewed before the end of the month. '.repeat(200))
+  const noise = randomBytes(20_000)
+  const [prose, random] = await Promise.all([text, noise].map(async (bytes, i) => await stack.documents.upload({
+    tenant: 'compressed', filename: `file-${i}.txt`, declaredType: 'text/plain', bytes, sha256: sha256(bytes), priority: 2
+  })))
+  const { rows } = await stack.pool.query<{ id: string, method: string | null, stored: string }>(`
+    select document_id as id, pg_column_compression(bytes) as method, encode(sha256(bytes), 'hex') as stored
+      from document_blobs where document_id = any($1::uuid[])`, [[prose.document.id, random.document.id]])
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  t.same(byId.get(prose.document.id), { id: prose.document.id, method: 'lz4', stored: sha256(text) })
+  t.same(byId.get(random.document.id), { id: random.document.id, method: null, stored: sha256(noise) })
+})
+
+for (const size of [10_000, 600_000]) {
+  t.test(`an upload Postgres refuses fails alone: the others of its batch (${size} bytes each) are stored once, with their items and bytes`, async (t) => {
+    const tenant = `one-bad-${size}`
+    const files = [0, 1, 2, 3].map(() => randomBytes(size))
+    // A priority out of smallint's range: a data exception that fails the statement of the whole batch.
+    const priorities = [2, 70_000, 1, 3]
+    const outcomes = await Promise.allSettled(files.map(async (bytes, i) => await stack.documents.upload({
+      tenant, filename: `file-${i}.bin`, declaredType: 'application/octet-stream', bytes, sha256: sha256(bytes), priority: priorities[i]
+    })))
+    t.same(outcomes.map((outcome) => outcome.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+    t.match(outcomes[1], { status: 'rejected', reason: { code: '22003' } })
+    const accepted = outcomes.flatMap((outcome) => outcome.status === 'fulfilled' ? [outcome.value.document] : [])
+    const { rows } = await stack.pool.query<{ id: string, stored: string, priority: number, items: number }>(`
+      select d.id, encode(sha256(b.bytes), 'hex') as stored, q.priority,
+             (select count(*)::int from queue_items i where i.document_id = d.id) as items
+        from documents d join document_blobs b on b.document_id = d.id join queue_items q on q.id = d.current_item_id
+       where d.tenant = $1 order by d.filename`, [tenant])
+    t.same(rows, [0, 2, 3].map((i, n) => ({ id: accepted[n].id, stored: sha256(files[i]), priority: priorities[i], items: 1 })))
+  })
+}

@@ -34,7 +34,11 @@ function columnArrays (docs: NewDocumentItem[]): unknown[] {
  * used is not inserted, and is missing from the result.
  */
 export async function insertDocumentsWithItems (db: Queryable, docs: NewDocumentItem[]): Promise<DocumentRecord[]> {
-  const { rows } = await db.query<DocumentRecord>(`
+  // Prepared once per connection (named): parsing and planning these CTEs cost Postgres more
+  // than running them for a small batch.
+  const { rows } = await db.query<DocumentRecord>({
+    name: 'enqueue-documents',
+    text: `
     with input as (
       select i.id, i.tenant, i.filename, i.declared_type, i.media_type, i.size, i.sha256, i.item_id, i.priority, i.max_attempts, i.idempotency_key
         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
@@ -51,7 +55,8 @@ export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument
       returning id, document_id, operation, priority, attempts, max_attempts, last_error, error_kind, error_code, run_at, wakeups
     )
     select ${DOCUMENT_COLUMNS} from d join q on q.document_id = d.id`,
-  columnArrays(docs))
+    values: columnArrays(docs)
+  })
   return rows
 }
 
@@ -59,11 +64,14 @@ export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument
  * {@link insertDocumentsWithItems} with the bytes in the same statement, one binary parameter
  * per document (a bytea array would travel hex-encoded). The driver copies each into its
  * message: fine for a few small uploads, where one statement beats a transaction with a COPY.
+ * Prepared once per connection and batch size, as its text depends on the number of documents.
  */
 export async function insertDocumentsWithItemsAndBytes (db: Queryable, docs: NewDocumentItem[], bytes: Buffer[]): Promise<DocumentRecord[]> {
   const firstBytes = 12
   const bytesRows = bytes.map((_bytes, i) => `(${i + 1}, $${firstBytes + i}::bytea)`).join(', ')
-  const { rows } = await db.query<DocumentRecord>(`
+  const { rows } = await db.query<DocumentRecord>({
+    name: `enqueue-documents-with-bytes-${bytes.length}`,
+    text: `
     with input as (
       select i.id, i.tenant, i.filename, i.declared_type, i.media_type, i.size, i.sha256, i.item_id, i.priority, i.max_attempts, i.idempotency_key, i.n
         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
@@ -83,6 +91,7 @@ export async function insertDocumentsWithItemsAndBytes (db: Queryable, docs: New
       returning id, document_id, operation, priority, attempts, max_attempts, last_error, error_kind, error_code, run_at, wakeups
     )
     select ${DOCUMENT_COLUMNS} from d join q on q.document_id = d.id`,
-  [...columnArrays(docs), ...bytes])
+    values: [...columnArrays(docs), ...bytes]
+  })
   return rows
 }
