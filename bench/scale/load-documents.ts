@@ -116,9 +116,11 @@ const INSERT = `
       ) t on true
   ), blobs as (
     insert into document_blobs (document_id, bytes) select id, convert_to(filename, 'UTF8') from s
+  ), configs as (
+    insert into search_configs (tenant, config) select distinct tenant, 'english'::regconfig from s on conflict do nothing
   )
-  insert into document_chunks (document_id, ordinal, page, text, tsv)
-  select s.id, p.ordinal, p.page, p.text, p.tsv
+  insert into document_chunks (document_id, ordinal, page, text, config, tsv)
+  select s.id, p.ordinal, p.page, p.text, 'english', p.tsv
     from s join bench_passages p on p.template = s.template and p.ordinal <= n % 2
    where s.version > 0`
 

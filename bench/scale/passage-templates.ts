@@ -57,7 +57,7 @@ export async function createPassageTemplates (pool: Pool): Promise<void> {
     }])
     for (let template = 0; template < TEMPLATE_COUNT; template++) {
       const chunks = Array.from({ length: TEMPLATE_PASSAGES }, (_, ordinal) => ({ ordinal, page: null, text: passageText(template, ordinal) }))
-      await replaceChunks(tx, id, templateTitle(template), chunks)
+      await replaceChunks(tx, id, templateTitle(template), 'english', chunks)
       await tx.query('insert into bench_passages select $2, ordinal, page, text, tsv, $3 from document_chunks where document_id = $1',
         [id, template, templateTitle(template)])
     }
@@ -69,6 +69,6 @@ export async function createPassageTemplates (pool: Pool): Promise<void> {
 export async function addRarePassages (pool: Pool, ids: string[]): Promise<void> {
   for (const [i, id] of ids.entries()) {
     const { title, text } = rarePassage(i)
-    await withTransaction(pool, async (tx) => { await replaceChunks(tx, id, title, [{ ordinal: 0, page: null, text }]) })
+    await withTransaction(pool, async (tx) => { await replaceChunks(tx, id, title, 'english', [{ ordinal: 0, page: null, text }]) })
   }
 }
