@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppOptions } from './app.js'
 import type { Config } from './config.js'
 import type { Infrastructure } from './infrastructure.js'
+import { DocumentEventHub } from './events/event-hub.js'
 import { trustProxyOption } from './routes/http-server-options.js'
 import { ApiKeyService } from './services/api-key-service.js'
 import { DocumentService } from './services/document-service.js'
@@ -10,7 +11,7 @@ import { SearchService } from './services/search-service.js'
 import { createSweeper } from './worker/sweep.js'
 
 /** The settings of the HTTP app that come from the configuration alone. */
-export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'overview' | 'documents' | 'apiKeys' | 'health' | 'search' | 'sweep'> {
+export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'overview' | 'documents' | 'apiKeys' | 'health' | 'search' | 'events' | 'sweep'> {
   return {
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadBufferBudgetBytes: config.UPLOAD_BUFFER_BUDGET_BYTES,
@@ -26,6 +27,7 @@ export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis
     authFailures: { maxFailures: config.AUTH_FAILURES_PER_ADDRESS, windowMs: config.AUTH_FAILURE_WINDOW_MS },
     redisPrefix: config.QUEUE_PREFIX,
     cronSecret: config.CRON_SECRET,
+    eventsHeartbeatMs: config.EVENTS_HEARTBEAT_MS,
     admin: {
       sessionLimits: { idleMs: config.ADMIN_SESSION_IDLE_MS, maxMs: config.ADMIN_SESSION_MAX_MS },
       loginFailures: { maxFailures: config.ADMIN_LOGIN_FAILURES, windowMs: config.ADMIN_LOGIN_WINDOW_MS }
@@ -39,6 +41,7 @@ export interface ApiServices {
   apiKeys: ApiKeyService
   health: HealthService
   search: SearchService
+  events: DocumentEventHub
 }
 
 export function createApiServices (infra: Infrastructure): ApiServices {
@@ -47,7 +50,8 @@ export function createApiServices (infra: Infrastructure): ApiServices {
     documents: new DocumentService({ pool, queue }),
     apiKeys: new ApiKeyService(pool, { cacheMs: config.API_KEY_CACHE_MS }),
     health: new HealthService({ pool, redis }),
-    search: new SearchService(pool)
+    search: new SearchService(pool),
+    events: new DocumentEventHub({ pool, databaseUrl: config.DATABASE_URL, logger: infra.logger, maxStreamsPerTenant: config.EVENTS_MAX_STREAMS_PER_TENANT })
   }
 }
 
@@ -68,6 +72,8 @@ export async function buildApiApp (infra: Infrastructure, services: ApiServices 
     sweep: sweeper?.sweep
   })
   if (sweeper !== undefined) app.addHook('onClose', sweeper.close)
+  // Open event streams would hold the server's close forever: they end first, and their clients reconnect.
+  app.addHook('preClose', async () => { await services.events.close() })
   return app
 }
 

@@ -14,6 +14,7 @@ import { closeUnreadBodies } from './routes/close-unread-bodies.js'
 import { answerConnectionError } from './routes/connection-errors.js'
 import { cronRoutes, type CronRoutesOptions } from './routes/cron.js'
 import { documentResultRoutes } from './routes/document-results.js'
+import { documentEventRoutes } from './routes/document-events.js'
 import { documentRoutes } from './routes/documents.js'
 import { requireApiKey } from './routes/authenticate.js'
 import { handleFrameworkError, registerErrorHandlers } from './routes/error-handler.js'
@@ -27,6 +28,7 @@ import { searchRoutes } from './routes/search.js'
 import { registerSecurityHeaders } from './routes/security-headers.js'
 import type { ApiKeyService } from './services/api-key-service.js'
 import { AuthFailureThrottle } from './services/auth-failure-throttle.js'
+import type { DocumentEventHub } from './events/event-hub.js'
 import type { DocumentService } from './services/document-service.js'
 import type { HealthService } from './services/health-service.js'
 import type { SearchService } from './services/search-service.js'
@@ -60,6 +62,10 @@ export interface AppOptions {
   apiKeys: ApiKeyService
   health: HealthService
   search: SearchService
+  /** Live document events for `GET /documents/{id}/events`. */
+  events: DocumentEventHub
+  /** How often an idle event stream gets a heartbeat comment. */
+  eventsHeartbeatMs: number
   sweep: CronRoutesOptions['sweep']
 }
 
@@ -116,6 +122,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
       uploadMinRate: options.uploadMinRate
     })
     await api.register(documentResultRoutes, { documents: options.documents })
+    await api.register(documentEventRoutes, { events: options.events, heartbeatMs: options.eventsHeartbeatMs })
     await api.register(queueRoutes, { documents: options.documents })
     await api.register(searchRoutes, { search: options.search })
   })

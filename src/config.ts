@@ -63,7 +63,11 @@ const ConfigSchema = Type.Object({
   DOCX_MAX_ENTRIES: Type.Integer({ minimum: 1, default: defaultProcessingLimits.maxZipEntries }),
   DOCX_MAX_PART_BYTES: Type.Integer({ minimum: 1, default: defaultProcessingLimits.maxPartBytes }),
   DOCX_MAX_UNCOMPRESSED_BYTES: Type.Integer({ minimum: 1, default: defaultProcessingLimits.maxUncompressedBytes }),
-  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25_000 })
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25_000 }),
+  // Event streams (GET /documents/{id}/events) one tenant may hold open per API process, and how
+  // often an idle stream gets a comment so that proxies keep it open.
+  EVENTS_MAX_STREAMS_PER_TENANT: Type.Integer({ minimum: 1, default: 100 }),
+  EVENTS_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 15_000 })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -27,6 +27,7 @@ const options: AppOptions = {
   apiKeys: notServing,
   health: notServing,
   search: notServing,
+  events: notServing,
   sweep: notServing
 }
 const app = await buildApp(options)

@@ -72,6 +72,11 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'getDocument', { method: 'GET', url: `/documents/urn:uuid:${doc.id}` })
   await call(t, 'getDocument', { method: 'GET', url: `/documents/${doc.id}`, headers: { authorization: '' } })
 
+  // A finished document's stream is its current state, then the end.
+  await call(t, 'streamDocumentEvents', { method: 'GET', url: `/documents/${doc.id}/events` })
+  await call(t, 'streamDocumentEvents', { method: 'GET', url: `/documents/${doc.id}/events`, headers: { 'last-event-id': 'x' } })
+  await call(t, 'streamDocumentEvents', { method: 'GET', url: '/documents/00000000-0000-0000-0000-000000000000/events' })
+
   const page = (await call(t, 'listDocuments', { method: 'GET', url: '/documents?limit=2' })).json()
   await call(t, 'listDocuments', { method: 'GET', url: `/documents?limit=2&cursor=${page.nextCursor as string}&status=completed` })
   await call(t, 'listDocuments', { method: 'GET', url: '/documents?cursor=forged' })
