@@ -115,6 +115,17 @@ t.test('every operation answers a success and a client error as the OpenAPI docu
   await call(t, 'runSweeper', { method: 'POST', url: '/cron/process', headers: { authorization: '' } })
   await call(t, 'runSweeper', { method: 'POST', url: '/cron/process', headers: { authorization: 'Bearer wrong-secret' } })
 
+  const webhook = (await call(t, 'createWebhook', { method: 'POST', url: '/webhooks', headers: json, payload: JSON.stringify({ url: 'https://example.com/hook' }) })).json()
+  await call(t, 'createWebhook', { method: 'POST', url: '/webhooks', headers: json, payload: JSON.stringify({ url: 'ftp://example.com/hook' }) })
+  await call(t, 'listWebhooks', { method: 'GET', url: '/webhooks' })
+  await call(t, 'listWebhooks', { method: 'GET', url: '/webhooks?x=1' })
+  await call(t, 'rotateCallbackSecret', { method: 'POST', url: '/webhooks/callback-secret' })
+  await call(t, 'rotateCallbackSecret', { method: 'POST', url: '/webhooks/callback-secret?x=1' })
+  await call(t, 'listWebhookDeliveries', { method: 'GET', url: '/webhooks/deliveries?limit=5' })
+  await call(t, 'listWebhookDeliveries', { method: 'GET', url: '/webhooks/deliveries?status=lost' })
+  await call(t, 'deleteWebhook', { method: 'DELETE', url: `/webhooks/${webhook.id as string}` })
+  await call(t, 'deleteWebhook', { method: 'DELETE', url: `/webhooks/${webhook.id as string}` })
+
   await call(t, 'getLiveness', { method: 'GET', url: '/healthz' })
   await call(t, 'getLiveness', { method: 'GET', url: '/healthz?x=%00' })
   await call(t, 'getReadiness', { method: 'GET', url: '/readyz' })
