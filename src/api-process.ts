@@ -9,10 +9,11 @@ import { ApiKeyService } from './services/api-key-service.js'
 import { DocumentService } from './services/document-service.js'
 import { HealthService } from './services/health-service.js'
 import { SearchService } from './services/search-service.js'
+import { WebhookService } from './webhooks/webhook-service.js'
 import { createSweeper } from './worker/sweep.js'
 
 /** The settings of the HTTP app that come from the configuration alone. */
-export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'overview' | 'documents' | 'apiKeys' | 'health' | 'search' | 'events' | 'sweep' | 'metrics'> {
+export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis' | 'pool' | 'overview' | 'documents' | 'apiKeys' | 'health' | 'search' | 'events' | 'webhooks' | 'sweep' | 'metrics'> {
   return {
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     uploadBufferBudgetBytes: config.UPLOAD_BUFFER_BUDGET_BYTES,
@@ -44,6 +45,7 @@ export interface ApiServices {
   health: HealthService
   search: SearchService
   events: DocumentEventHub
+  webhooks: WebhookService
 }
 
 export function createApiServices (infra: Infrastructure): ApiServices {
@@ -53,7 +55,8 @@ export function createApiServices (infra: Infrastructure): ApiServices {
     apiKeys: new ApiKeyService(pool, { cacheMs: config.API_KEY_CACHE_MS }),
     health: new HealthService({ pool, redis }),
     search: new SearchService(pool),
-    events: new DocumentEventHub({ pool, databaseUrl: config.DATABASE_URL, logger: infra.logger, maxStreamsPerTenant: config.EVENTS_MAX_STREAMS_PER_TENANT })
+    events: new DocumentEventHub({ pool, databaseUrl: config.DATABASE_URL, logger: infra.logger, maxStreamsPerTenant: config.EVENTS_MAX_STREAMS_PER_TENANT }),
+    webhooks: new WebhookService({ pool, maxEndpoints: config.WEBHOOK_MAX_ENDPOINTS })
   }
 }
 

@@ -28,6 +28,7 @@ import { httpServerOptions, type HttpTimeouts } from './routes/http-server-optio
 import { queueRoutes } from './routes/queue.js'
 import { RequestLogController } from './routes/request-log-controller.js'
 import { searchRoutes } from './routes/search.js'
+import { webhookRoutes } from './routes/webhooks.js'
 import { registerSecurityHeaders } from './routes/security-headers.js'
 import type { ApiKeyService } from './services/api-key-service.js'
 import { AuthFailureThrottle } from './services/auth-failure-throttle.js'
@@ -35,6 +36,7 @@ import type { DocumentEventHub } from './events/event-hub.js'
 import type { DocumentService } from './services/document-service.js'
 import type { HealthService } from './services/health-service.js'
 import type { SearchService } from './services/search-service.js'
+import type { WebhookService } from './webhooks/webhook-service.js'
 
 export interface AppOptions {
   logger: FastifyBaseLogger
@@ -72,6 +74,8 @@ export interface AppOptions {
   events: DocumentEventHub
   /** How often an idle event stream gets a heartbeat comment. */
   eventsHeartbeatMs: number
+  /** Webhook endpoints, callbacks and deliveries. */
+  webhooks: WebhookService
   sweep: CronRoutesOptions['sweep']
 }
 
@@ -124,6 +128,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     }
     await api.register(documentRoutes, {
       documents: options.documents,
+      webhooks: options.webhooks,
       uploadMaxBytes: options.uploadMaxBytes,
       uploadBufferBudgetBytes: options.uploadBufferBudgetBytes,
       uploadTenantShare: options.uploadTenantShare,
@@ -133,6 +138,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     await api.register(documentEventRoutes, { events: options.events, heartbeatMs: options.eventsHeartbeatMs })
     await api.register(queueRoutes, { documents: options.documents })
     await api.register(searchRoutes, { search: options.search })
+    await api.register(webhookRoutes, { webhooks: options.webhooks })
   })
   return app
 }

@@ -75,7 +75,19 @@ const ConfigSchema = Type.Object({
   // Event streams (GET /documents/{id}/events) one tenant may hold open per API process, and how
   // often an idle stream gets a comment so that proxies keep it open.
   EVENTS_MAX_STREAMS_PER_TENANT: Type.Integer({ minimum: 1, default: 100 }),
-  EVENTS_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 15_000 })
+  EVENTS_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 15_000 }),
+  // Events and finished webhook deliveries older than this are deleted by the workers' leader.
+  EVENTS_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 7 }),
+  // Webhooks: endpoints per tenant, how often the leader looks for due deliveries, the time one
+  // request may take, attempts per delivery and their exponential backoff.
+  WEBHOOK_MAX_ENDPOINTS: Type.Integer({ minimum: 1, default: 10 }),
+  WEBHOOK_POLL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  WEBHOOK_RETRY_MAX_MS: Type.Integer({ minimum: 0, default: 6 * 60 * 60_000 }),
+  // Whether webhooks may reach loopback, private and link-local addresses (off: an SSRF guard).
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: Type.Boolean({ default: false })
 })
 
 export type Config = Static<typeof ConfigSchema>

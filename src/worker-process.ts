@@ -10,6 +10,8 @@ import { startHeartbeat } from './worker/heartbeat.js'
 import { startReconciler } from './worker/reconciler.js'
 import type { ItemRunnerDeps, RunnerHooks } from './worker/run-queue-item.js'
 import { createWakeUpConsumer } from './worker/wake-up-consumer.js'
+import { startWebhookChores } from './webhooks/webhook-chores.js'
+import { webhookPolicy } from './webhooks/webhook-policy.js'
 
 export interface WorkerProcess {
   /**
@@ -51,6 +53,7 @@ export function startWorkerProcess (infra: Infrastructure, options: { hooks?: Ru
   consumer.bullWorker.run().catch((error: Error) => logger.error({ err: error }, 'wake-up consumer stopped with an error'))
   const reconciler = startReconciler({ pool, queue, logger, intervalMs: config.RECONCILE_INTERVAL_MS, observer: metrics?.observer })
   const adminChores = startAdminChores({ pool, queue, logger, isLeading: reconciler.isLeading, idleMs: config.RECONCILE_INTERVAL_MS })
+  const webhookChores = startWebhookChores({ pool, logger, isLeading: reconciler.isLeading, intervalMs: config.WEBHOOK_POLL_MS, policy: webhookPolicy(config), retentionDays: config.EVENTS_RETENTION_DAYS })
   logger.info({ concurrency: config.WORKER_CONCURRENCY, worker: queue.workerId }, 'worker started')
   let closing: Promise<void> | undefined
   return {
@@ -63,6 +66,7 @@ export function startWorkerProcess (infra: Infrastructure, options: { hooks?: Ru
 
   async function stop (graceMs: number): Promise<void> {
     await adminChores.stop()
+    await webhookChores.stop()
     await reconciler.stop()
     // Stop fetching wake-ups at once, then wait for the running items ourselves: BullMQ's own
     // waits cannot be cut short (close() is memoized, pause() reconnects when it is done).

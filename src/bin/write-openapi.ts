@@ -28,6 +28,7 @@ const options: AppOptions = {
   health: notServing,
   search: notServing,
   events: notServing,
+  webhooks: notServing,
   sweep: notServing,
   metrics: notServing
 }

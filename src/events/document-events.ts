@@ -17,6 +17,27 @@ export interface DocumentEvent {
   at: Date
 }
 
+/** What a client reads of an event: a subset of `GET /documents/{id}`'s fields, as of that event. */
+export interface EventJson {
+  id: string
+  status: EventStatus
+  version: number
+  errorKind: ErrorKind | null
+  errorCode: FailureCode | null
+  updatedAt: string
+}
+
+export function toEventJson (event: DocumentEvent): EventJson {
+  return {
+    id: event.documentId,
+    status: event.status,
+    version: event.version,
+    errorKind: event.errorKind,
+    errorCode: event.errorCode,
+    updatedAt: event.at.toISOString()
+  }
+}
+
 const EVENT_COLUMNS = `
   e.id::text as id, e.tenant, e.document_id as "documentId", e.status, e.version,
   e.error_kind as "errorKind", e.error_code as "errorCode", e.at`

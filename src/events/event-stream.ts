@@ -1,26 +1,5 @@
 import type { FastifyReply } from 'fastify'
-import type { DocumentEvent } from './document-events.js'
-
-/** What a client reads of an event: a subset of `GET /documents/{id}`'s fields, as of that event. */
-export interface EventJson {
-  id: string
-  status: DocumentEvent['status']
-  version: number
-  errorKind: DocumentEvent['errorKind']
-  errorCode: DocumentEvent['errorCode']
-  updatedAt: string
-}
-
-export function toEventJson (event: DocumentEvent): EventJson {
-  return {
-    id: event.documentId,
-    status: event.status,
-    version: event.version,
-    errorKind: event.errorKind,
-    errorCode: event.errorCode,
-    updatedAt: event.at.toISOString()
-  }
-}
+import { toEventJson, type DocumentEvent } from './document-events.js'
 
 /** How long a client waits before reconnecting after the stream drops, sent as SSE `retry`. */
 const CLIENT_RETRY_MS = 3_000

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { priorityRanks } from '../queue/priority.js'
 import type { DocumentService } from '../services/document-service.js'
+import type { WebhookService } from '../webhooks/webhook-service.js'
 import { receiveAtMinimumRate, type MinimumBodyRate } from './body-rate-guard.js'
 import { readUpload, uploadReservation } from './read-upload.js'
 import { UploadGate } from './upload-gate.js'
@@ -11,6 +12,7 @@ import {
 
 export interface DocumentRoutesOptions {
   documents: DocumentService
+  webhooks: WebhookService
   uploadMaxBytes: number
   uploadBufferBudgetBytes: number
   uploadTenantShare: number
@@ -23,7 +25,7 @@ const notFound = { 404: errorResponse('No such document for this tenant (DOCQ_DO
 const location = responseHeader(Type.String({ description: 'The document\'s URL: /documents/{id}' }), true)
 
 /** `/documents`: upload, read, list, reprocess and delete a tenant's documents. */
-export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, uploadMaxBytes, uploadBufferBudgetBytes, uploadTenantShare, uploadMinRate }) => {
+export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, { documents, webhooks, uploadMaxBytes, uploadBufferBudgetBytes, uploadTenantShare, uploadMinRate }) => {
   const gate = new UploadGate(uploadBufferBudgetBytes, uploadTenantShare)
 
   app.post('/documents', {
@@ -31,7 +33,8 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
       tags,
       security,
       summary: 'Upload a document for processing',
-      description: 'multipart/form-data with one file part `file` and an optional field `priority` (high | normal | low). ' +
+      description: 'multipart/form-data with one file part `file`, an optional field `priority` (high | normal | low) and an optional field ' +
+        '`callbackUrl` (http or https: the document\'s events are POSTed there, signed with the callback secret). ' +
         'Answers at once with 202 and the pending document; processing happens in the workers. ' +
         'With an `Idempotency-Key` header, a retried upload returns the first document (header `Idempotent-Replayed: true`).',
       operationId: 'uploadDocument',
@@ -67,8 +70,10 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
     }
   }, async (request, reply) => {
     const { document, replayed } = await gate.admit(request.tenant, uploadReservation(request, uploadMaxBytes), async () => {
-      const upload = await receiveAtMinimumRate(request.raw, uploadMinRate, async () => await readUpload(request, uploadMaxBytes))
-      return await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload })
+      const { callbackUrl, ...upload } = await receiveAtMinimumRate(request.raw, uploadMinRate, async () => await readUpload(request, uploadMaxBytes))
+      const accepted = await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload })
+      if (callbackUrl !== undefined) await webhooks.addCallback(request.tenant, accepted.document.id, callbackUrl)
+      return accepted
     })
     request.log.info({ documentId: document.id, bytes: document.size, mediaType: document.mediaType, replayed }, replayed ? 'upload replayed' : 'document accepted')
     if (replayed) reply.header('idempotent-replayed', 'true')

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { createHash } from 'node:crypto'
 import { AppError } from '../errors.js'
 import { priorityRanks, type PriorityName } from '../queue/priority.js'
+import { validWebhookUrl } from '../webhooks/webhook-url.js'
 
 export interface ReceivedUpload {
   filename: string
@@ -9,6 +10,8 @@ export interface ReceivedUpload {
   bytes: Buffer
   sha256: string
   priority: number
+  /** Where this document's events are POSTed, besides the tenant's webhooks. */
+  callbackUrl?: string
 }
 
 // Multipart framing around the file: boundaries, part headers, a priority field.
@@ -37,9 +40,14 @@ export async function readUpload (request: FastifyRequest, maxBytes: number): Pr
 
   let file: Omit<ReceivedUpload, 'priority'> | undefined
   let priority: PriorityName = 'normal'
+  let callbackUrl: string | undefined
   const parts = request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 12 } })
   for await (const part of parts) {
     if (part.type === 'field') {
+      if (part.fieldname === 'callbackUrl') {
+        callbackUrl = validWebhookUrl(String(part.value), 'callbackUrl')
+        continue
+      }
       if (part.fieldname !== 'priority') continue
       const value = String(part.value)
       if (!Object.hasOwn(priorityRanks, value)) {
@@ -70,5 +78,5 @@ export async function readUpload (request: FastifyRequest, maxBytes: number): Pr
     file = { filename: part.filename, declaredType: part.mimetype, bytes: bytes.subarray(0, length), sha256: hash.digest('hex') }
   }
   if (file === undefined) throw new AppError('DOCQ_UPLOAD_NO_FILE', 'no file part; send the document in a part named file')
-  return { ...file, priority: priorityRanks[priority] }
+  return { ...file, priority: priorityRanks[priority], callbackUrl }
 }

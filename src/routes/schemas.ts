@@ -11,7 +11,8 @@ export const Priority = Type.Enum(Object.keys(priorityRanks) as Array<keyof type
 /** How the multipart upload body looks, for the OpenAPI docs only. */
 export const UploadBodyDoc = Type.Object({
   file: Type.String({ format: 'binary', minLength: 1, description: 'The document, not empty; its type is detected from the bytes' }),
-  priority: Type.Optional(Priority)
+  priority: Type.Optional(Priority),
+  callbackUrl: Type.Optional(Type.String({ format: 'uri', description: 'Where this document\'s events are POSTed (http or https), signed with the tenant\'s callback secret' }))
 })
 
 export const DocumentStatus = Type.Enum(itemStatuses)
