@@ -3,6 +3,7 @@ import { openInfrastructure } from '../infrastructure.js'
 import { createLogger } from '../logger.js'
 import { onShutdownSignal } from '../shutdown.js'
 import { startWorkerProcess } from '../worker-process.js'
+import { awaitMetricsListener } from './await-metrics-listener.js'
 import { runCommand } from './command.js'
 
 const usage = `usage: npm start
@@ -14,7 +15,11 @@ await runCommand({ usage }, async ({ config }) => {
   const infra = await openInfrastructure(config, logger, { createDatabase: true })
   const app = await serveApi(infra)
   const worker = startWorkerProcess(infra)
-  await worker.metricsAddress
+  await awaitMetricsListener(worker, async () => {
+    await app.close()
+    await worker.close(0)
+    await infra.close()
+  })
   onShutdownSignal(logger, async () => {
     await app.close()
     await worker.close(config.SHUTDOWN_GRACE_MS)

@@ -2,6 +2,7 @@ import { openInfrastructure } from '../infrastructure.js'
 import { createLogger } from '../logger.js'
 import { onShutdownSignal } from '../shutdown.js'
 import { startWorkerProcess } from '../worker-process.js'
+import { awaitMetricsListener } from './await-metrics-listener.js'
 import { runCommand } from './command.js'
 
 const usage = `usage: npm run start:worker
@@ -12,8 +13,10 @@ await runCommand({ usage }, async ({ config }) => {
   const logger = createLogger(config.LOG_LEVEL, 'docqueue-worker')
   const infra = await openInfrastructure(config, logger)
   const worker = startWorkerProcess(infra)
-  // A metrics port already taken stops the start, rather than leave a worker nobody can watch.
-  await worker.metricsAddress
+  await awaitMetricsListener(worker, async () => {
+    await worker.close(0)
+    await infra.close()
+  })
   onShutdownSignal(logger, async () => {
     await worker.close(config.SHUTDOWN_GRACE_MS)
     await infra.close()

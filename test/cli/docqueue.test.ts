@@ -9,7 +9,7 @@ import { docqueue, listening } from '../helpers/docqueue-cli.js'
 
 // The docqueue CLI as a child process against a real API on a loopback port. Each run starts a
 // Node process with the TypeScript loader, seconds apiece on a busy machine: a bound for a hang.
-t.setTimeout(900_000)
+t.setTimeout(1_800_000)
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -147,7 +147,8 @@ t.test('status, wait, search, reprocess and stats through a worker', async (t) =
 
   const early = await docqueue(['wait', good, '--timeout', '1'], env)
   t.equal(early.code, 4, `no worker yet: the wait runs out: ${early.stderr}`)
-  t.match(early.stdout, new RegExp(`${good}\\s+timed out \\(pending\\)`))
+  // Whether the first event (pending) arrived within the second depends on the machine, not on the CLI.
+  t.match(early.stdout, new RegExp(`${good}\\s+timed out \\((pending|no status yet)\\)`))
 
   context.worker(stack)
   const waited = await docqueue(['wait', good, '--timeout', '300'], env)
@@ -165,7 +166,7 @@ t.test('status, wait, search, reprocess and stats through a worker', async (t) =
   t.equal(shown.code, 0, shown.stderr)
   t.match(shown.stdout, new RegExp(`^id\\s+${good}$`, 'm'))
   t.match(shown.stdout, /^filename\s+lighthouse\.txt$/m)
-  t.match(shown.stdout, /^status\s+completed \(process, attempt 1 of \d+\)$/m)
+  t.match(shown.stdout, /^status\s+completed \(process, attempt \d+ of \d+\)$/m, 'attempts as recorded (a busy machine may time out one)')
   const failedStatus = await docqueue(['status', bad, '--json'], env)
   t.match(JSON.parse(failedStatus.stdout), { id: bad, status: 'failed', errorKind: 'permanent' })
 
