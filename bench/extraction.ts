@@ -1,15 +1,16 @@
 import { createDocumentProcessor, ProcessingError } from '../src/processing/index.js'
 import { readCorpusFile, readManifest } from '../test/helpers/corpus.js'
-import { extractionProcessIds, residentMiB } from '../test/helpers/extraction-processes.js'
+import { isExtractionProcess, ProcessTreeSampler } from './process-tree.js'
 
-// Extraction throughput over the test corpus, in its own process so that its peak RSS is the
-// processor's alone: this process's, and the sum of its extraction processes' peaks (read from
-// /proc before they are closed, so Linux only). Prints one JSON line.
+// Extraction throughput over the test corpus, in its own process so that the memory it
+// reports is the processor's alone: this process and its extraction processes, sampled from
+// /proc (Linux only). Prints one JSON line (ExtractionStats in report.ts).
 const rounds = Number(process.env.BENCH_EXTRACTION_ROUNDS ?? 5)
 const processes = Number(process.env.BENCH_EXTRACTION_PROCESSES ?? 2)
 
 const files = readManifest().map((entry) => ({ name: entry.file, bytes: readCorpusFile(entry.file) }))
 const processor = createDocumentProcessor({}, { processes })
+const sampler = new ProcessTreeSampler(process.pid, isExtractionProcess)
 
 async function pass (): Promise<{ pages: number, bytes: number, failed: number }> {
   const totals = { pages: 0, bytes: 0, failed: 0 }
@@ -33,6 +34,7 @@ async function pass (): Promise<{ pages: number, bytes: number, failed: number }
 
 try {
   await pass() // warm-up: processes started, parsers loaded and compiled
+  sampler.resetCpu()
   const started = performance.now()
   const totals = { pages: 0, bytes: 0, failed: 0 }
   for (let round = 0; round < rounds; round++) {
@@ -42,16 +44,20 @@ try {
     totals.failed += one.failed
   }
   const seconds = (performance.now() - started) / 1000
+  const tree = sampler.stop()
   process.stdout.write(JSON.stringify({
     files: files.length,
     rounds,
     processes,
+    pagesPerRound: totals.pages / rounds,
     documentsPerSecond: (files.length * rounds) / seconds,
     pagesPerSecond: totals.pages / seconds,
+    pagesPerCoreSecond: totals.pages / tree.selectedCpuSeconds,
+    extractionCpuMsPerRound: tree.selectedCpuSeconds * 1000 / rounds,
     megabytesPerSecond: totals.bytes / 1024 / 1024 / seconds,
     failedPerRound: totals.failed / rounds,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    extractionPeakRssMiB: extractionProcessIds().reduce((sum, pid) => sum + residentMiB(pid, 'VmHWM'), 0)
+    peakRssMiB: tree.peakRssMiB,
+    extractionPeakRssMiB: tree.peakSelectedRssMiB
   }) + '\n')
 } finally {
   await processor.close()

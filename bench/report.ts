@@ -201,12 +201,17 @@ export interface ExtractionStats {
   files: number
   rounds: number
   processes: number
+  pagesPerRound: number
   documentsPerSecond: number
   pagesPerSecond: number
+  /** Pages per CPU second of the extraction processes: what one fully busy core extracts. */
+  pagesPerCoreSecond: number
+  extractionCpuMsPerRound: number
   megabytesPerSecond: number
   failedPerRound: number
+  /** Peak of the summed resident memory of the driving process and its extraction processes. */
   peakRssMiB: number
-  /** Sum of the extraction processes' peaks. */
+  /** Peak of the extraction processes' summed resident memory. */
   extractionPeakRssMiB: number
 }
 
@@ -216,12 +221,14 @@ export function renderExtraction (stats: ExtractionStats): string {
     '',
     '## Extraction over the corpus',
     '',
-    `The ${stats.files} corpus files (${stats.failedPerRound} of them fail by design: broken, encrypted, not documents), ` +
-      `${stats.rounds} rounds after a warm-up, ${stats.processes} extraction processes with as many documents in flight, driven from a process of its own.`,
+    `The ${stats.files} corpus files (${stats.pagesPerRound} PDF pages; ${stats.failedPerRound} files fail by design: broken, encrypted, not documents), ` +
+      `${stats.rounds} rounds after a warm-up, ${stats.processes} extraction processes with as many documents in flight, driven from a process of its own. ` +
+      'Pages per core-second: pages over the CPU time (user + system) of the extraction processes; peak RSS: the highest sum at one instant, sampled every 50 ms.',
     '',
-    '| documents/s | pages/s | MB/s | peak RSS (driving process) | peak RSS (extraction processes, summed) |',
-    '|---:|---:|---:|---:|---:|',
-    `| ${stats.documentsPerSecond.toFixed(1)} | ${stats.pagesPerSecond.toFixed(1)} | ${stats.megabytesPerSecond.toFixed(2)} | ${stats.peakRssMiB.toFixed(0)} MiB | ${stats.extractionPeakRssMiB.toFixed(0)} MiB |`,
+    '| documents/s | pages/s | pages per core-second | CPU per round | MB/s | peak RSS (extraction processes) | peak RSS (with the driving process) |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${stats.documentsPerSecond.toFixed(1)} | ${stats.pagesPerSecond.toFixed(1)} | ${stats.pagesPerCoreSecond.toFixed(1)} | ${stats.extractionCpuMsPerRound.toFixed(0)} ms | ` +
+      `${stats.megabytesPerSecond.toFixed(2)} | ${stats.extractionPeakRssMiB.toFixed(0)} MiB | ${stats.peakRssMiB.toFixed(0)} MiB |`,
     ''
   ].join('\n')
 }

@@ -30,6 +30,18 @@ if (process.argv.includes('--scale')) {
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const resultsFile = fileURLToPath(new URL('results.md', import.meta.url))
 
+/** bench/extraction.ts in a process of its own, so that the memory it reports is extraction's alone. */
+async function measureExtraction (): Promise<ExtractionStats> {
+  return JSON.parse(await runScript('bench/extraction.ts', [], { cwd: repoRoot, env: {} })) as ExtractionStats
+}
+
+// `npm run bench -- --extraction` runs only the extraction part (no database, Redis or API)
+// and prints its table without touching results.md.
+if (process.argv.includes('--extraction')) {
+  process.stdout.write(renderExtraction(await measureExtraction()))
+  process.exit(0)
+}
+
 function positiveInteger (env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   const raw = env[key]
   if (raw === undefined || raw === '') return fallback
@@ -380,7 +392,7 @@ try {
   const docqueue = await benchDocqueue(apiKey)
   const naive = withNaive ? await benchNaive() : undefined
   log('extraction throughput over the corpus')
-  const extraction = JSON.parse(await runScript('bench/extraction.ts', [], { cwd: repoRoot, env: {} })) as ExtractionStats
+  const extraction = await measureExtraction()
   const profileNote = 'Profiled run (BENCH_CPU_PROFILE=1): the V8 sampler slows every process, so the rates above are low.'
   if (profileDir !== undefined) log(`the .cpuprofile files are in ${profileDir} (open them in Chrome DevTools)`)
   const markdown = renderReport({ date: new Date(), settings, machine, busyBefore, docqueue, naive }) + renderExtraction(extraction) +
