@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { dropDatabase } from '../test/helpers/database.js'
+import { readCorpusFile, readManifest } from '../test/helpers/corpus.js'
+import { BenchChild, freePort, runScript } from './child-process.js'
+import { isExtractionProcess, ProcessTreeSampler } from './process-tree.js'
+import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
+import { ensureDatabase } from '../src/db/pool.js'
+
+// `node --import tsx bench/worker-memory.ts`: a real worker process (src/bin/worker.ts, its
+// default concurrency unless BENCH_WORKER_CONCURRENCY says otherwise) drains BENCH_MEMORY_DOCS
+// documents, the corpus files in turn, uploaded beforehand through the API. Reports the peak of
+// the summed resident memory of the worker and its extraction processes, sampled every 50 ms.
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url))
+const docs = Number(process.env.BENCH_MEMORY_DOCS ?? 10_000)
+const uploadConnections = 8
+const drainTimeoutMs = Number(process.env.BENCH_DRAIN_TIMEOUT_SECONDS ?? 3600) * 1000
+const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+const suffix = randomBytes(4).toString('hex')
+const dbUrl = databaseUrl(serverUrl, `docq_bench_${suffix}`)
+const prefix = `dqbench-${suffix}`
+const env = { DATABASE_URL: dbUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }
+const corpus = readManifest().map((entry) => ({ name: entry.file, bytes: readCorpusFile(entry.file) }))
+
+async function upload (base: string, key: string): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({ length: uploadConnections }, async () => {
+    while (next < docs) {
+      const file = corpus[next++ % corpus.length]
+      const form = new FormData()
+      form.append('file', new Blob([file.bytes]), file.name)
+      const response = await fetch(`${base}/documents`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form })
+      if (response.status !== 202) throw new Error(`upload of ${file.name} answered ${response.status}: ${await response.text()}`)
+      await response.arrayBuffer()
+    }
+  }))
+}
+
+async function finished (): Promise<{ completed: number, failed: number }> {
+  const [row] = await queryOnce<{ completed: number, failed: number }>(dbUrl,
+    "select count(*) filter (where status = 'completed')::int as completed, count(*) filter (where status = 'failed')::int as failed from documents")
+  return row
+}
+
+const children: BenchChild[] = []
+try {
+  await ensureDatabase(dbUrl)
+  const keyOutput = await runScript('src/bin/keys.ts', ['create', '--tenant', 'bench'], { cwd: repoRoot, env: { DATABASE_URL: dbUrl } })
+  const key = keyOutput.trim().split('\n').at(-1) ?? ''
+  const port = await freePort()
+  const api = new BenchChild('api', 'src/bin/api.ts', { cwd: repoRoot, env: { ...env, PORT: String(port) } })
+  children.push(api)
+  // A loaded machine can take a while to start it.
+  await api.waitForHttp(`http://127.0.0.1:${port}/readyz`, 180_000)
+  await upload(`http://127.0.0.1:${port}`, key)
+  await api.stop()
+  process.stdout.write(`${docs} documents uploaded (the ${corpus.length} corpus files in turn); draining\n`)
+
+  const concurrency = process.env.BENCH_WORKER_CONCURRENCY
+  const worker = new BenchChild('worker', 'src/bin/worker.ts', { cwd: repoRoot, env: concurrency === undefined ? env : { ...env, WORKER_CONCURRENCY: concurrency } })
+  children.push(worker)
+  const sampler = new ProcessTreeSampler(worker.pid, isExtractionProcess)
+  const started = performance.now()
+  let done = { completed: 0, failed: 0 }
+  while (done.completed + done.failed < docs) {
+    if (performance.now() - started > drainTimeoutMs) throw new Error(`only ${done.completed + done.failed} of ${docs} finished:\n${worker.output()}`)
+    if (!worker.running) throw new Error(`the worker exited while draining:\n${worker.output()}`)
+    await sleep(500)
+    done = await finished()
+  }
+  const seconds = (performance.now() - started) / 1000
+  const tree = sampler.stop()
+  await worker.stop()
+  process.stdout.write(JSON.stringify({
+    docs,
+    completed: done.completed,
+    failed: done.failed,
+    seconds,
+    documentsPerSecond: docs / seconds,
+    peakRssMiB: tree.peakRssMiB,
+    extractionPeakRssMiB: tree.peakSelectedRssMiB,
+    extractionProcessesSeen: tree.processesSeen
+  }) + '\n')
+} finally {
+  for (const child of children) await child.stop()
+  await dropDatabase(dbUrl).catch(() => {})
+  await deleteRedisKeys(redisUrl, `${prefix}:*`).catch(() => 0)
+}
