@@ -22,7 +22,7 @@ function readProc (pid: number, file: string): string | undefined {
 export function processTree (root: number): number[] {
   const pids = [root]
   for (let i = 0; i < pids.length; i++) {
-    const tasks = readProc(pids[i], 'task/' + String(pids[i]) + '/children') ?? ''
+    const tasks = readProc(pids[i], `task/${pids[i]}/children`) ?? ''
     for (const child of tasks.trim().split(/\s+/).filter(Boolean)) pids.push(Number(child))
   }
   return pids
