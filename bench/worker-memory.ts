@@ -32,7 +32,7 @@ async function upload (base: string, key: string): Promise<void> {
     while (next < docs) {
       const file = corpus[next++ % corpus.length]
       const form = new FormData()
-      form.append('file', new Blob([file.bytes]), file.name)
+      form.append('file', new Blob([new Uint8Array(file.bytes)]), file.name)
       const response = await fetch(`${base}/documents`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form })
       if (response.status !== 202) throw new Error(`upload of ${file.name} answered ${response.status}: ${await response.text()}`)
       await response.arrayBuffer()
