@@ -40,13 +40,14 @@ function sqlArray (values: string[]): string {
  * Document n (1-based) of the bench, as columns: its tenant, state and everything that follows
  * from it, all derived from n, so that a step adds documents n+1..m with set-based SQL alone.
  * States by n mod 100: 0-84 completed (one in seven by a reprocess), 85-90 failed, 91-93
- * waiting for a retry, 94-97 pending, 98 in progress, 99 completed.
+ * waiting for a retry, 94-98 pending, 99 completed; but one in 20,000 (n = 98, 20098, ...) in
+ * progress: the workers' concurrency bounds those, however long the queue.
  */
 const SOURCE = `
   select n, gen_random_uuid() as id, gen_random_uuid() as item_id, gen_random_uuid() as first_item_id,
          case n % 50 when 7 then '${OTHER_TENANTS[0]}' when 23 then '${OTHER_TENANTS[1]}' when 41 then '${OTHER_TENANTS[2]}' else '${MAIN_TENANT}' end as tenant,
          case when n % 100 < 85 or n % 100 = 99 then 'completed' when n % 100 < 91 then 'failed' when n % 100 < 94 then 'retrying'
-              when n % 100 < 98 then 'pending' else 'in_progress' end as state,
+              when n % 100 < 98 or (n / 100) % 200 <> 0 then 'pending' else 'in_progress' end as state,
          (n % 100 < 85 and n % 7 = 3) as reprocessed,
          case when n % 10 = 0 then 1 when n % 10 < 3 then 3 else 2 end::smallint as priority,
          (${sqlArray(NAME_WORDS)})[1 + (n / 3) % ${NAME_WORDS.length}] || '-' || (2020 + n % 7) || '-' ||

@@ -22,7 +22,7 @@ export function renderScaleTable (run: { date: Date, machine: MachineInfo, busyB
       `PostgreSQL ${machine.postgres}, Redis ${machine.redis}; ${run.busyBefore.toFixed(2)} cores busy with other work before the run. npm run bench -- --scale.`,
     '',
     'One database grown between the columns (94% of the documents in one tenant, the rest in three others; 85% completed, 6% failed in',
-    '36 error groups, 3% waiting for a retry, 4% pending, 1% in progress; one to two passages per result). Each figure is the median time',
+    '36 error groups, 3% waiting for a retry, 5% pending, 1 in 20,000 in progress; one to two passages per result). Each figure is the median time',
     'of a request through the app in-process (`inject`, no network) after one unmeasured request (one measured request when that took over 5 s);',
     'admin requests as an admin of every tenant.',
     '',
