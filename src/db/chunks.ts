@@ -11,21 +11,26 @@ export interface ChunkRow {
 /**
  * Replaces a document's passages with new ones in one statement each (run it inside the
  * transaction that writes the result, so readers never see a mix of old and new passages).
- * The tsvector weighs the title (A), the first passage (B) and the rest (C), plus an unstemmed
- * copy (D) so that words the English stemmer does not know are still found. Title and passages
- * are made storable first (see toPostgresText).
+ * Each passage gets one tsvector, built in `config` (see textSearchConfig), weighing the title
+ * (A), the first passage (B) and the rest (C); the configuration is stored with it and added to
+ * the tenant's search_configs, so searches parse their query in it too. Title and passages are
+ * made storable first (see toPostgresText).
  */
-export async function replaceChunks (db: Queryable, documentId: string, title: string | null, chunks: ChunkRow[]): Promise<void> {
+export async function replaceChunks (db: Queryable, documentId: string, title: string | null, config: string, chunks: ChunkRow[]): Promise<void> {
   await db.query('delete from document_chunks where document_id = $1', [documentId])
   if (chunks.length === 0) return
   await db.query(`
-    insert into document_chunks (document_id, ordinal, page, text, tsv)
-    select $1, c.ordinal, c.page, c.text,
-           case when c.ordinal = 0 then setweight(to_tsvector('english', coalesce($2, '')), 'A') else ''::tsvector end
-           || setweight(to_tsvector('english', c.text), case when c.ordinal = 0 then 'B' else 'C' end::"char")
-           || setweight(to_tsvector('simple', c.text), 'D')
-    from unnest($3::int[], $4::int[], $5::text[]) as c(ordinal, page, text)`,
-  [documentId, title === null ? null : toPostgresText(title), chunks.map((c) => c.ordinal), chunks.map((c) => c.page), chunks.map((c) => toPostgresText(c.text))])
+    with known as (
+      insert into search_configs (tenant, config)
+      select tenant, $3::regconfig from documents where id = $1
+      on conflict do nothing
+    )
+    insert into document_chunks (document_id, ordinal, page, text, config, tsv)
+    select $1, c.ordinal, c.page, c.text, $3::regconfig,
+           case when c.ordinal = 0 then setweight(to_tsvector($3::regconfig, coalesce($2, '')), 'A') else ''::tsvector end
+           || setweight(to_tsvector($3::regconfig, c.text), case when c.ordinal = 0 then 'B' else 'C' end::"char")
+    from unnest($4::int[], $5::int[], $6::text[]) as c(ordinal, page, text)`,
+  [documentId, title === null ? null : toPostgresText(title), config, chunks.map((c) => c.ordinal), chunks.map((c) => c.page), chunks.map((c) => toPostgresText(c.text))])
 }
 
 /** A page of a document's last passages, the version they belong to, and the document's status. */
@@ -68,21 +73,33 @@ export interface SearchHit {
 /**
  * Full-text search over a tenant's documents that have a result (their last one: a reprocess
  * pending, running or failed leaves it searchable) with `websearch_to_tsquery` syntax
- * (quotes, OR, -word), matched stemmed (English) or as exact words (simple). Documents rank by
- * their best passage; each carries up to three passages with a highlighted snippet. Paged by
- * offset, because ranks make no stable cursor.
+ * (quotes, OR, -word). The query is parsed once in each configuration the tenant's passages
+ * were built in (search_configs, a few rows); the OR of those finds candidates through the GIN
+ * index, and each passage must then match the query parsed in its own configuration, so that an
+ * exclusion (-word) or phrase holds in the passage's language, not just in some other one.
+ * Passages from before per-language indexing (config null) hold English and simple lexemes and
+ * match the query parsed in those two, as they always did. Documents rank by their best
+ * passage; each carries up to three passages with a highlighted snippet. Paged by offset,
+ * because ranks make no stable cursor.
  */
 export async function searchChunks (db: Queryable, tenant: string, query: string, options: { limit: number, offset: number }): Promise<{ total: number, results: SearchHit[] }> {
   const { rows } = await db.query<{ total: number, results: SearchHit[] }>(`
-    with q as (
+    with parsed as (
+      select config, websearch_to_tsquery(config, $2) as query from search_configs where tenant = $1
+    ), any_config as (
+      select tsquery_or_agg(query) as query from parsed
+    ), legacy as (
       select websearch_to_tsquery('english', $2) || websearch_to_tsquery('simple', $2) as query
     ), matches as (
-      select c.document_id, c.ordinal, c.page, c.text, ts_rank_cd(c.tsv, q.query) as rank,
-             row_number() over (partition by c.document_id order by ts_rank_cd(c.tsv, q.query) desc, c.ordinal) as position
+      select c.document_id, c.ordinal, c.page, c.text, coalesce(c.config, 'english') as config, own.query,
+             ts_rank_cd(c.tsv, own.query) as rank,
+             row_number() over (partition by c.document_id order by ts_rank_cd(c.tsv, own.query) desc, c.ordinal) as position
         from document_chunks c
         join documents d on d.id = c.document_id and d.tenant = $1 and d.version > 0
-        cross join q
-       where c.tsv @@ q.query
+        left join parsed p on p.config = c.config
+        cross join legacy
+        cross join lateral (select coalesce(p.query, legacy.query) as query) own
+       where c.tsv @@ (select query from any_config) and c.tsv @@ own.query
     ), page as (
       select m.document_id, max(m.rank) as rank
         from matches m group by m.document_id
@@ -92,13 +109,12 @@ export async function searchChunks (db: Queryable, tenant: string, query: string
       select p.document_id, p.rank, d.filename, d.metadata->>'title' as title,
              json_agg(json_build_object(
                'ordinal', m.ordinal, 'page', m.page, 'rank', m.rank,
-               'snippet', ts_headline('english', m.text, q.query,
+               'snippet', ts_headline(m.config, m.text, m.query,
                  'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=15, MaxFragments=2')
              ) order by m.rank desc, m.ordinal) as hits
         from page p
         join documents d on d.id = p.document_id
         join matches m on m.document_id = p.document_id and m.position <= 3
-        cross join q
        group by p.document_id, p.rank, d.filename, d.metadata
     )
     select (select count(distinct document_id) from matches)::int as total,

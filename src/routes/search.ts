@@ -27,7 +27,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ search: SearchService }> 
       security: [{ apiKey: [] }],
       operationId: 'searchDocuments',
       summary: 'Search your completed documents',
-      description: 'Web-search syntax: words, "exact phrases", OR, -excluded. English stemming plus exact-word matching.',
+      description: 'Web-search syntax: words, "exact phrases", OR, -excluded. Words match by stem in the language detected for each document (exact words for languages without a stemmer).',
       querystring: Type.Object({
         q: Type.String({ minLength: 1, maxLength: 500 }),
         limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),

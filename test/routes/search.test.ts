@@ -35,6 +35,11 @@ const markup = await uploadAndWait(alice.key, 'Never trust "quoted" wombat facts
 const russian = await uploadAndWait(alice.key, readCorpusFile('poi_bib-chernigovka_17459.docx'), 'calendar.docx', 'application/octet-stream')
 const paper = await uploadAndWait(alice.key, readCorpusFile('pdfjs_tracemonkey.pdf'), 'tracemonkey.pdf', 'application/pdf')
 const bobs = await uploadAndWait(bob.key, 'Bob also writes about a kangaroo and wombats.', 'bob.txt')
+const french = await uploadAndWait(alice.key, 'Les enfants mangeaient des pommes dans les jardins du village, puis ils rentraient chez eux avant la nuit.', 'village.txt')
+const german = await uploadAndWait(alice.key, 'Die Kinder spielten jeden Nachmittag in den Gärten hinter den alten Häusern am Fluss.', 'fluss.txt')
+const coined = await uploadAndWait(alice.key, 'Our engineers calibrated the zorbulators before the launch, then checked the Xq7-relay twice.', 'launch.txt')
+const titleOnly = await uploadAndWait(alice.key, `<html><head><title>Platypus field notes</title></head><body><p>${filler('rivers')}</p></body></html>`, 'notes.html', 'text/html')
+const bodyFirst = await uploadAndWait(alice.key, `A platypus swims in the first paragraph of this note.\n\n${filler('burrows')}`, 'burrows.txt')
 
 t.test('documents with the words in their title or first passage rank first', async (t) => {
   const result = await search(t, alice.key, 'kangaroo')
@@ -55,6 +60,30 @@ t.test('web search syntax: phrases, OR and exclusion', async (t) => {
 t.test('English stemming matches word forms; exact words find other languages', async (t) => {
   t.same((await search(t, alice.key, 'sprint')).results.map((r) => r.documentId), [running])
   t.same((await search(t, alice.key, 'Календарь')).results.map((r) => r.documentId), [russian])
+})
+
+t.test('each language is matched by its own stemmer; unknown words as written', async (t) => {
+  t.same((await search(t, alice.key, 'mangeait')).results.map((r) => r.documentId), [french], 'French stem of mangeaient')
+  t.same((await search(t, alice.key, 'Haus Garten')).results.map((r) => r.documentId), [german], 'German stems of Häusern, Gärten')
+  t.same((await search(t, alice.key, 'zorbulator')).results.map((r) => r.documentId), [coined])
+  t.same((await search(t, alice.key, '"Xq7-relay"')).results.map((r) => r.documentId), [coined])
+  t.same((await search(t, alice.key, 'jardins -mangeaient')).results, [], 'an exclusion holds in the passage’s language')
+})
+
+t.test('a word in the title outranks the same word in the first passage', async (t) => {
+  const result = await search(t, alice.key, 'platypus')
+  t.same(result.results.map((r) => r.documentId), [titleOnly, bodyFirst])
+  t.equal(result.results[0].title, 'Platypus field notes')
+})
+
+t.test('an exclusion is not bypassed by another configuration of the tenant', async (t) => {
+  const carol = await stack.apiKeys.create('carol')
+  const outback = await uploadAndWait(carol.key, 'The kangaroos keep running across the outback roads at dusk, so drivers slow down.', 'outback.txt')
+  const short = await uploadAndWait(carol.key, 'Outback, briefly.', 'short.txt')
+  const { rows } = await stack.pool.query<{ config: string }>("select config::text from search_configs where tenant = 'carol' order by 1")
+  t.same(rows.map((r) => r.config), ['english', 'simple'], 'carol has an English and an unknown-language document')
+  t.same((await search(t, carol.key, 'runs')).results.map((r) => r.documentId), [outback], 'running found by stem')
+  t.same((await search(t, carol.key, 'outback -running')).results.map((r) => r.documentId), [short])
 })
 
 t.test('PDF hits carry their page', async (t) => {
