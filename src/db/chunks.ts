@@ -70,6 +70,25 @@ export interface SearchHit {
   hits: Array<{ ordinal: number, page: number | null, snippet: string, rank: number }>
 }
 
+/** A page of search results: matching documents in all pages, and whether that count stopped at the cap. */
+export interface SearchResultPage {
+  total: number
+  totalIsCapped: boolean
+  results: SearchHit[]
+}
+
+/**
+ * At most this many matching passages are read for one search. A GIN index cannot return
+ * matches best first, so ranking them all costs in proportion to how many there are: a common
+ * word in 10⁶ passages means reading and ranking hundreds of thousands of rows (seconds).
+ * Instead a search ranks the first passages the index yields (in table order), up to this many,
+ * which bounds its cost whatever the size of the corpus. The trade-off: when a query
+ * matches more, results are the best of those candidates rather than of all matches (a
+ * narrower query finds the rest), and the total counts the documents among them, flagged as
+ * capped (a lower bound). Queries matching fewer passages are ranked and counted exactly.
+ */
+export const searchCandidateLimit = 2_000
+
 /**
  * Full-text search over a tenant's documents that have a result (their last one: a reprocess
  * pending, running or failed leaves it searchable) with `websearch_to_tsquery` syntax
@@ -78,28 +97,38 @@ export interface SearchHit {
  * index, and each passage must then match the query parsed in its own configuration, so that an
  * exclusion (-word) or phrase holds in the passage's language, not just in some other one.
  * Passages from before per-language indexing (config null) hold English and simple lexemes and
- * match the query parsed in those two, as they always did. Documents rank by their best
+ * match the query parsed in those two, as they always did. Ranking and the total cover at most
+ * `candidateLimit` matching passages (see searchCandidateLimit). Documents rank by their best
  * passage; each carries up to three passages with a highlighted snippet. Paged by offset,
  * because ranks make no stable cursor.
  */
-export async function searchChunks (db: Queryable, tenant: string, query: string, options: { limit: number, offset: number }): Promise<{ total: number, results: SearchHit[] }> {
-  const { rows } = await db.query<{ total: number, results: SearchHit[] }>(`
+export async function searchChunks (
+  db: Queryable, tenant: string, query: string,
+  options: { limit: number, offset: number, candidateLimit?: number }
+): Promise<SearchResultPage> {
+  const { rows } = await db.query<SearchResultPage>(`
     with parsed as (
       select config, websearch_to_tsquery(config, $2) as query from search_configs where tenant = $1
     ), any_config as (
       select tsquery_or_agg(query) as query from parsed
     ), legacy as (
       select websearch_to_tsquery('english', $2) || websearch_to_tsquery('simple', $2) as query
-    ), matches as (
-      select c.document_id, c.ordinal, c.page, c.text, coalesce(c.config, 'english') as config, own.query,
-             ts_rank_cd(c.tsv, own.query) as rank,
-             row_number() over (partition by c.document_id order by ts_rank_cd(c.tsv, own.query) desc, c.ordinal) as position
+    ), found as (
+      select c.document_id, c.ordinal, c.config, own.query, ts_rank_cd(c.tsv, own.query) as rank
         from document_chunks c
         join documents d on d.id = c.document_id and d.tenant = $1 and d.version > 0
         left join parsed p on p.config = c.config
         cross join legacy
         cross join lateral (select coalesce(p.query, legacy.query) as query) own
-       where c.tsv @@ (select query from any_config) and c.tsv @@ own.query
+       where c.tsv @@ (select query from any_config)
+         -- With one configuration the index has already matched the passage's own query:
+         -- skip reading its tsvector a second time.
+         and (own.query = (select query from any_config) or c.tsv @@ own.query)
+       limit $5 + 1
+    ), matches as (
+      select f.document_id, f.ordinal, f.config, f.query, f.rank,
+             row_number() over (partition by f.document_id order by f.rank desc, f.ordinal) as position
+        from (select * from found limit $5) f
     ), page as (
       select m.document_id, max(m.rank) as rank
         from matches m group by m.document_id
@@ -108,19 +137,21 @@ export async function searchChunks (db: Queryable, tenant: string, query: string
     ), hits as (
       select p.document_id, p.rank, d.filename, d.metadata->>'title' as title,
              json_agg(json_build_object(
-               'ordinal', m.ordinal, 'page', m.page, 'rank', m.rank,
-               'snippet', ts_headline(m.config, m.text, m.query,
+               'ordinal', m.ordinal, 'page', c.page, 'rank', m.rank,
+               'snippet', ts_headline(coalesce(m.config, 'english'), c.text, m.query,
                  'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=15, MaxFragments=2')
              ) order by m.rank desc, m.ordinal) as hits
         from page p
         join documents d on d.id = p.document_id
         join matches m on m.document_id = p.document_id and m.position <= 3
+        join document_chunks c on c.document_id = m.document_id and c.ordinal = m.ordinal
        group by p.document_id, p.rank, d.filename, d.metadata
     )
     select (select count(distinct document_id) from matches)::int as total,
+           (select count(*) > $5 from found) as "totalIsCapped",
            coalesce((select json_agg(json_build_object(
              'documentId', h.document_id, 'filename', h.filename, 'title', h.title, 'rank', h.rank, 'hits', h.hits
            ) order by h.rank desc, h.document_id) from hits h), '[]') as results`,
-  [tenant, query, options.limit, options.offset])
+  [tenant, query, options.limit, options.offset, options.candidateLimit ?? searchCandidateLimit])
   return rows[0]
 }

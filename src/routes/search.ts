@@ -1,10 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { searchCandidateLimit } from '../db/chunks.js'
 import type { SearchService } from '../services/search-service.js'
 import { authErrors } from './schemas.js'
 
 const SearchResults = Type.Object({
-  total: Type.Integer({ description: 'Matching documents in all pages' }),
+  total: Type.Integer({ description: 'Matching documents in all pages; a lower bound when totalIsCapped' }),
+  totalIsCapped: Type.Boolean({
+    description: `True when the query matches more passages than one search reads (${searchCandidateLimit}): total then counts ` +
+      'the documents among those (at least that many match), and results rank those passages only (a narrower query ranks the rest)'
+  }),
   results: Type.Array(Type.Object({
     documentId: Type.String({ format: 'uuid' }),
     filename: Type.String(),

@@ -1,4 +1,4 @@
-import { searchChunks, type SearchHit } from '../db/chunks.js'
+import { searchChunks, type SearchResultPage } from '../db/chunks.js'
 import type { Pool } from '../db/pool.js'
 
 const MARK_START = '\uE000'
@@ -14,11 +14,6 @@ function toSafeSnippet (raw: string): string {
   return raw.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]).replaceAll(MARK_START, '<mark>').replaceAll(MARK_END, '</mark>')
 }
 
-export interface SearchPage {
-  total: number
-  results: SearchHit[]
-}
-
 /** Full-text search over a tenant's completed documents. */
 export class SearchService {
   readonly #pool: Pool
@@ -28,10 +23,11 @@ export class SearchService {
   }
 
   /** Documents matching `query` (web search syntax), best first, with highlighted passages. */
-  async search (tenant: string, query: string, options: { limit: number, offset: number }): Promise<SearchPage> {
+  async search (tenant: string, query: string, options: { limit: number, offset: number }): Promise<SearchResultPage> {
     const page = await searchChunks(this.#pool, tenant, query, options)
     return {
       total: page.total,
+      totalIsCapped: page.totalIsCapped,
       results: page.results.map((hit) => ({ ...hit, hits: hit.hits.map((h) => ({ ...h, snippet: toSafeSnippet(h.snippet) })) }))
     }
   }

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { searchChunks } from '../../src/db/chunks.js'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { readCorpusFile } from '../helpers/corpus.js'
 import { upload } from '../helpers/http.js'
@@ -19,7 +20,7 @@ async function uploadAndWait (key: string, content: string | Buffer, filename: s
   return id
 }
 
-async function search (t: Test, key: string, query: string): Promise<{ total: number, results: Array<{ documentId: string, title: string | null, hits: Array<{ snippet: string, page: number | null }> }> }> {
+async function search (t: Test, key: string, query: string): Promise<{ total: number, totalIsCapped: boolean, results: Array<{ documentId: string, title: string | null, hits: Array<{ snippet: string, page: number | null }> }> }> {
   const response = await app.inject({ method: 'GET', url: `/search?q=${encodeURIComponent(query)}`, headers: { authorization: `Bearer ${key}` } })
   t.equal(response.statusCode, 200, `search ${query}`)
   return response.json()
@@ -44,6 +45,7 @@ const bodyFirst = await uploadAndWait(alice.key, `A platypus swims in the first 
 t.test('documents with the words in their title or first passage rank first', async (t) => {
   const result = await search(t, alice.key, 'kangaroo')
   t.equal(result.total, 2)
+  t.equal(result.totalIsCapped, false)
   t.same(result.results.map((r) => r.documentId), [titled, mentioned])
   t.equal(result.results[0].title, 'Kangaroo migration')
   t.match(result.results[0].hits[0].snippet, /<mark>Kangaroo/)
@@ -84,6 +86,15 @@ t.test('an exclusion is not bypassed by another configuration of the tenant', as
   t.same(rows.map((r) => r.config), ['english', 'simple'], 'carol has an English and an unknown-language document')
   t.same((await search(t, carol.key, 'runs')).results.map((r) => r.documentId), [outback], 'running found by stem')
   t.same((await search(t, carol.key, 'outback -running')).results.map((r) => r.documentId), [short])
+})
+
+t.test('a query matching more passages than a search reads ranks and counts those, flagged as capped', async (t) => {
+  const bothSingle = 'wombat OR sprinters'
+  const all = await searchChunks(stack.pool, 'alice', bothSingle, { limit: 10, offset: 0, candidateLimit: 2 })
+  t.same([all.total, all.totalIsCapped, all.results.length], [2, false, 2], 'two passages match: exact within the limit')
+  const capped = await searchChunks(stack.pool, 'alice', bothSingle, { limit: 10, offset: 0, candidateLimit: 1 })
+  t.same([capped.total, capped.totalIsCapped, capped.results.length], [1, true, 1], 'at least one document')
+  t.ok([running, markup].includes(capped.results[0].documentId), 'the one read is one of the matches')
 })
 
 t.test('PDF hits carry their page', async (t) => {
