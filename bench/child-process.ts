@@ -8,8 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 const OUTPUT_TAIL_LINES = 40
 
 /**
- * A TypeScript entry point run as `node --import tsx <script>`, the way production runs it,
- * so the measured process is the service itself and not a wrapper (npm, a shell).
+ * A TypeScript entry point run as `node --import tsx <script>`, docqueue's and the naive
+ * pipeline's alike, so the measured process is the program itself and not a wrapper (npm, a
+ * shell). Production runs the compiled build instead; the loader costs each process memory
+ * (its thread) and start-up time, not steady-state CPU.
  */
 export class BenchChild {
   readonly name: string
