@@ -158,7 +158,8 @@ t.test('every route refuses a query parameter it does not know', async (t) => {
     '/admin/api/documents/{id}/actions': { action: 'retry' },
     '/admin/api/pauses': {},
     '/admin/api/bulk-actions': { action: 'retry', dryRun: true },
-    '/admin/api/retention': { completed: null, failed: null, history: null }
+    '/admin/api/retention': { completed: null, failed: null, history: null },
+    '/webhooks': { url: 'https://example.com/hook' }
   }
   // The admin API with an admin's session and CSRF token, so that the unknown parameter is the only fault.
   const admin = await signedInAs(app, stack.pool, 'bad-requests-admin', 'admin')

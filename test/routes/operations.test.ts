@@ -78,8 +78,9 @@ t.test('GET /docs serves the OpenAPI UI and /docs/json the spec of every route',
   t.equal(spec.openapi.slice(0, 2), '3.')
   t.same(Object.keys(spec.paths).sort(), [
     '/admin/api/audit', '/admin/api/bulk-actions', '/admin/api/bulk-actions/{id}', '/admin/api/bulk-actions/{id}/cancel', '/admin/api/documents', '/admin/api/documents/{id}', '/admin/api/documents/{id}/actions', '/admin/api/failures', '/admin/api/overview', '/admin/api/pauses', '/admin/api/redispatch', '/admin/api/retention',
-    '/cron/process', '/documents', '/documents/{id}', '/documents/{id}/chunks', '/documents/{id}/content',
-    '/documents/{id}/reprocess', '/documents/{id}/text', '/healthz', '/queue/stats', '/readyz', '/search'
+    '/cron/process', '/documents', '/documents/{id}', '/documents/{id}/chunks', '/documents/{id}/content', '/documents/{id}/events',
+    '/documents/{id}/reprocess', '/documents/{id}/text', '/healthz', '/metrics', '/queue/stats', '/readyz', '/search',
+    '/webhooks', '/webhooks/callback-secret', '/webhooks/deliveries', '/webhooks/{id}'
   ])
   t.ok(spec.paths['/documents'].post.responses['202'], 'upload documents its 202')
 })
