@@ -136,7 +136,7 @@ export function renderReport (report: BenchReport): string {
     if (dd.itemMs !== undefined) rows.push(['one item, claim → completed, p50 / p99', `${fmt(dd.itemMs.p50, 1)} / ${fmt(dd.itemMs.p99, 1)} ms`, '', ''])
     const dPeak = maxOf(dd.workerPeakRssBytes)
     const nPeak = nd === undefined ? undefined : maxOf(nd.workerPeakRssBytes)
-    rows.push([`worker peak RSS (max of ${dd.workerPeakRssBytes.length})`, mib(dPeak), nd === undefined ? '' : mib(nPeak), ratio(dPeak, nPeak)])
+    rows.push([`worker process peak RSS, its extraction processes not included (max of ${dd.workerPeakRssBytes.length})`, mib(dPeak), nd === undefined ? '' : mib(nPeak), ratio(dPeak, nPeak)])
     row('CPU time per document (workers + Postgres + Redis)', cpuMsPerDoc(dd), cpuMsPerDoc(nd), 2, ' ms')
     for (const [key, label] of [['workers', 'workers'], ['postgres', 'Postgres'], ['redis', 'Redis']]) {
       row(`CPU time per document: ${label}`, cpuMsPerDoc(dd, [key]), cpuMsPerDoc(nd, [key]), 2, ' ms')

@@ -9,6 +9,7 @@ import { dropDatabase } from '../test/helpers/database.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
 import { renderProfile, summarizeProfiles } from './cpu-profile.js'
 import { backgroundLoad, cpuCores, cpuSnapshot } from './cpu-usage.js'
+import { processTree } from './process-tree.js'
 import { machineInfo } from './machine.js'
 import { NAIVE_QUEUE_NAME } from './naive-pipeline.js'
 import { COUNTS_HEADING, SCALE_HEADING, sectionOf } from './results-file.js'
@@ -211,7 +212,8 @@ async function drainPhase (name: string, script: string, processes: number, tabl
   const postgres = await postgresPids()
   const after = await cpuSnapshot()
   const workerPeakRssBytes = await Promise.all(workers.map(async (worker) => await worker.peakRssBytes()))
-  const cpu = cpuCores(before, after, { workers: workers.map((worker) => worker.pid), postgres, redis: 'redis-server' })
+  // A worker's extraction processes are its children: their CPU is the worker's.
+  const cpu = cpuCores(before, after, { workers: workers.flatMap((worker) => processTree(worker.pid)), postgres, redis: 'redis-server' })
   await Promise.all(workers.map(stop))
 
   const [{ completed, failed, span, p50, p99 }] = await query<{ completed: number, failed: number, span: number, p50: number | null, p99: number | null }>(spanSql)
