@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { freePort } from '../helpers/free-port.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -25,15 +25,6 @@ async function folder (t: Test, files: Record<string, string | Buffer>): Promise
     await writeFile(join(root, path), content)
   }
   return root
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 t.test('upload: a directory, every file under it in name order, concurrently; one refused file is in the summary and the exit code is 1', async (t) => {
@@ -118,7 +109,7 @@ t.test('an unreachable API or a refused key exits 3 with one line saying what to
   const url = await listening(app)
   const root = await folder(t, { 'a.txt': 'one', 'b.txt': 'two', 'c.txt': 'three' })
 
-  const nobody = `http://127.0.0.1:${await closedPort()}`
+  const nobody = `http://127.0.0.1:${await freePort()}`
   const unreachable = await docqueue(['stats'], { DOCQUEUE_URL: nobody, DOCQUEUE_API_KEY: key })
   t.equal(unreachable.code, 3)
   t.match(unreachable.stderr, new RegExp(`cannot reach the API at ${nobody}/: ECONNREFUSED.*DOCQUEUE_URL`))

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { freePort } from '../helpers/free-port.js'
 import { tmpdir } from 'node:os'
 import { basename, join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -31,15 +31,6 @@ async function productionPackages (): Promise<string[]> {
   return listed.stdout.split('\n')
     .map((path) => relative(join(repo, 'node_modules'), path))
     .filter((name) => /^(@[^/]+\/)?[^/@.][^/]*$/.test(name))
-}
-
-/** A free loopback port for the API. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 t.test('npm run build compiles src/ alone and carries its SQL, views and static files', async (t) => {

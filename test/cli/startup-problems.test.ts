@@ -1,4 +1,4 @@
-import { createServer } from 'node:net'
+import { freePort } from '../helpers/free-port.js'
 import t from 'tap'
 import { binCommand, databaseUrlNamed, isOneLine } from '../helpers/bin-command.js'
 import { TestContext } from '../helpers/context.js'
@@ -11,22 +11,13 @@ t.setTimeout(300_000)
 const context = TestContext.create(t)
 const stack = await context.stack()
 
-/** A local port nothing listens on. */
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 async function databaseExists (database: string): Promise<boolean> {
   const { rowCount } = await stack.pool.query('select 1 from pg_database where datname = $1', [database])
   return rowCount === 1
 }
 
 t.test('Postgres not answering: one line naming DATABASE_URL without its password, exit 1', async (t) => {
-  const url = `postgres://someone:secret@127.0.0.1:${await closedPort()}/docqueue`
+  const url = `postgres://someone:secret@127.0.0.1:${await freePort()}/docqueue`
   const outcome = await binCommand('keys.ts', ['list'], { DATABASE_URL: url })
   t.equal(outcome.code, 1)
   t.match(outcome.stderr, /cannot reach PostgreSQL \(DATABASE_URL=postgres:\/\/someone:\*\*\*@127\.0\.0\.1:\d+\/docqueue\): ECONNREFUSED/)

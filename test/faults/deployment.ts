@@ -9,7 +9,7 @@ import { dropDatabase } from '../helpers/database.js'
 import { ManagedProcess } from './child-process.js'
 import { FAULT_WORKER_READY } from './fault-injector.js'
 import { onCleanup } from './cleanup.js'
-import { freePort } from './ports.js'
+import { freePort } from '../helpers/free-port.js'
 import { waitFor } from './poll.js'
 
 const run = promisify(execFile)

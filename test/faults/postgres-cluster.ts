@@ -4,7 +4,7 @@ import { appendFile, chmod, chown, copyFile, mkdtemp, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { freePort } from './ports.js'
+import { freePort } from '../helpers/free-port.js'
 
 const run = promisify(execFile)
 const DEBIAN_ROOT = '/usr/lib/postgresql'

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { ManagedProcess } from './child-process.js'
-import { freePort } from './ports.js'
+import { freePort } from '../helpers/free-port.js'
 import { waitFor } from './poll.js'
 
 /**

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { request, type IncomingMessage } from 'node:http'
-import { createServer } from 'node:net'
+import { freePort } from '../helpers/free-port.js'
 import t from 'tap'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { startHeldUpload } from '../helpers/held-upload.js'
@@ -25,15 +25,6 @@ const context = TestContext.create(t)
 const stack = await context.stack()
 // One upload per tenant: a tenant may hold only a share of the budget (UPLOAD_TENANT_BUDGET_SHARE).
 const tenants = await Promise.all(Array.from({ length: UPLOADS }, async (_, i) => await stack.apiKeys.create(`tenant-${i}`)))
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 /** Starts `src/bin/api.ts` on this test's database and queue prefix; stopped at teardown. */
 async function startApi (env: Record<string, string>): Promise<{ pid: number, port: number }> {
