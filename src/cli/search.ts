@@ -3,6 +3,8 @@ import { EXIT } from './exit-codes.js'
 
 interface SearchResults {
   total: number
+  /** The API read only part of the matches: `total` is a lower bound. */
+  totalIsCapped: boolean
   results: Array<{
     documentId: string
     filename: string
@@ -36,6 +38,6 @@ export async function search (client: ApiClient, query: string, options: { limit
     console.log(`${result.documentId}  ${result.filename}${result.title === null ? '' : `  "${result.title}"`}`)
     for (const hit of result.hits) console.log(`  ${hit.page === null ? '' : `p.${hit.page}: `}${plainSnippet(hit.snippet, tty)}`)
   }
-  console.log(`${found.total} matching document${found.total === 1 ? '' : 's'}`)
+  console.log(`${found.totalIsCapped ? 'at least ' : ''}${found.total} matching document${found.total === 1 ? '' : 's'}`)
   return EXIT.ok
 }

@@ -167,7 +167,7 @@ t.test('status, wait, search, reprocess and stats through a worker', async (t) =
   t.match(found.stdout, /\[lighthouse\] \[keeper\]/, 'matches marked in brackets off a terminal')
   t.match(found.stdout, /^1 matching document$/m)
   const none = await docqueue(['search', 'submarine', '--json'], env)
-  t.same(JSON.parse(none.stdout), { total: 0, results: [] })
+  t.same(JSON.parse(none.stdout), { total: 0, totalIsCapped: false, results: [] })
 
   const again = await docqueue(['reprocess', good, '--priority', 'low'], env)
   t.equal(again.code, 0, again.stderr)
