@@ -61,8 +61,9 @@ const SOURCE = `
 /**
  * The documents n = from..to with their queue items (a reprocessed one has its first, completed
  * item too), attempts, small blobs and passages, in one statement: the counting triggers of
- * migration 005 run on it as on uploads, error_group is computed by its generated column, and
- * the passages are copies of {@link createPassageTemplates}' (tsvectors included).
+ * migration 005 run on it as on uploads, an item's error_group is computed by its generated
+ * column (the document's copy of its current item's fields, migration 016, by the same function),
+ * and the passages are copies of {@link createPassageTemplates}' (tsvectors included).
  */
 const INSERT = `
   with s0 as materialized (${SOURCE}),
@@ -104,13 +105,14 @@ const INSERT = `
       from items i cross join generate_series(1, i.attempts) as a
   ), docs as (
     insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, current_item_id, text, metadata,
-                           version, created_at, updated_at, processed_at, error_kind, queued_at)
+                           version, created_at, updated_at, processed_at, error_kind, queued_at, operation, priority, error_code, last_error, error_group)
     select s.id, tenant, filename, media_type, media_type, 2000 + n % 500000, md5(s.id::text) || md5(filename), status, item_id,
            case when version > 0 then t.text end,
            case when version > 0 then json_build_object('words', 40, 'characters', length(t.text), 'pages', 1, 'title', t.title,
              'author', null, 'language', 'eng', 'detectedType', media_type, 'needsOcr', false)::jsonb else '{}' end,
            version, created_at, created_at + interval '2 days', case when version > 0 then created_at + interval '3 seconds' end,
-           error_kind, created_at + case when reprocessed then interval '1 day' else interval '0' end
+           error_kind, created_at + case when reprocessed then interval '1 day' else interval '0' end,
+           case when reprocessed then 'reprocess' else 'process' end, priority, error_code, last_error, normalised_error(last_error)
       from s left join lateral (
         select string_agg(p.text, E'\\n\\n' order by p.ordinal) as text, min(p.title) as title
           from bench_passages p where p.template = s.template

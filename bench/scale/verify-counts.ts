@@ -1,9 +1,10 @@
 import type { Pool } from '../../src/db/pool.js'
+import { documentsOffTheirItem } from '../../test/helpers/mirrored-item.js'
 
 /**
  * Throws unless the kept counts (document_counts, migration 005) equal a full recount of the
- * documents, and every document mirrors its current item's status and error kind: the
- * invariants the service keeps, checked after each bulk load.
+ * documents, and every document mirrors its current item (status, when it was queued, operation,
+ * priority and error): the invariants the service keeps, checked after each bulk load.
  */
 export async function verifyInvariants (pool: Pool): Promise<void> {
   const { rows: [counts] } = await pool.query<{ differences: number }>(`
@@ -15,8 +16,6 @@ export async function verifyInvariants (pool: Pool): Promise<void> {
     select (select count(*) from (select * from kept except select * from recount) a)::int
          + (select count(*) from (select * from recount except select * from kept) b)::int as differences`)
   if (counts.differences !== 0) throw new Error(`document_counts differs from a recount in ${counts.differences} rows`)
-  const { rows: [mirror] } = await pool.query<{ n: number }>(`
-    select count(*)::int as n from documents d join queue_items q on q.id = d.current_item_id
-     where d.status <> q.status or d.error_kind is distinct from q.error_kind or q.document_id <> d.id`)
-  if (mirror.n !== 0) throw new Error(`${mirror.n} documents do not mirror their current item`)
+  const drift = await documentsOffTheirItem(pool)
+  if (drift.length !== 0) throw new Error(`${drift.length} documents do not mirror their current item, such as ${JSON.stringify(drift[0])}`)
 }

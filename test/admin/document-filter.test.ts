@@ -1,5 +1,5 @@
 import t from 'tap'
-import { containsPattern, filterBranches, filterConditions, filterSearchParams, type DocumentFilter } from '../../src/admin/documents/document-filter.js'
+import { containsPattern, filterConditions, filterSearchParams, type DocumentFilter } from '../../src/admin/documents/document-filter.js'
 import type { DocumentRecord } from '../../src/db/documents.js'
 import { AppError } from '../../src/errors.js'
 import { priorityRanks } from '../../src/queue/priority.js'
@@ -31,8 +31,7 @@ async function matching (filter: DocumentFilter, tenants: string[] | null = [ten
   // Two parameters of the caller's own come first, as a page's keyset position would.
   const { sql, params } = filterConditions(filter, tenants, 3)
   const { rows } = await stack.pool.query<{ id: string }>(`
-    select d.id from documents d join queue_items q on q.id = d.current_item_id
-     where $1::int = 1 and $2::text = 'x' and ${sql}`, [1, 'x', ...params])
+    select d.id from documents d where $1::int = 1 and $2::text = 'x' and ${sql}`, [1, 'x', ...params])
   return rows.map((row) => names.get(row.id) ?? 'a document of another test').sort()
 }
 
@@ -90,16 +89,6 @@ t.test('q finds a literal substring of the file name or the current error, quote
   t.same(await matching({ q: 'zzzq' }), [], 'the error of an item that is no longer current is not searched')
   t.same(await matching({ q: 'back\\slash' }), [])
   t.equal(containsPattern('a\\b%c_d'), '%a\\\\b\\%c\\_d%')
-})
-
-t.test('the branches of a search select together what the single condition selects', async (t) => {
-  for (const filter of [{ q: 'xref' }, { q: '.txt', status: 'failed' as const }, { q: 'report' }, { status: 'pending' as const }]) {
-    const { branches, params } = filterBranches(filter, [tenant], 1)
-    t.equal(branches.length, filter.q === undefined ? 1 : 2)
-    const { rows } = await stack.pool.query<{ id: string }>(branches.map((branch) => `
-      select d.id from documents d join queue_items q on q.id = d.current_item_id where ${branch}`).join(' union '), params)
-    t.same(rows.map((row) => names.get(row.id)).sort(), await matching(filter), JSON.stringify(filter))
-  }
 })
 
 t.test('normalised_error groups messages that differ only by ids, numbers and quoted values', async (t) => {

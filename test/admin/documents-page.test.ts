@@ -90,8 +90,8 @@ t.test('a count over the cap stops there and says so', async (t) => {
   const tenant = newTenant()
   await stack.pool.query(`
     with d as (
-      insert into documents (id, tenant, filename, media_type, size, sha256, status, current_item_id)
-      select gen_random_uuid(), $1, 'bulk-' || i || '.txt', 'text/plain', 1, 'x', 'pending', gen_random_uuid() from generate_series(1, $2::int) i
+      insert into documents (id, tenant, filename, media_type, size, sha256, status, operation, priority, current_item_id)
+      select gen_random_uuid(), $1, 'bulk-' || i || '.txt', 'text/plain', 1, 'x', 'pending', 'process', 2, gen_random_uuid() from generate_series(1, $2::int) i
       returning id, current_item_id)
     insert into queue_items (id, document_id, operation, priority, status, max_attempts)
     select current_item_id, id, 'process', 2, 'pending', 3 from d`, [tenant, COUNT_CAP + 1])

@@ -17,6 +17,8 @@ await runMigrations(pool)
 const columns = [
   { table: 'documents', column: 'status', catalogue: itemStatuses },
   { table: 'documents', column: 'error_kind', catalogue: errorKinds },
+  { table: 'documents', column: 'operation', catalogue: operations },
+  { table: 'documents', column: 'error_code', catalogue: failureCodes },
   { table: 'queue_items', column: 'status', catalogue: itemStatuses },
   { table: 'queue_items', column: 'operation', catalogue: operations },
   { table: 'queue_items', column: 'error_kind', catalogue: errorKinds },
@@ -80,8 +82,8 @@ for (const { table, column, catalogue } of columns) {
     try {
       await client.query('begin')
       await client.query(`
-        insert into documents (id, tenant, filename, media_type, size, sha256, status, current_item_id)
-        values ($1, 'catalogue', 'catalogue.txt', 'text/plain', 1, 'none', 'pending', $2)`, [documentId, itemId])
+        insert into documents (id, tenant, filename, media_type, size, sha256, status, operation, priority, current_item_id)
+        values ($1, 'catalogue', 'catalogue.txt', 'text/plain', 1, 'none', 'pending', 'process', 2, $2)`, [documentId, itemId])
       await client.query(`
         insert into queue_items (id, document_id, operation, priority, status, max_attempts)
         values ($2, $1, 'process', 2, 'pending', 1)`, [documentId, itemId])

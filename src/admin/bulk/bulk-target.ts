@@ -79,7 +79,7 @@ function targetQuery (target: BulkTarget, scope: TargetScope): TargetQuery {
       const filter = filterConditions(target.filter, scope.tenants, params.length + 1)
       params.push(...filter.params)
       conditions.push(filter.sql)
-      return { from: 'documents d join queue_items q on q.id = d.current_item_id', conditions, params, id: 'd.id', keyAt: 'd.created_at', keyId: 'd.id' }
+      return { from: 'documents d', conditions, params, id: 'd.id', keyAt: 'd.created_at', keyId: 'd.id' }
     }
     case 'selected': {
       const conditions = [`d.id = any(${param(target.documentIds)}::uuid[])`, ...tenantCondition(), ...appliesTo(target.action)]

@@ -18,7 +18,7 @@ export interface DocumentFilter {
   to?: string
   /** Searched in the file name and the current item's error text, as a literal substring. */
   q?: string
-  /** A normalised error message (SQL `normalised_error`, kept in `queue_items.error_group`), as the failures page groups them. */
+  /** A normalised error message (SQL `normalised_error`, kept in `error_group`), as the failures page groups them. */
   group?: string
 }
 
@@ -87,21 +87,14 @@ export function containsPattern (term: string): string {
   return `%${term.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
 }
 
-/** Where `q` is looked for: either place (one condition), or one of the two (a branch of a union). */
-type SearchIn = 'either' | 'filename' | 'error'
-
-// The search conditions by where they look; `$` stands for the ILIKE pattern.
-const SEARCH_CONDITIONS: Record<SearchIn, string> = {
-  // The candidates come from the two trigram indexes (a join cannot OR two tables' indexes);
-  // the second test keeps only documents whose *current* item's error matches.
-  either: `d.id in (select s.id from documents s where s.filename ilike $
-                    union select e.document_id from queue_items e where e.last_error ilike $)
-           and (d.filename ilike $ or q.last_error ilike $)`,
-  filename: 'd.filename ilike $',
-  error: 'q.last_error ilike $'
-}
-
-function conditionsOf (filter: DocumentFilter, tenants: string[] | null, firstParam: number, searchIn: SearchIn): { sql: string, params: unknown[] } {
+/**
+ * SQL conditions over `documents d`, limited to `tenants` (null = all); params numbered from
+ * `firstParam`. Every field is read from the document, which carries its current item's
+ * (migrations 005 and 016), each with an index in the list's order. The tenant limit is always
+ * one of the conditions, whatever the filter's own `tenant` says, so the filter can only narrow
+ * it. Throws a 400 AppError for impossible dates.
+ */
+export function filterConditions (filter: DocumentFilter, tenants: string[] | null, firstParam = 1): { sql: string, params: unknown[] } {
   const conditions: string[] = []
   const params: unknown[] = []
   /** Adds a condition whose `$` placeholders all stand for one new parameter. */
@@ -112,44 +105,21 @@ function conditionsOf (filter: DocumentFilter, tenants: string[] | null, firstPa
   if (tenants !== null) add('d.tenant = any($::text[])', tenants)
   if (filter.tenant !== undefined) add('d.tenant = $', filter.tenant)
   if (filter.status !== undefined) add('d.status = $', filter.status)
-  if (filter.operation !== undefined) add('q.operation = $', filter.operation)
-  if (filter.priority !== undefined) add('q.priority = $', priorityRanks[filter.priority])
-  // The document mirrors its current item's error kind (migration 005), and is indexed with it.
+  if (filter.operation !== undefined) add('d.operation = $', filter.operation)
+  if (filter.priority !== undefined) add('d.priority = $', priorityRanks[filter.priority])
   if (filter.kind !== undefined) add('d.error_kind = $', filter.kind)
-  if (filter.code !== undefined) add('q.error_code = $', filter.code)
+  if (filter.code !== undefined) add('d.error_code = $', filter.code)
   for (const side of ['from', 'to'] as const) {
     const value = filter[side]
     if (value === undefined) continue
     const bound = createdAtBound(side, value)
     add(bound.sql, bound.value)
   }
-  if (filter.group !== undefined) add('q.error_group = $', filter.group)
-  // Last, so that every branch of a search numbers the parameters before it alike.
-  if (filter.q !== undefined) add(SEARCH_CONDITIONS[searchIn], containsPattern(filter.q))
+  if (filter.group !== undefined) add('d.error_group = $', filter.group)
+  // One table, two trigram indexes: a rare term is a BitmapOr of both, a common one is met
+  // walking the creation order, and the planner picks between them.
+  if (filter.q !== undefined) add('(d.filename ilike $ or d.last_error ilike $)', containsPattern(filter.q))
   return { sql: conditions.length === 0 ? 'true' : conditions.join(' and '), params }
-}
-
-/**
- * SQL conditions over `documents d` joined with its current item `queue_items q`
- * (q.id = d.current_item_id), limited to `tenants` (null = all); params numbered from
- * `firstParam`. The tenant limit is always one of the conditions, whatever the filter's own
- * `tenant` says, so the filter can only narrow it. Throws a 400 AppError for impossible dates.
- */
-export function filterConditions (filter: DocumentFilter, tenants: string[] | null, firstParam = 1): { sql: string, params: unknown[] } {
-  return conditionsOf(filter, tenants, firstParam, 'either')
-}
-
-/**
- * The same selection as {@link filterConditions}, as conditions whose union it is (sharing one
- * parameter list): one without a search, two with one, the file name's and the error's. A query
- * that runs each branch on its own (`... union ...`, each ordered and limited) lets the planner
- * pick per branch between walking the creation order (a common term) and a trigram index (a
- * rare one); a single OR across the join would force one plan on both, slow for one of them.
- */
-export function filterBranches (filter: DocumentFilter, tenants: string[] | null, firstParam = 1): { branches: string[], params: unknown[] } {
-  const places: SearchIn[] = filter.q === undefined ? ['either'] : ['filename', 'error']
-  const branches = places.map((place) => conditionsOf(filter, tenants, firstParam, place))
-  return { branches: branches.map((branch) => branch.sql), params: branches[0].params }
 }
 
 /** The filter as query parameters, for links to the list, the failures page and bulk actions. */

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/pool.js'
 import { itemStatuses, type ItemStatus } from '../../states.js'
-import { filterBranches, type DocumentFilter } from './document-filter.js'
+import { filterConditions, type DocumentFilter } from './document-filter.js'
 import { COUNT_CAP, type StatusCount } from './documents-json.js'
 
 /** Filters `document_counts` can answer: it counts by tenant, status and error kind only. */
@@ -22,20 +22,15 @@ async function exactCounts (db: Queryable, filter: DocumentFilter, tenants: stri
  * cost is bounded by the cap, not by the table, however broad the filter. Each status is its own
  * branch with the status written out (they come from our own list, never from input), so that
  * the planner sees how many documents that status holds and picks per status between walking
- * the status index and starting from the filter's own index (migration 012): a rare code among
- * a million completed documents is found from the code's side, not by reading them all.
+ * the status index and the filter's own index (migration 016, which holds the status too): a
+ * rare code among a million completed documents is found from the code's side, not by reading
+ * them all.
  */
 async function cappedCounts (db: Queryable, filter: DocumentFilter, tenants: string[] | null): Promise<Map<ItemStatus, number>> {
-  const where = filterBranches(filter, tenants, 2)
-  // Each branch of a search stops one past the cap too: their union then passes the cap
-  // exactly when the whole selection does, and is exact below it.
-  const perStatus = itemStatuses.map((status) => {
-    const branches = where.branches.map((branch) => `(
-             select d.id from documents d join queue_items q on q.id = d.current_item_id
-              where d.status = '${status}' and ${branch}
-              limit $1)`)
-    return `select '${status}' as status, (select count(*)::int from (${branches.join(' union ')}) found) as n`
-  })
+  const where = filterConditions(filter, tenants, 2)
+  const perStatus = itemStatuses.map((status) => `
+    select '${status}' as status,
+           (select count(*)::int from (select from documents d where d.status = '${status}' and ${where.sql} limit $1) found) as n`)
   const { rows } = await db.query<{ status: ItemStatus, n: number }>(perStatus.join('\n union all '), [COUNT_CAP + 1, ...where.params])
   return new Map(rows.map((row) => [row.status, row.n]))
 }

@@ -42,7 +42,7 @@ export async function takeBackAbandonedItems (db: Queryable, deadAfterMs: number
              finished_at = case when gone.last_attempt then now() else q.finished_at end,
              locked_by = null, locked_until = null, updated_at = now()
         from gone where q.id = gone.id
-      returning q.id, q.document_id, q.attempts, q.status, q.error_kind, gone.lease_expired
+      returning q.id, q.document_id, q.attempts, q.status, q.error_kind, q.error_code, q.last_error, q.error_group, gone.lease_expired
     ), attempt as (
       update queue_item_attempts a
          set outcome = '${ATTEMPT_OUTCOME.crashed}', finished_at = now(),
@@ -50,7 +50,9 @@ export async function takeBackAbandonedItems (db: Queryable, deadAfterMs: number
                           else 'the worker stopped before finishing (heartbeat lost)' end
         from ended where a.item_id = ended.id and a.attempt = ended.attempts and a.outcome is null
     ), d as (
-      update documents d set status = ended.status, error_kind = ended.error_kind, updated_at = now()
+      update documents d
+         set status = ended.status, error_kind = ended.error_kind, error_code = ended.error_code, last_error = ended.last_error,
+             error_group = ended.error_group, updated_at = now()
         from ended where d.id = ended.document_id and d.current_item_id = ended.id
     )
     select count(*) filter (where status = '${ITEM_STATUS.failed}')::int as crashed,

@@ -22,9 +22,11 @@ export async function cancelPendingItems (db: Queryable, documentIds: string[], 
          set status = '${ITEM_STATUS.failed}', error_kind = '${ERROR_KIND.cancelled}', error_code = '${FAILURE_CODE.cancelled}',
              last_error = $3, finished_at = now(), updated_at = now()
         from target where q.id = target.id and q.status = '${ITEM_STATUS.pending}'
-      returning q.id, q.document_id, q.wakeups
+      returning q.id, q.document_id, q.wakeups, q.error_group
     ), d as (
-      update documents d set status = '${ITEM_STATUS.failed}', error_kind = '${ERROR_KIND.cancelled}', updated_at = now()
+      update documents d
+         set status = '${ITEM_STATUS.failed}', error_kind = '${ERROR_KIND.cancelled}', error_code = '${FAILURE_CODE.cancelled}',
+             last_error = $3, error_group = q.error_group, updated_at = now()
         from q where d.id = q.document_id and d.current_item_id = q.id
     )
     select q.id, q.document_id as "documentId", q.wakeups from q`,

@@ -25,7 +25,8 @@ export async function completeItems (db: Queryable, items: Array<Pick<QueueItem,
       update queue_item_attempts a set outcome = '${ATTEMPT_OUTCOME.completed}', finished_at = now()
         from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
     ), d as (
-      update documents d set status = '${ITEM_STATUS.completed}', error_kind = null, updated_at = now()
+      update documents d
+         set status = '${ITEM_STATUS.completed}', error_kind = null, error_code = null, last_error = null, error_group = null, updated_at = now()
         from q where d.id = q.document_id and d.current_item_id = q.id
     )
     select id from q`,

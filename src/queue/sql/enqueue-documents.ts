@@ -45,8 +45,9 @@ export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument
                     $8::uuid[], $9::smallint[], $10::int[], $11::text[])
           as i(id, tenant, filename, declared_type, media_type, size, sha256, item_id, priority, max_attempts, idempotency_key)
     ), d as (
-      insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, current_item_id, idempotency_key)
-      select id, tenant, filename, declared_type, media_type, size, sha256, '${ITEM_STATUS.pending}', item_id, idempotency_key from input
+      insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, operation, priority, current_item_id, idempotency_key)
+      select id, tenant, filename, declared_type, media_type, size, sha256, '${ITEM_STATUS.pending}', '${OPERATION.process}', priority, item_id, idempotency_key
+        from input
       on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
       returning id, filename, declared_type, media_type, size, sha256, status, version, created_at, updated_at, processed_at, metadata
     ), q as (
@@ -78,8 +79,9 @@ export async function insertDocumentsWithItemsAndBytes (db: Queryable, docs: New
                     $8::uuid[], $9::smallint[], $10::int[], $11::text[]) with ordinality
           as i(id, tenant, filename, declared_type, media_type, size, sha256, item_id, priority, max_attempts, idempotency_key, n)
     ), d as (
-      insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, current_item_id, idempotency_key)
-      select id, tenant, filename, declared_type, media_type, size, sha256, '${ITEM_STATUS.pending}', item_id, idempotency_key from input
+      insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, operation, priority, current_item_id, idempotency_key)
+      select id, tenant, filename, declared_type, media_type, size, sha256, '${ITEM_STATUS.pending}', '${OPERATION.process}', priority, item_id, idempotency_key
+        from input
       on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
       returning id, filename, declared_type, media_type, size, sha256, status, version, created_at, updated_at, processed_at, metadata
     ), blob as (

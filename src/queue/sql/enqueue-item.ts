@@ -29,7 +29,9 @@ export async function insertItemsForDocuments (db: Queryable, request: {
       select gen_random_uuid(), previous.id, $3, coalesce($4, previous.priority), '${ITEM_STATUS.pending}', $5 from previous
       returning id, document_id, operation, priority, attempts, max_attempts, last_error, error_kind, error_code, run_at, wakeups
     ), d as (
-      update documents set status = '${ITEM_STATUS.pending}', error_kind = null, current_item_id = q.id, queued_at = now(), updated_at = now()
+      update documents
+         set status = '${ITEM_STATUS.pending}', operation = q.operation, priority = q.priority, error_kind = null, error_code = null,
+             last_error = null, error_group = null, current_item_id = q.id, queued_at = now(), updated_at = now()
         from q where documents.id = q.document_id
       returning documents.id, documents.filename, documents.declared_type, documents.media_type, documents.size, documents.sha256,
                 documents.status, documents.version, documents.created_at, documents.updated_at, documents.processed_at, documents.metadata

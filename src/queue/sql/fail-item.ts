@@ -20,12 +20,13 @@ export async function failItem (db: Queryable, item: QueueItem, workerId: string
          set status = '${ITEM_STATUS.failed}', last_error = $4, error_kind = $5, error_code = $6, finished_at = now(),
              locked_by = null, locked_until = null, updated_at = now()
        where id = $1 and status = '${ITEM_STATUS.inProgress}' and locked_by = $2 and attempts = $3
-      returning id, document_id, attempts
+      returning id, document_id, attempts, error_group
     ), attempt as (
       update queue_item_attempts a set outcome = '${ATTEMPT_OUTCOME.failed}', finished_at = now(), error = $4
         from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
     ), d as (
-      update documents d set status = '${ITEM_STATUS.failed}', error_kind = $5, updated_at = now()
+      update documents d
+         set status = '${ITEM_STATUS.failed}', error_kind = $5, error_code = $6, last_error = $4, error_group = q.error_group, updated_at = now()
         from q where d.id = q.document_id and d.current_item_id = q.id
     )
     select id from q`,

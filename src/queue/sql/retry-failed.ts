@@ -27,7 +27,8 @@ export async function retryFailedItems (db: Queryable, documentIds: string[], te
         from target where q.id = target.id and q.status = '${ITEM_STATUS.failed}'
       returning q.id, q.document_id, q.priority, q.wakeups
     ), d as (
-      update documents d set status = '${ITEM_STATUS.pending}', error_kind = null, updated_at = now()
+      update documents d
+         set status = '${ITEM_STATUS.pending}', error_kind = null, error_code = null, last_error = null, error_group = null, updated_at = now()
         from q where d.id = q.document_id and d.current_item_id = q.id
     )
     select q.id, q.document_id as "documentId", q.priority, q.wakeups from q`,

@@ -15,12 +15,14 @@ export async function scheduleRetry (db: Queryable, item: QueueItem, workerId: s
              last_error = $4, error_kind = '${ERROR_KIND.transient}', error_code = $5,
              locked_by = null, locked_until = null, updated_at = now()
        where id = $1 and status = '${ITEM_STATUS.inProgress}' and locked_by = $2 and attempts = $3
-      returning id, document_id, attempts, wakeups
+      returning id, document_id, attempts, wakeups, error_group
     ), attempt as (
       update queue_item_attempts a set outcome = '${ATTEMPT_OUTCOME.retrying}', finished_at = now(), error = $4
         from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
     ), d as (
-      update documents d set status = '${ITEM_STATUS.pending}', error_kind = '${ERROR_KIND.transient}', updated_at = now()
+      update documents d
+         set status = '${ITEM_STATUS.pending}', error_kind = '${ERROR_KIND.transient}', error_code = $5, last_error = $4,
+             error_group = q.error_group, updated_at = now()
         from q where d.id = q.document_id and d.current_item_id = q.id
     )
     select wakeups from q`,
