@@ -82,8 +82,12 @@ t.test('every transition of a document keeps its copy of the current item\'s fie
 
   t.equal(await stack.queue.markFailed(await claimCurrent(document.id), { message: 'xref at "a.pdf" is corrupt', permanent: true, code: FAILURE_CODE.corrupt }), 'failed')
   await expectMirror(t, 'permanent failure', document.id, {
-    status: ITEM_STATUS.failed, operation: OPERATION.reprocess, errorKind: ERROR_KIND.permanent, errorCode: FAILURE_CODE.corrupt,
-    lastError: 'xref at "a.pdf" is corrupt', errorGroup: 'xref at <quoted> is corrupt'
+    status: ITEM_STATUS.failed,
+    operation: OPERATION.reprocess,
+    errorKind: ERROR_KIND.permanent,
+    errorCode: FAILURE_CODE.corrupt,
+    lastError: 'xref at "a.pdf" is corrupt',
+    errorGroup: 'xref at <quoted> is corrupt'
   })
 
   t.same(await stack.queue.retryFailed([document.id], [tenant]), [document.id])
@@ -100,8 +104,11 @@ t.test('every transition of a document keeps its copy of the current item\'s fie
   await claimCurrent(document.id, crasher)
   await repairAfterCrash()
   await expectMirror(t, 'takeover from a dead worker', document.id, {
-    status: ITEM_STATUS.pending, errorKind: ERROR_KIND.transient, errorCode: FAILURE_CODE.crashed,
-    lastError: 'the worker stopped before finishing (lease expired)', errorGroup: 'the worker stopped before finishing (lease expired)'
+    status: ITEM_STATUS.pending,
+    errorKind: ERROR_KIND.transient,
+    errorCode: FAILURE_CODE.crashed,
+    lastError: 'the worker stopped before finishing (lease expired)',
+    errorGroup: 'the worker stopped before finishing (lease expired)'
   })
 
   // Two more crashes spend the three attempts: the last one fails the item for good.
@@ -110,8 +117,11 @@ t.test('every transition of a document keeps its copy of the current item\'s fie
     await repairAfterCrash()
   }
   await expectMirror(t, 'abandoned on its last attempt', document.id, {
-    status: ITEM_STATUS.failed, errorKind: ERROR_KIND.crashed, errorCode: FAILURE_CODE.crashed,
-    lastError: 'the worker stopped before finishing on each of 3 attempts', errorGroup: 'the worker stopped before finishing on each of <n> attempts'
+    status: ITEM_STATUS.failed,
+    errorKind: ERROR_KIND.crashed,
+    errorCode: FAILURE_CODE.crashed,
+    lastError: 'the worker stopped before finishing on each of 3 attempts',
+    errorGroup: 'the worker stopped before finishing on each of <n> attempts'
   })
 })
 
@@ -122,8 +132,11 @@ t.test('failures that use up the attempts, and operators\' actions on many docum
       await stack.queue.markFailed(await claimCurrent(document.id), { message: `timed out at page ${attempt}`, permanent: false, code: FAILURE_CODE.timeout })
     }
     await expectMirror(t, 'transient failures until the attempts ran out', document.id, {
-      status: ITEM_STATUS.failed, errorKind: ERROR_KIND.exhausted, errorCode: FAILURE_CODE.timeout,
-      lastError: 'timed out at page 3 (gave up after 3 attempts)', errorGroup: 'timed out at page <n> (gave up after <n> attempts)'
+      status: ITEM_STATUS.failed,
+      errorKind: ERROR_KIND.exhausted,
+      errorCode: FAILURE_CODE.timeout,
+      lastError: 'timed out at page 3 (gave up after 3 attempts)',
+      errorGroup: 'timed out at page <n> (gave up after <n> attempts)'
     })
   }
   const ids = documents.map((document) => document.id)
