@@ -1,6 +1,6 @@
 import type { ListPosition } from '../../db/documents.js'
 import type { Queryable } from '../../db/pool.js'
-import type { ErrorKind, FailureCode, ItemStatus, Operation } from '../../states.js'
+import { itemStatuses, type ErrorKind, type FailureCode, type ItemStatus, type Operation } from '../../states.js'
 import { filterConditions, type DocumentFilter } from './document-filter.js'
 
 /** A row of the admin documents list: the document and what its current item says. */
@@ -24,31 +24,52 @@ export interface FilteredDocumentRow {
 const ERROR_PREVIEW_LENGTH = 300
 
 /**
+ * The statuses a page is merged from, one branch each (undefined: one branch for every status):
+ * the filter's status, or each of them, so that a branch reads an index that starts with a field
+ * of the current item and the status. A search is one branch across statuses: its trigram
+ * indexes know no status, and a branch per status would read each match once per status.
+ */
+function branchStatuses (filter: DocumentFilter): Array<ItemStatus | undefined> {
+  if (filter.status !== undefined) return [filter.status]
+  return filter.q === undefined ? [...itemStatuses] : [undefined]
+}
+
+/**
  * One page of the documents a filter selects within `tenants` (null = all), newest first,
- * starting after `after`. Keyset order (created_at desc, id desc) walks an index (migration 001
- * per tenant, 009 across tenants and by status, 016 by each of the current item's fields), so a
- * deep page costs what the first one does, and rows inserted while an operator pages are never
- * shown twice or shift others off a page. The document carries what the row shows of its current
- * item, so the page reads one table.
+ * starting after `after`. The page is merged from branches by status (see branchStatuses), each
+ * in keyset order (created_at desc, id desc) along an index that starts with the status, or with
+ * a field of the current item and the status (migrations 001, 009 and 016), and each limited to
+ * the page: a page reads a bounded range of each index, a deep page costs what the first one
+ * does, and rows inserted while an operator pages are never shown twice or shift others off a
+ * page. The statuses are written out (they come from our own list, never from input), so that the
+ * planner picks each branch's index.
  */
 export async function listFilteredDocuments (db: Queryable, filter: DocumentFilter, tenants: string[] | null, page: {
   after?: ListPosition
   limit: number
 }): Promise<FilteredDocumentRow[]> {
-  const where = filterConditions(filter, tenants, 2)
+  const where = filterConditions({ ...filter, status: undefined }, tenants, 2)
   const params: unknown[] = [page.limit, ...where.params]
   let after = ''
   if (page.after !== undefined) {
     params.push(page.after.createdAt, page.after.id)
     after = `and (d.created_at, d.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`
   }
+  const branches = branchStatuses(filter).map((status) => `(
+      select d.id, d.created_at from documents d
+       where ${status === undefined ? '' : `d.status = '${status}' and`} ${where.sql} ${after}
+       order by d.created_at desc, d.id desc
+       limit $1)`)
   const { rows } = await db.query<FilteredDocumentRow>(`
+    with page as (
+      select id, created_at from (${branches.join(' union all ')}) found
+       order by created_at desc, id desc
+       limit $1
+    )
     select d.id, d.tenant, d.filename, d.status, d.operation, d.priority, d.error_kind as "errorKind", d.error_code as "errorCode",
            left(d.last_error, ${ERROR_PREVIEW_LENGTH}) as "errorMessage", d.created_at as "createdAt", d.updated_at as "updatedAt",
            json_build_object('createdAt', d.created_at::text, 'id', d.id) as position
-      from documents d
-     where ${where.sql} ${after}
-     order by d.created_at desc, d.id desc
-     limit $1`, params)
+      from page join documents d on d.id = page.id
+     order by d.created_at desc, d.id desc`, params)
   return rows
 }
