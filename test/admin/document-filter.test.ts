@@ -1,5 +1,7 @@
 import t from 'tap'
 import { containsPattern, filterConditions, filterSearchParams, type DocumentFilter } from '../../src/admin/documents/document-filter.js'
+import { filteredStatusCounts } from '../../src/admin/documents/filtered-status-counts.js'
+import { listFilteredDocuments } from '../../src/admin/documents/list-filtered-documents.js'
 import type { DocumentRecord } from '../../src/db/documents.js'
 import { AppError } from '../../src/errors.js'
 import { priorityRanks } from '../../src/queue/priority.js'
@@ -89,6 +91,26 @@ t.test('q finds a literal substring of the file name or the current error, quote
   t.same(await matching({ q: 'zzzq' }), [], 'the error of an item that is no longer current is not searched')
   t.same(await matching({ q: 'back\\slash' }), [])
   t.equal(containsPattern('a\\b%c_d'), '%a\\\\b\\%c\\_d%')
+})
+
+t.test('the list, merged from its branches by status, and its counts select what the conditions select', async (t) => {
+  const filters: DocumentFilter[] = [
+    {}, { q: 'xref' }, { q: '.txt', status: 'failed' }, { status: 'pending' }, { code: 'corrupt' }, { operation: 'reprocess' },
+    { priority: 'low' }, { group: 'bad xref at offset <n> in <quoted>', status: 'failed' }, { kind: 'permanent', q: 'bold' }
+  ]
+  for (const filter of filters) {
+    const { sql, params } = filterConditions(filter, [tenant])
+    const { rows: expected } = await stack.pool.query<{ id: string }>(`select d.id from documents d where ${sql} order by d.created_at desc, d.id desc`, params)
+    const listed = await listFilteredDocuments(stack.pool, filter, [tenant], { limit: 100 })
+    t.same(listed.map((row) => row.id), expected.map((row) => row.id), `${JSON.stringify(filter)}: the same documents, newest first`)
+
+    const others = filterConditions({ ...filter, status: undefined }, [tenant])
+    const { rows: recounted } = await stack.pool.query<{ status: string, n: number }>(
+      `select d.status, count(*)::int as n from documents d where ${others.sql} group by 1`, others.params)
+    const counts = await filteredStatusCounts(stack.pool, filter, [tenant])
+    t.same(counts.map((count) => [count.status, count.count]),
+      counts.map((count) => [count.status, recounted.find((row) => row.status === count.status)?.n ?? 0]), `${JSON.stringify(filter)}: the counts per status`)
+  }
 })
 
 t.test('normalised_error groups messages that differ only by ids, numbers and quoted values', async (t) => {
