@@ -11,9 +11,9 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 export const PAGE_SIZE = { default: 50, max: 200 } as const
 
 /**
- * How far a filtered count goes before it stops and says "at least". Counting joins each
- * document to its item, so it costs about a millisecond per thousand rows counted: 1,000 keeps
- * the four counts of a broad filter well under 100 ms with 10^6 documents (10,000 took seconds).
+ * How far a filtered count goes before it stops and says "at least". A count reads an index
+ * entry per document counted, and a search a row per match: 1,000 keeps the four counts of a
+ * broad filter under 100 ms with 10^6 documents (10,000 took seconds).
  */
 export const COUNT_CAP = 1_000
 
