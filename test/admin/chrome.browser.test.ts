@@ -46,9 +46,11 @@ async function shownPending (page: Page): Promise<string> {
 
 /** Makes the tab look hidden or shown to the page, as switching tabs would, and tells it so. */
 async function setHidden (page: Page, hidden: boolean): Promise<void> {
+  // Values, not getter functions: tsx names a function it compiles with a helper of its own,
+  // which does not exist in the page this function is sent to.
   await page.evaluate((hidden) => {
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden })
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') })
+    Object.defineProperty(document, 'hidden', { configurable: true, value: hidden })
+    Object.defineProperty(document, 'visibilityState', { configurable: true, value: hidden ? 'hidden' : 'visible' })
     document.dispatchEvent(new Event('visibilitychange'))
   }, hidden)
 }

@@ -5,11 +5,12 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { isOneLine } from '../helpers/bin-command.js'
 import { isolatedService } from '../helpers/context.js'
-import { docqueue, listening } from '../helpers/docqueue-cli.js'
+import { docqueueCli, listening } from '../helpers/docqueue-cli.js'
 
 // The docqueue CLI as a child process against a real API on a loopback port. Each run starts a
-// Node process with the TypeScript loader, seconds apiece on a busy machine: a bound for a hang.
+// Node process, a second or more apiece on a busy machine: a bound for a hang.
 t.setTimeout(1_800_000)
+const docqueue = await docqueueCli(t)
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/

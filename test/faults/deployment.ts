@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { dropDatabase } from '../helpers/database.js'
+import { createMigratedDatabase } from '../helpers/template-database.js'
 import { ManagedProcess } from './child-process.js'
 import { FAULT_WORKER_READY } from './fault-injector.js'
 import { onCleanup } from './cleanup.js'
@@ -114,12 +115,15 @@ export class Deployment {
     this.pool.on('error', () => {})
   }
 
-  /** Makes the database (created and migrated by the migrate CLI, with an API key from the keys CLI). */
+  /**
+   * Makes the database (a copy of the migrated template, as the test files' are; the migrate
+   * command is tested in test/cli), with an API key from the keys CLI.
+   */
   static async create (options: DeploymentOptions): Promise<Deployment> {
     const database = `docq_faults_${randomBytes(5).toString('hex')}`
     const deployment = new Deployment(options, database)
     deployment.#unregister = onCleanup(`deployment ${options.label}`, async () => { await deployment.close() })
-    await run(process.execPath, ['--import', 'tsx', 'src/bin/migrate.ts'], { cwd: repoRoot, env: deployment.env(), timeout: 60_000 })
+    await createMigratedDatabase(deployment.databaseUrl)
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/bin/keys.ts', 'create', '--tenant', 'faults'], {
       cwd: repoRoot, env: deployment.env(), timeout: 60_000
     })

@@ -6,6 +6,7 @@ import type { Test } from 'tap'
 import { buildApiApp, createApiServices, type ApiServices } from '../../src/api-process.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { dropDatabase } from './database.js'
+import { createMigratedDatabase } from './template-database.js'
 import { openInfrastructure, type Infrastructure } from '../../src/infrastructure.js'
 import { createLogger } from '../../src/logger.js'
 import { createConfiguredProcessor } from '../../src/worker/configured-processor.js'
@@ -35,6 +36,7 @@ export class TestContext {
   /** The runner hooks of every stack and worker of this context: the fault injector, or none. */
   readonly hooks: RunnerHooks | undefined
   readonly #cleanups: Array<() => Promise<void>> = []
+  #database: Promise<void> | undefined
 
   private constructor (config: Config, hooks: RunnerHooks | undefined) {
     this.config = config
@@ -66,9 +68,15 @@ export class TestContext {
     return context
   }
 
-  /** A stack on this context, as one more process would have it; the first one also migrates the database. */
+  /**
+   * A stack on this context, as one more process would have it. The first one creates the
+   * database as a copy of the migrated template (unless the test made it already), so its
+   * migration pass finds nothing left to apply.
+   */
   async stack (overrides: Partial<Config> = {}): Promise<TestStack> {
     const config = { ...this.config, ...overrides }
+    this.#database ??= createMigratedDatabase(this.config.DATABASE_URL)
+    await this.#database
     const infra = await openInfrastructure(config, createLogger(config.LOG_LEVEL, 'test'), { createDatabase: true })
     const processor = createConfiguredProcessor(config)
     const runner: ItemRunnerDeps = { queue: infra.queue, processor, logger: infra.logger, leaseMs: config.LEASE_MS, active: new Set(), hooks: this.hooks }
