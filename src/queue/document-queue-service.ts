@@ -37,7 +37,7 @@ import { resumeScope } from './sql/resume-scope.js'
 import { retryFailedItems } from './sql/retry-failed.js'
 import { scheduleRetry } from './sql/schedule-retry.js'
 import { WakeUpDispatcher } from './wake-up-dispatcher.js'
-import { wakeUpJobId, type WakeUpQueue } from './wake-ups.js'
+import { wakeUpJobId, type WakeUpChannel } from './wake-ups.js'
 
 // BullMQ states in which a wake-up will still reach a worker by itself.
 const LIVE_JOB_STATES = new Set(['waiting', 'prioritized', 'delayed', 'active', 'waiting-children'])
@@ -108,7 +108,7 @@ export class DocumentQueueService {
   /** The worker id this process claims items as (`host:pid:publicId`). */
   readonly workerId: string
   readonly #pool: Pool
-  readonly #wakeUps: WakeUpQueue
+  readonly #wakeUps: WakeUpChannel
   readonly #isConnected: () => boolean
   readonly #log: Logger
   readonly #leaseMs: number
@@ -123,8 +123,8 @@ export class DocumentQueueService {
 
   constructor (options: {
     pool: Pool
-    wakeUps: WakeUpQueue
-    /** Whether the producer's Redis connection is up. */
+    wakeUps: WakeUpChannel
+    /** Whether the producer's Redis connection is up (always, for the in-process channel). */
     isConnected: () => boolean
     logger: Logger
     workerId: string
