@@ -55,7 +55,7 @@ export function createApiServices (infra: AnyInfrastructure): ApiServices {
     apiKeys: new ApiKeyService(pool, { cacheMs: config.API_KEY_CACHE_MS }),
     health: new HealthService({ pool, redis }),
     search: new SearchService(pool),
-    events: new DocumentEventHub({ pool, databaseUrl: config.DATABASE_URL, logger: infra.logger, maxStreamsPerTenant: config.EVENTS_MAX_STREAMS_PER_TENANT }),
+    events: new DocumentEventHub({ pool, databaseUrl: config.DATABASE_URL, listen: infra.listenForEvents, logger: infra.logger, maxStreamsPerTenant: config.EVENTS_MAX_STREAMS_PER_TENANT }),
     webhooks: new WebhookService({ pool, maxEndpoints: config.WEBHOOK_MAX_ENDPOINTS })
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { retryPolicies, type Config } from './config.js'
 import { runMigrations } from './db/migrate.js'
 import { createPool, ensureDatabase, type Pool } from './db/pool.js'
+import type { ListenForEvents } from './events/event-hub.js'
 import { newWorkerIdentity, type WorkerIdentity } from './db/workers.js'
 import { DocumentQueueService } from './queue/document-queue-service.js'
 import { redisCall } from './queue/redis-call.js'
@@ -24,6 +25,8 @@ export interface Infrastructure<Channel extends WakeUpChannel = WakeUpQueue, Red
   redis: RedisConnection
   wakeUps: Channel
   queue: DocumentQueueService
+  /** How the API hears document events; undefined: a LISTEN connection of its own to DATABASE_URL. */
+  listenForEvents?: ListenForEvents
   /** This process: whose leases it writes, and (in a worker) whose heartbeat it sends. */
   identity: WorkerIdentity
   /** Closes the connections; call once everything built on them has stopped. */

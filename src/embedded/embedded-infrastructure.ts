@@ -9,6 +9,7 @@ import { createQueue, type Infrastructure } from '../infrastructure.js'
 import { InProcessWakeUps } from '../queue/in-process-wake-ups.js'
 import { lockDataDir } from './data-dir-lock.js'
 import { startEmbeddedPostgres } from './embedded-postgres.js'
+import { listenThroughPool } from './session-notifications.js'
 
 export type EmbeddedInfrastructure = Infrastructure<InProcessWakeUps, undefined> & {
   /** The absolute folder holding the data. */
@@ -33,6 +34,8 @@ export async function openEmbeddedInfrastructure (config: Config, logger: Logger
     throw error
   })
   const pool = createPool(postgres.connectionString, { max: 1, logger, connectionTimeoutMs: CONNECTION_WAIT_MS })
+  // Before the pool's first connection, which must be heard too.
+  const listenForEvents = listenThroughPool(pool)
   const close = async (): Promise<void> => {
     await wakeUps.close()
     if (!pool.ended) await pool.end()
@@ -53,8 +56,9 @@ export async function openEmbeddedInfrastructure (config: Config, logger: Logger
   const queue = createQueue({ config, logger, pool, wakeUps, identity, isConnected: () => true })
   let closing: Promise<void> | undefined
   return {
-    // The API's event listener connects with DATABASE_URL.
+    // Where the database answers, for anything that names or reaches it by DATABASE_URL.
     config: { ...config, DATABASE_URL: postgres.connectionString },
+    listenForEvents,
     logger,
     pool,
     redis: undefined,
