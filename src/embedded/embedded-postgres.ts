@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { pg_trgm as pgTrgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 
 export interface EmbeddedPostgres {
@@ -28,7 +28,7 @@ export async function startEmbeddedPostgres (dataDir: string): Promise<EmbeddedP
   await mkdir(folder, { recursive: true })
   // pg_trgm: the admin pages' file-name and error search indexes (migration 009). PGlite ships
   // it as a contrib module that must be loaded here before `create extension` can find it.
-  const db = await PGlite.create({ dataDir: folder, extensions: { pg_trgm } })
+  const db = await PGlite.create({ dataDir: folder, extensions: { pg_trgm: pgTrgm } })
   // A few connections, not one: a pool replacing a lost connection, or a stray client such as
   // `psql` for a look, must not be turned away while the old socket closes.
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 })

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
+import { withTimeout } from '../../src/lib/with-timeout.js'
 import { freePort } from '../helpers/free-port.js'
 import { SseClient } from '../helpers/sse-client.js'
 
@@ -21,12 +22,22 @@ const KEY_LINE = /^(dq_\S+)$/m
 
 interface Started { child: ChildProcess, stderr: () => string, api: string }
 
-/** Starts the service embedded on `dataDir`; resolves once it listens (or rejects if it exits first). */
-async function startEmbedded (t: Test, dataDir: string, port: number): Promise<Started> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCQUEUE_EMBEDDED: 'on', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '1' }
-  // The embedded mode must not lean on a server this machine happens to run.
+/**
+ * The environment of an embedded service: forced on, without the URLs of this machine's servers
+ * and without the test runner's coverage collection, whose report over PGlite's large bundle
+ * costs minutes and tells nothing about docqueue's code.
+ */
+function embeddedEnv (settings: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCQUEUE_EMBEDDED: 'on', LOG_LEVEL: 'warn', ...settings }
   delete env.DATABASE_URL
   delete env.REDIS_URL
+  delete env.NODE_V8_COVERAGE
+  return env
+}
+
+/** Starts the service embedded on `dataDir`; resolves once it listens (or rejects if it exits first). */
+async function startEmbedded (t: Test, dataDir: string, port: number): Promise<Started> {
+  const env = embeddedEnv({ DATA_DIR: dataDir, PORT: String(port), WORKER_CONCURRENCY: '1' })
   const child = spawn(process.execPath, ['--import', tsx, 'src/bin/start.ts'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
@@ -68,8 +79,7 @@ t.test('npm start embedded: upload, completed (heard live), search and stats; af
   t.same(await ready.json(), { status: 'ready', postgres: 'up', redis: 'not used', warnings: [] }, 'ready, and says Redis is not used rather than down')
 
   const busy = await new Promise<{ code: number | null, stderr: string }>((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DOCQUEUE_EMBEDDED: 'on', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' }
-    const second = spawn(process.execPath, ['--import', tsx, 'src/bin/start.ts'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    const second = spawn(process.execPath, ['--import', tsx, 'src/bin/start.ts'], { env: embeddedEnv({ DATA_DIR: dataDir, PORT: '0' }), stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     second.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
     second.on('exit', (code) => { resolve({ code, stderr }) })
@@ -86,7 +96,7 @@ t.test('npm start embedded: upload, completed (heard live), search and stats; af
 
   // The document's events, live: the stream ends once the document reaches a final state.
   const events = await SseClient.open(`${first.api}/documents/${document.id}/events`, auth)
-  const ended = await Promise.race([events.ended.then(() => true), new Promise((resolve) => setTimeout(resolve, HANG_MS, false))])
+  const ended = await withTimeout(events.ended.then(() => true), HANG_MS, () => false)
   t.ok(ended, 'the event stream ended')
   t.equal(events.events.at(-1)?.data.status, 'completed', `completed, heard through the stream: ${JSON.stringify(events.events)}`)
 
