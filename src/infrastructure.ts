@@ -34,7 +34,7 @@ export interface Infrastructure<Channel extends WakeUpChannel = WakeUpQueue, Red
 }
 
 /** The queue of a process with this identity, sending wake-ups on `wakeUps`. */
-export function createQueue (options: { config: Config, logger: Logger, pool: Pool, wakeUps: WakeUpChannel, identity: WorkerIdentity, isConnected: () => boolean }): DocumentQueueService {
+export function createQueue (options: { config: Config, logger: Logger, pool: Pool, wakeUps: WakeUpChannel, identity: WorkerIdentity, isConnected: () => boolean, copyUploads?: boolean }): DocumentQueueService {
   const { config, identity, ...rest } = options
   return new DocumentQueueService({
     ...rest,

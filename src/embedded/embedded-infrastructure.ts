@@ -53,7 +53,7 @@ export async function openEmbeddedInfrastructure (config: Config, logger: Logger
     throw error
   }
   const identity = newWorkerIdentity(hostname(), process.pid)
-  const queue = createQueue({ config, logger, pool, wakeUps, identity, isConnected: () => true })
+  const queue = createQueue({ config, logger, pool, wakeUps, identity, isConnected: () => true, copyUploads: false })
   let closing: Promise<void> | undefined
   return {
     // Where the database answers, for anything that names or reaches it by DATABASE_URL.

@@ -22,6 +22,8 @@ export interface EmbeddedPostgres {
  * one protocol message at a time, keeping an explicit transaction's messages together but not a
  * query's Parse/Bind/Execute/Sync sequence. Use it through one connection only (a pool of one,
  * see openEmbeddedInfrastructure): then no two transactions or statements can interleave.
+ * The socket does not speak COPY FROM STDIN either: it loses the protocol's synchronisation,
+ * and then the socket's queue stops for good, so nothing here may use COPY.
  */
 export async function startEmbeddedPostgres (dataDir: string): Promise<EmbeddedPostgres> {
   const folder = resolve(join(dataDir, 'postgres'))

@@ -115,6 +115,7 @@ export class DocumentQueueService {
   readonly #deadAfterMs: number
   readonly #retry: RetryPolicies
   readonly #dispatcher: WakeUpDispatcher
+  readonly #copyUploads: boolean
   // Claims and completions that arrive while one of theirs is in flight gather into the next
   // statement or transaction: under load a worker pays one round trip and one commit for
   // several items instead of one each; alone, an item waits only for the current turn.
@@ -132,6 +133,12 @@ export class DocumentQueueService {
     /** How long a worker's heartbeat may be silent before its items are taken back. */
     deadAfterMs: number
     retry: RetryPolicies
+    /**
+     * Whether large batches of uploads may send their bytes by binary COPY (the default). PGlite
+     * behind its socket does not speak COPY (the session is lost), so the embedded mode sends
+     * every upload's bytes as statement parameters.
+     */
+    copyUploads?: boolean
   }) {
     this.#pool = options.pool
     this.#wakeUps = options.wakeUps
@@ -141,6 +148,7 @@ export class DocumentQueueService {
     this.#leaseMs = options.leaseMs
     this.#deadAfterMs = options.deadAfterMs
     this.#retry = options.retry
+    this.#copyUploads = options.copyUploads ?? true
     this.#dispatcher = new WakeUpDispatcher({
       wakeUps: options.wakeUps,
       isConnected: options.isConnected,
@@ -160,7 +168,7 @@ export class DocumentQueueService {
       ...upload, id: randomUUID(), itemId: randomUUID(), maxAttempts: this.#retry.process.maxAttempts
     }))
     const size = uploads.reduce((sum, upload) => sum + upload.bytes.length, 0)
-    const stored = size <= INLINE_MAX_BYTES
+    const stored = size <= INLINE_MAX_BYTES || !this.#copyUploads
       ? await insertDocumentsWithItemsAndBytes(this.#pool, docs, uploads.map((upload) => upload.bytes))
       : await withTransaction(this.#pool, async (tx) => {
         const rows = await insertDocumentsWithItems(tx, docs)
