@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppOptions } from './app.js'
 import type { Config } from './config.js'
-import type { Infrastructure } from './infrastructure.js'
+import type { AnyInfrastructure } from './infrastructure.js'
 import { DocumentEventHub } from './events/event-hub.js'
 import { createApiMetrics } from './metrics/api-metrics.js'
 import { trustProxyOption } from './routes/http-server-options.js'
@@ -48,14 +48,14 @@ export interface ApiServices {
   webhooks: WebhookService
 }
 
-export function createApiServices (infra: Infrastructure): ApiServices {
+export function createApiServices (infra: AnyInfrastructure): ApiServices {
   const { pool, queue, redis, config } = infra
   return {
     documents: new DocumentService({ pool, queue }),
     apiKeys: new ApiKeyService(pool, { cacheMs: config.API_KEY_CACHE_MS }),
     health: new HealthService({ pool, redis }),
     search: new SearchService(pool),
-    events: new DocumentEventHub({ pool, databaseUrl: config.DATABASE_URL, logger: infra.logger, maxStreamsPerTenant: config.EVENTS_MAX_STREAMS_PER_TENANT }),
+    events: new DocumentEventHub({ pool, databaseUrl: config.DATABASE_URL, listen: infra.listenForEvents, logger: infra.logger, maxStreamsPerTenant: config.EVENTS_MAX_STREAMS_PER_TENANT }),
     webhooks: new WebhookService({ pool, maxEndpoints: config.WEBHOOK_MAX_ENDPOINTS })
   }
 }
@@ -65,7 +65,7 @@ export function createApiServices (infra: Infrastructure): ApiServices {
  * process, and is served only with a CRON_SECRET: without one, the API never starts an
  * extraction process. The sweeper closes with the app.
  */
-export async function buildApiApp (infra: Infrastructure, services: ApiServices = createApiServices(infra)): Promise<FastifyInstance> {
+export async function buildApiApp (infra: AnyInfrastructure, services: ApiServices = createApiServices(infra)): Promise<FastifyInstance> {
   const sweeper = infra.config.CRON_SECRET === undefined ? undefined : createSweeper(infra)
   const app = await buildApp({
     ...appSettings(infra.config),
@@ -84,7 +84,7 @@ export async function buildApiApp (infra: Infrastructure, services: ApiServices 
 }
 
 /** Builds the app, creates the first API key on an empty database, and listens. */
-export async function serveApi (infra: Infrastructure): Promise<FastifyInstance> {
+export async function serveApi (infra: AnyInfrastructure): Promise<FastifyInstance> {
   const services = createApiServices(infra)
   const app = await buildApiApp(infra, services)
   const bootstrap = await services.apiKeys.createBootstrapKey()

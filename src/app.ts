@@ -54,8 +54,11 @@ export interface AppOptions {
   rateLimitPerMinute: number
   /** Failed authentications per client address per window before it gets 429; 0 for no limit. */
   authFailures: { maxFailures: number, windowMs: number }
-  /** Where rate-limit counters live, shared by all API processes, under this key prefix. */
-  redis: Redis
+  /**
+   * Where rate-limit counters live, shared by all API processes, under this key prefix.
+   * Undefined in the embedded mode: the one process counts requests in its memory.
+   */
+  redis: Redis | undefined
   redisPrefix: string
   cronSecret: string | undefined
   /** What /metrics exports, and the token it needs (unset: disabled). */

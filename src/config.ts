@@ -7,6 +7,12 @@ const ConfigSchema = Type.Object({
   DATABASE_URL: Type.String({ minLength: 1, default: 'postgres://postgres@localhost:5432/docqueue' }),
   REDIS_URL: Type.String({ minLength: 1, default: 'redis://localhost:6379' }),
   // Colons would split BullMQ's key namespace; braces allow a Redis Cluster hash tag like {docqueue}.
+  // `npm start` only: `auto` runs embedded (PGlite in the process, in-process wake-ups, no
+  // Redis) when neither URL above is set and nothing answers on the default local ports; `on`
+  // (or 1) always, `off` (or 0) never.
+  DOCQUEUE_EMBEDDED: Type.Enum(['auto', 'on', 'off', '1', '0'], { default: 'auto' }),
+  // The embedded mode's folder: its database lives in DATA_DIR/postgres, across restarts.
+  DATA_DIR: Type.String({ minLength: 1, default: 'data' }),
   QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_{}.-]+$', default: 'docqueue' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),

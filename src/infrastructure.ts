@@ -4,28 +4,49 @@ import type { Logger } from 'pino'
 import { retryPolicies, type Config } from './config.js'
 import { runMigrations } from './db/migrate.js'
 import { createPool, ensureDatabase, type Pool } from './db/pool.js'
+import type { ListenForEvents } from './events/event-hub.js'
 import { newWorkerIdentity, type WorkerIdentity } from './db/workers.js'
 import { DocumentQueueService } from './queue/document-queue-service.js'
 import { redisCall } from './queue/redis-call.js'
 import { createProducerConnection, waitForConnection, warnAboutEvictionPolicy } from './queue/redis.js'
-import { createWakeUpQueue, type WakeUpQueue } from './queue/wake-ups.js'
+import { createWakeUpQueue, type WakeUpChannel, type WakeUpQueue } from './queue/wake-ups.js'
 
 /**
  * What every docqueue process stands on, API and worker alike: the configuration, the logger,
  * the Postgres pool, the Redis producer connection with the wake-up queue on it, and the queue.
+ * The embedded mode (see embedded/embedded-infrastructure.ts) has no Redis and an in-process
+ * wake-up channel: code that serves both takes an {@link AnyInfrastructure}.
  */
-export interface Infrastructure {
+export interface Infrastructure<Channel extends WakeUpChannel = WakeUpQueue, RedisConnection extends Redis | undefined = Redis> {
   config: Config
   logger: Logger
   pool: Pool
-  redis: Redis
-  wakeUps: WakeUpQueue
+  /** Undefined in the embedded mode, which runs without Redis. */
+  redis: RedisConnection
+  wakeUps: Channel
   queue: DocumentQueueService
+  /** How the API hears document events; undefined: a LISTEN connection of its own to DATABASE_URL. */
+  listenForEvents?: ListenForEvents
   /** This process: whose leases it writes, and (in a worker) whose heartbeat it sends. */
   identity: WorkerIdentity
   /** Closes the connections; call once everything built on them has stopped. */
   close: () => Promise<void>
 }
+
+/** The queue of a process with this identity, sending wake-ups on `wakeUps`. */
+export function createQueue (options: { config: Config, logger: Logger, pool: Pool, wakeUps: WakeUpChannel, identity: WorkerIdentity, isConnected: () => boolean, copyUploads?: boolean }): DocumentQueueService {
+  const { config, identity, ...rest } = options
+  return new DocumentQueueService({
+    ...rest,
+    workerId: identity.id,
+    leaseMs: config.LEASE_MS,
+    deadAfterMs: config.WORKER_DEAD_AFTER_MS,
+    retry: retryPolicies(config)
+  })
+}
+
+/** The infrastructure of either mode: on Postgres and Redis, or embedded in one process. */
+export type AnyInfrastructure = Infrastructure<WakeUpChannel, Redis | undefined>
 
 const REDIS_STARTUP_WAIT_MS = 3_000
 
@@ -50,16 +71,7 @@ export async function openInfrastructure (config: Config, logger: Logger, option
   const wakeUps = createWakeUpQueue(redis, config.QUEUE_PREFIX)
   wakeUps.on('error', (error) => logger.warn({ err: error.message }, 'wake-up queue error'))
   const identity = newWorkerIdentity(hostname(), process.pid)
-  const queue = new DocumentQueueService({
-    pool,
-    wakeUps,
-    isConnected: () => redis.status === 'ready',
-    logger,
-    workerId: identity.id,
-    leaseMs: config.LEASE_MS,
-    deadAfterMs: config.WORKER_DEAD_AFTER_MS,
-    retry: retryPolicies(config)
-  })
+  const queue = createQueue({ config, logger, pool, wakeUps, identity, isConnected: () => redis.status === 'ready' })
   let closing: Promise<void> | undefined
   return {
     config,

@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import type { Infrastructure } from './infrastructure.js'
+import type { AnyInfrastructure } from './infrastructure.js'
 import { withTimeout } from './lib/with-timeout.js'
 import { startWorkerMetricsEndpoint } from './metrics/worker-metrics-endpoint.js'
-import { createWorkerConnection } from './queue/redis.js'
 import { startAdminChores } from './worker/admin-chores.js'
 import { createConfiguredProcessor } from './worker/configured-processor.js'
 import { startHeartbeat } from './worker/heartbeat.js'
 import { startReconciler } from './worker/reconciler.js'
 import type { ItemRunnerDeps, RunnerHooks } from './worker/run-queue-item.js'
-import { createWakeUpConsumer } from './worker/wake-up-consumer.js'
+import { startWakeUpReceiver } from './worker/wake-up-receiver.js'
 import { startWebhookChores } from './webhooks/webhook-chores.js'
 import { webhookPolicy } from './webhooks/webhook-policy.js'
 
@@ -31,12 +30,11 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
  * items, and the reconciler (which leads in one worker at a time) with the leader's admin chores:
  * bulk actions and the retention policy.
  */
-export function startWorkerProcess (infra: Infrastructure, options: { hooks?: RunnerHooks } = {}): WorkerProcess {
+export function startWorkerProcess (infra: AnyInfrastructure, options: { hooks?: RunnerHooks } = {}): WorkerProcess {
   const { config, logger, queue, pool } = infra
   const processor = createConfiguredProcessor(config)
   const metrics = startWorkerMetricsEndpoint(config, logger)
   const runner: ItemRunnerDeps = { queue, processor, logger, leaseMs: config.LEASE_MS, active: new Set(), hooks: options.hooks, observer: metrics?.observer }
-  const connection = createWorkerConnection(config.REDIS_URL, logger)
   // Parsers load in the extraction processes ahead of the first item rather than during it.
   processor.warmUp()
   // Beating before the first claim: from then on, this worker's death is noticed in seconds.
@@ -49,8 +47,7 @@ export function startWorkerProcess (infra: Infrastructure, options: { hooks?: Ru
     intervalMs: config.WORKER_HEARTBEAT_MS,
     logger
   })
-  const consumer = createWakeUpConsumer({ ...runner, connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY })
-  consumer.bullWorker.run().catch((error: Error) => logger.error({ err: error }, 'wake-up consumer stopped with an error'))
+  const receiver = startWakeUpReceiver(infra, runner)
   const reconciler = startReconciler({ pool, queue, logger, intervalMs: config.RECONCILE_INTERVAL_MS, observer: metrics?.observer })
   const adminChores = startAdminChores({ pool, queue, logger, isLeading: reconciler.isLeading, idleMs: config.RECONCILE_INTERVAL_MS })
   const webhookChores = startWebhookChores({ pool, logger, isLeading: reconciler.isLeading, intervalMs: config.WEBHOOK_POLL_MS, policy: webhookPolicy(config), retentionDays: config.EVENTS_RETENTION_DAYS })
@@ -68,20 +65,17 @@ export function startWorkerProcess (infra: Infrastructure, options: { hooks?: Ru
     await adminChores.stop()
     await webhookChores.stop()
     await reconciler.stop()
-    // Stop fetching wake-ups at once, then wait for the running items ourselves: BullMQ's own
-    // waits cannot be cut short (close() is memoized, pause() reconnects when it is done).
-    await consumer.bullWorker.pause(true)
-    const outcome = await withTimeout(consumer.idle().then(() => 'drained' as const), graceMs, (): 'timeout' => 'timeout')
-    // Closed before releasing: a paused consumer may still receive the wake-up its blocking fetch
-    // was waiting for, and must not take the released items' new wake-ups.
-    await consumer.bullWorker.close(true).catch(() => {})
+    await receiver.stopFetching()
+    const outcome = await withTimeout(receiver.idle().then(() => 'drained' as const), graceMs, (): 'timeout' => 'timeout')
+    // Closed before releasing: a stopped receiver may still get the wake-up it was fetching, and
+    // must not take the released items' new wake-ups.
+    await receiver.close()
     if (outcome === 'timeout') {
       const held = [...runner.active]
       const released = await Promise.all(held.map(async (item) => await queue.release(item).catch(() => false)))
       logger.warn({ released: released.filter(Boolean).length, held: held.length }, 'grace period over; unfinished items released')
     }
     await heartbeat.stop()
-    connection.disconnect()
     await processor.close()
     await metrics?.close()
   }

@@ -34,7 +34,7 @@ import { retentionRoutes } from './retention/retention-routes.js'
 export interface AdminRoutesOptions {
   pool: Pool
   /** Where failed logins are counted, shared by all API processes, under this key prefix. */
-  redis: Redis
+  redis: Redis | undefined
   redisPrefix: string
   sessionLimits: SessionLimits
   /** Failed logins per account name and per address per window before 429; 0 for no limit. */

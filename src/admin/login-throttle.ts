@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis'
 import { AuthFailureThrottle } from '../services/auth-failure-throttle.js'
 
 export interface LoginThrottleOptions {
-  redis: Redis
+  /** Undefined in the embedded mode (no Redis): nothing is counted. */
+  redis: Redis | undefined
   prefix: string
   /** Failed logins per account name, and per address, per window; 0 turns both off. */
   maxFailures: number

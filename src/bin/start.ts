@@ -1,18 +1,22 @@
 import { serveApi } from '../api-process.js'
-import { openInfrastructure } from '../infrastructure.js'
+import { embeddedNotice } from '../embedded/embedded-notice.js'
+import { openEmbeddedInfrastructure } from '../embedded/embedded-infrastructure.js'
+import { openInfrastructure, type AnyInfrastructure } from '../infrastructure.js'
 import { createLogger } from '../logger.js'
 import { onShutdownSignal } from '../shutdown.js'
 import { startWorkerProcess } from '../worker-process.js'
 import { awaitMetricsListener } from './await-metrics-listener.js'
 import { runCommand } from './command.js'
+import { chooseStartMode } from './start-mode.js'
 
 const usage = `usage: npm start
 The API and a worker in one process, for a laptop or a demo. Creates and migrates the database
-named in DATABASE_URL on its first run.`
+named in DATABASE_URL on its first run. With no DATABASE_URL or REDIS_URL set and no server
+answering on localhost, runs embedded: PGlite in the process, data in DATA_DIR (see the README).`
 
 await runCommand({ usage }, async ({ config }) => {
   const logger = createLogger(config.LOG_LEVEL, 'docqueue')
-  const infra = await openInfrastructure(config, logger, { createDatabase: true })
+  const infra = await openStartInfrastructure()
   const app = await serveApi(infra)
   const worker = startWorkerProcess(infra)
   await awaitMetricsListener(worker, async () => {
@@ -25,4 +29,12 @@ await runCommand({ usage }, async ({ config }) => {
     await worker.close(config.SHUTDOWN_GRACE_MS)
     await infra.close()
   })
+
+  async function openStartInfrastructure (): Promise<AnyInfrastructure> {
+    if (await chooseStartMode(config, process.env) === 'servers') return await openInfrastructure(config, logger, { createDatabase: true })
+    const embedded = await openEmbeddedInfrastructure(config, logger)
+    process.stderr.write(embeddedNotice(embedded.dataDir))
+    logger.info({ mode: 'embedded', dataDir: embedded.dataDir }, 'running embedded: PGlite and in-process wake-ups, no Redis')
+    return embedded
+  }
 })

@@ -8,13 +8,14 @@ export type Queryable = pg.Pool | pg.PoolClient
 
 /**
  * Creates a connection pool that fails fast instead of queueing forever while Postgres is down.
- * `logger` hears of every connection the pool loses.
+ * `logger` hears of every connection the pool loses. `connectionTimeoutMs` bounds the wait for
+ * a connection, including one another query holds.
  */
-export function createPool (connectionString: string, options: { max?: number, logger?: Logger } = {}): Pool {
+export function createPool (connectionString: string, options: { max?: number, logger?: Logger, connectionTimeoutMs?: number } = {}): Pool {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000
   })
   // A client losing its connection (Postgres restarted) must not crash the process, so both

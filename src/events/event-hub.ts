@@ -35,9 +35,17 @@ interface Subscriber {
   end: () => void
 }
 
+/**
+ * Starts hearing the notifications of {@link EVENTS_CHANNEL}: calls `onPayload` with each one's
+ * payload, and `onLost` once if it stops hearing them. Resolves, once listening, with the stop.
+ */
+export type ListenForEvents = (onPayload: (payload: string | undefined) => void, onLost: (error: Error) => void) => Promise<() => Promise<void>>
+
 export interface EventHubOptions {
   pool: Pool
   databaseUrl: string
+  /** How to hear notifications; a LISTEN connection of its own to `databaseUrl` unless given. */
+  listen?: ListenForEvents
   logger: Logger
   /** Streams one tenant may hold open in this process at once. */
   maxStreamsPerTenant: number
@@ -54,7 +62,10 @@ export class DocumentEventHub {
   readonly #options: EventHubOptions
   readonly #byDocument = new Map<string, Set<Subscriber>>()
   readonly #streamsPerTenant = new Map<string, number>()
-  #client: pg.Client | undefined
+  /** Stops the listening in force; undefined while not listening. */
+  #stopListening: (() => Promise<void>) | undefined
+  /** Names the listening in force, so that the late loss of an older one changes nothing. */
+  #listeningToken: object | undefined
   #listening: Promise<void> | undefined
   #reconnectDelayMs = RECONNECT_MIN_MS
   #reconnectTimer: NodeJS.Timeout | undefined
@@ -133,9 +144,9 @@ export class DocumentEventHub {
       for (const subscriber of [...subscribers]) subscriber.end()
     }
     await this.#reading
-    const client = this.#client
-    this.#client = undefined
-    await client?.end().catch(() => {})
+    const stop = this.#stopListening
+    this.#stopListening = undefined
+    await stop?.().catch(() => {})
   }
 
   /** Connects and listens, once; a failed attempt is forgotten so that the next one retries. */
@@ -149,28 +160,26 @@ export class DocumentEventHub {
 
   async #connect (): Promise<void> {
     if (this.#closed) throw new AppError('DOCQ_DATABASE_UNAVAILABLE', 'the server is shutting down')
-    const client = new pg.Client({ connectionString: this.#options.databaseUrl, application_name: LISTENER_APPLICATION_NAME, connectionTimeoutMillis: 5_000 })
-    client.on('notification', (message) => {
-      const documentId = message.payload?.split(' ')[1]
-      if (documentId !== undefined && this.#byDocument.has(documentId)) this.#markDirty([documentId])
-    })
-    client.on('error', (error) => { this.#lost(client, error) })
-    client.on('end', () => { this.#lost(client, new Error('connection ended')) })
+    const listen = this.#options.listen ?? listenOnOwnConnection(this.#options.databaseUrl)
+    const token = {}
     try {
-      await client.connect()
-      await client.query(`listen ${EVENTS_CHANNEL}`)
+      const stop = await listen((payload) => {
+        const documentId = payload?.split(' ')[1]
+        if (documentId !== undefined && this.#byDocument.has(documentId)) this.#markDirty([documentId])
+      }, (error) => { if (this.#listeningToken === token) this.#lost(error) })
+      this.#listeningToken = token
+      this.#stopListening = stop
     } catch (error) {
-      await client.end().catch(() => {})
       throw new AppError('DOCQ_DATABASE_UNAVAILABLE', `cannot listen for document events: ${(error as Error).message}`)
     }
-    this.#client = client
     this.#reconnectDelayMs = RECONNECT_MIN_MS
   }
 
   /** The listening connection is gone: listen again, then read what was missed meanwhile. */
-  #lost (client: pg.Client, error: Error): void {
-    if (this.#client !== client || this.#closed) return
-    this.#client = undefined
+  #lost (error: Error): void {
+    if (this.#closed) return
+    this.#listeningToken = undefined
+    this.#stopListening = undefined
     this.#listening = undefined
     this.#options.logger.warn({ err: error.message }, 'lost the connection listening for document events; listening again')
     this.#scheduleReconnect()
@@ -217,6 +226,24 @@ export class DocumentEventHub {
       }
     }
     this.#reading = undefined
+  }
+}
+
+/** The usual way to hear events: one connection of the hub's own, LISTENing. */
+function listenOnOwnConnection (databaseUrl: string): ListenForEvents {
+  return async (onPayload, onLost) => {
+    const client = new pg.Client({ connectionString: databaseUrl, application_name: LISTENER_APPLICATION_NAME, connectionTimeoutMillis: 5_000 })
+    client.on('notification', (message) => { onPayload(message.payload) })
+    client.on('error', onLost)
+    client.on('end', () => { onLost(new Error('connection ended')) })
+    try {
+      await client.connect()
+      await client.query(`listen ${EVENTS_CHANNEL}`)
+    } catch (error) {
+      await client.end().catch(() => {})
+      throw error
+    }
+    return async () => { await client.end() }
   }
 }
 

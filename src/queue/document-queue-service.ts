@@ -37,7 +37,7 @@ import { resumeScope } from './sql/resume-scope.js'
 import { retryFailedItems } from './sql/retry-failed.js'
 import { scheduleRetry } from './sql/schedule-retry.js'
 import { WakeUpDispatcher } from './wake-up-dispatcher.js'
-import { wakeUpJobId, type WakeUpQueue } from './wake-ups.js'
+import { wakeUpJobId, type WakeUpChannel } from './wake-ups.js'
 
 // BullMQ states in which a wake-up will still reach a worker by itself.
 const LIVE_JOB_STATES = new Set(['waiting', 'prioritized', 'delayed', 'active', 'waiting-children'])
@@ -108,13 +108,14 @@ export class DocumentQueueService {
   /** The worker id this process claims items as (`host:pid:publicId`). */
   readonly workerId: string
   readonly #pool: Pool
-  readonly #wakeUps: WakeUpQueue
+  readonly #wakeUps: WakeUpChannel
   readonly #isConnected: () => boolean
   readonly #log: Logger
   readonly #leaseMs: number
   readonly #deadAfterMs: number
   readonly #retry: RetryPolicies
   readonly #dispatcher: WakeUpDispatcher
+  readonly #copyUploads: boolean
   // Claims and completions that arrive while one of theirs is in flight gather into the next
   // statement or transaction: under load a worker pays one round trip and one commit for
   // several items instead of one each; alone, an item waits only for the current turn.
@@ -123,8 +124,8 @@ export class DocumentQueueService {
 
   constructor (options: {
     pool: Pool
-    wakeUps: WakeUpQueue
-    /** Whether the producer's Redis connection is up. */
+    wakeUps: WakeUpChannel
+    /** Whether the producer's Redis connection is up (always, for the in-process channel). */
     isConnected: () => boolean
     logger: Logger
     workerId: string
@@ -132,6 +133,12 @@ export class DocumentQueueService {
     /** How long a worker's heartbeat may be silent before its items are taken back. */
     deadAfterMs: number
     retry: RetryPolicies
+    /**
+     * Whether large batches of uploads may send their bytes by binary COPY (the default). PGlite
+     * behind its socket does not speak COPY (the session is lost), so the embedded mode sends
+     * every upload's bytes as statement parameters.
+     */
+    copyUploads?: boolean
   }) {
     this.#pool = options.pool
     this.#wakeUps = options.wakeUps
@@ -141,6 +148,7 @@ export class DocumentQueueService {
     this.#leaseMs = options.leaseMs
     this.#deadAfterMs = options.deadAfterMs
     this.#retry = options.retry
+    this.#copyUploads = options.copyUploads ?? true
     this.#dispatcher = new WakeUpDispatcher({
       wakeUps: options.wakeUps,
       isConnected: options.isConnected,
@@ -160,7 +168,7 @@ export class DocumentQueueService {
       ...upload, id: randomUUID(), itemId: randomUUID(), maxAttempts: this.#retry.process.maxAttempts
     }))
     const size = uploads.reduce((sum, upload) => sum + upload.bytes.length, 0)
-    const stored = size <= INLINE_MAX_BYTES
+    const stored = size <= INLINE_MAX_BYTES || !this.#copyUploads
       ? await insertDocumentsWithItemsAndBytes(this.#pool, docs, uploads.map((upload) => upload.bytes))
       : await withTransaction(this.#pool, async (tx) => {
         const rows = await insertDocumentsWithItems(tx, docs)

@@ -1,6 +1,6 @@
 import { TurnBatcher } from '../lib/turn-batcher.js'
 import { redisCall } from './redis-call.js'
-import { wakeUpJobId, wakeUpOptions, type WakeUpQueue } from './wake-ups.js'
+import { wakeUpJobId, wakeUpOptions, type WakeUpChannel } from './wake-ups.js'
 
 export interface WakeUp {
   itemId: string
@@ -20,7 +20,7 @@ export class WakeUpDispatcher {
   readonly #batcher: TurnBatcher<WakeUp, boolean>
 
   constructor (options: {
-    wakeUps: WakeUpQueue
+    wakeUps: WakeUpChannel
     /** Whether the Redis connection is up; while it is not, adds fail at once instead of waiting. */
     isConnected: () => boolean
     onError: (error: Error, count: number) => void

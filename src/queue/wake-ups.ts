@@ -15,6 +15,21 @@ export interface WakeUpData {
 
 export type WakeUpQueue = Queue<WakeUpData>
 
+/**
+ * What the queue and the admin pages need of a wake-up channel: the BullMQ queue on Redis, or
+ * the in-process one of the embedded mode (see in-process-wake-ups.ts), which keeps BullMQ's
+ * meaning for job ids, states and ranges so that the reconciler and the drift checks work alike.
+ */
+export interface WakeUpChannel {
+  addBulk: (jobs: Array<{ name: string, data: WakeUpData, opts?: JobsOptions }>) => Promise<unknown>
+  getJobState: (jobId: string) => Promise<string>
+  /** 1 when removed, 0 when the job is running (and stays) or unknown. */
+  remove: (jobId: string) => Promise<number>
+  /** Job ids in these BullMQ range types (`wait`, `prioritized`, `delayed`, `active`). */
+  getRanges: (types: Array<'wait' | 'prioritized' | 'delayed' | 'active'>, start?: number, end?: number, asc?: boolean) => Promise<string[]>
+  close: () => Promise<void>
+}
+
 /** Creates the producer side of the wake-up queue. */
 export function createWakeUpQueue (connection: Redis, prefix: string): WakeUpQueue {
   return new Queue<WakeUpData>(WAKE_UP_QUEUE_NAME, { connection, prefix })

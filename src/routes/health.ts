@@ -7,7 +7,7 @@ const Engine = Type.Enum(['up', 'down'])
 const ReadinessJson = Type.Object({
   status: Type.Enum(['ready', 'degraded', 'not_ready'], { description: 'degraded: serving, but see warnings' }),
   postgres: Engine,
-  redis: Engine,
+  redis: Type.Enum(['up', 'down', 'not used'], { description: '`not used` in the embedded mode, which dispatches in its one process' }),
   warnings: Type.Array(Type.String())
 })
 

@@ -3,8 +3,11 @@ import type { Redis } from 'ioredis'
 import { redisCall } from '../queue/redis-call.js'
 
 export interface AuthFailureThrottleOptions {
-  /** Shared by every API process, so the count holds whichever process a client reaches. */
-  redis: Redis
+  /**
+   * Shared by every API process, so the count holds whichever process a client reaches.
+   * Undefined in the embedded mode (no Redis): nothing is counted, as during a Redis outage.
+   */
+  redis: Redis | undefined
   /** Key prefix, e.g. the queue prefix. */
   prefix: string
   /** Failures per address per window before the address is refused; 0 turns the throttle off. */
@@ -104,6 +107,7 @@ export class AuthFailureThrottle {
     const { redis, prefix, scope = 'auth-failures' } = this.#options
     const key = `${prefix}:${scope}:${bucket}`
     try {
+      if (redis === undefined) return undefined
       return await redisCall(() => redis.status === 'ready', async () => await work(redis, key))
     } catch {
       return undefined

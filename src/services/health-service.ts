@@ -6,7 +6,8 @@ import { evictionPolicyProblem } from '../queue/redis.js'
 export interface Readiness {
   ready: boolean
   postgres: 'up' | 'down'
-  redis: 'up' | 'down'
+  /** `not used` in the embedded mode, where wake-ups are dispatched in the process. */
+  redis: 'up' | 'down' | 'not used'
   /** Configuration that works but endangers the queue, such as an evicting Redis. */
   warnings: string[]
 }
@@ -24,19 +25,24 @@ async function answers (check: () => Promise<unknown>): Promise<'up' | 'down'> {
 /** Whether the engines docqueue depends on answer, each within two seconds. */
 export class HealthService {
   readonly #pool: Pool
-  readonly #redis: Redis
+  readonly #redis: Redis | undefined
 
-  constructor (options: { pool: Pool, redis: Redis }) {
+  constructor (options: { pool: Pool, redis: Redis | undefined }) {
     this.#pool = options.pool
     this.#redis = options.redis
   }
 
   async readiness (): Promise<Readiness> {
+    const redisConnection = this.#redis
+    if (redisConnection === undefined) {
+      const postgres = await answers(() => this.#pool.query('select 1'))
+      return { ready: postgres === 'up', postgres, redis: 'not used', warnings: [] }
+    }
     const [postgres, redis] = await Promise.all([
       answers(() => this.#pool.query('select 1')),
-      answers(() => this.#redis.ping())
+      answers(() => redisConnection.ping())
     ])
-    const problem = redis === 'up' ? await evictionPolicyProblem(this.#redis) : undefined
+    const problem = redis === 'up' ? await evictionPolicyProblem(redisConnection) : undefined
     return { ready: postgres === 'up' && redis === 'up', postgres, redis, warnings: problem === undefined ? [] : [problem] }
   }
 }

@@ -1,4 +1,4 @@
-import type { Infrastructure } from '../infrastructure.js'
+import type { AnyInfrastructure } from '../infrastructure.js'
 import { adminChoresOnce } from './admin-chores.js'
 import { createConfiguredProcessor } from './configured-processor.js'
 import { runQueueItem, type ItemRunnerDeps } from './run-queue-item.js'
@@ -64,7 +64,7 @@ export interface Sweeper {
  * processes only when a sweep first has an item to run. Where no worker leads, a sweep also
  * does the leader's admin work: some batches of the bulk actions, the retention policy.
  */
-export function createSweeper (infra: Infrastructure): Sweeper {
+export function createSweeper (infra: AnyInfrastructure): Sweeper {
   const processor = createConfiguredProcessor(infra.config)
   const deps: ItemRunnerDeps = { queue: infra.queue, processor, logger: infra.logger, leaseMs: infra.config.LEASE_MS, active: new Set() }
   return {

@@ -1,6 +1,6 @@
 import type { HealthService } from '../../services/health-service.js'
 import { listWorkers, type WorkerRow } from '../../db/workers.js'
-import type { Infrastructure } from '../../infrastructure.js'
+import type { AnyInfrastructure } from '../../infrastructure.js'
 import { loadOldestWaits } from './oldest-waits.js'
 import type { Overview, WorkerJsonType } from './overview-json.js'
 import { coversAllTenants, type OverviewScope } from './overview-scope.js'
@@ -10,7 +10,7 @@ import { loadWakeUpDrift } from './wake-up-drift.js'
 import { toPauseJson } from '../pauses/pause-json.js'
 
 /** What the overview reads: Postgres, the wake-up queue on Redis, and the health checks. */
-export type OverviewDeps = Pick<Infrastructure, 'config' | 'pool' | 'queue' | 'wakeUps' | 'redis'> & { health: HealthService }
+export type OverviewDeps = Pick<AnyInfrastructure, 'config' | 'pool' | 'queue' | 'wakeUps' | 'redis'> & { health: HealthService }
 
 function toWorkerJson (row: WorkerRow): WorkerJsonType {
   return {

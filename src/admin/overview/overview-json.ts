@@ -86,7 +86,7 @@ export const OverviewJson = Type.Object({
   oldestInProgressAgeSeconds: Nullable(Type.Number({ description: 'Seconds the longest-running attempt has run; null when none runs' })),
   health: Type.Object({
     postgres: Engine,
-    redis: Engine,
+    redis: Type.Enum(['up', 'down', 'not used']),
     warnings: Type.Array(Type.String(), { description: 'Configuration that works but endangers the queue' })
   }),
   workers: Nullable(Type.Array(WorkerJson, {

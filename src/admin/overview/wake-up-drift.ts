@@ -1,4 +1,4 @@
-import type { Infrastructure } from '../../infrastructure.js'
+import type { AnyInfrastructure } from '../../infrastructure.js'
 import { redisCall } from '../../queue/redis-call.js'
 import { ITEM_STATUS } from '../../states.js'
 import type { WakeUpDrift } from './overview-json.js'
@@ -27,7 +27,7 @@ const WAITING_STATES = [
 // A wake-up's job id is its item id, then `<itemId>_w<n>` after a re-send (see wakeUpJobId).
 const JOB_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:_w\d+)?$/
 
-type DriftDeps = Pick<Infrastructure, 'pool' | 'queue' | 'wakeUps' | 'redis'>
+type DriftDeps = Pick<AnyInfrastructure, 'pool' | 'queue' | 'wakeUps' | 'redis'>
 type StaleWakeUp = WakeUpDrift['wakeUpsOfFinishedItems']['sample'][number]
 type WaitingJob = Omit<StaleWakeUp, 'item'>
 
@@ -73,7 +73,8 @@ async function wakeUpsOfFinishedItems (deps: DriftDeps): Promise<WakeUpDrift['wa
 /** The first jobs of each waiting state with the item each names; undefined when Redis does not answer. */
 async function waitingJobs (deps: DriftDeps): Promise<WaitingJob[] | undefined> {
   try {
-    const ranges = await redisCall(() => deps.redis.status === 'ready', async () =>
+    // Without Redis (the embedded mode) the wake-ups are in this process, always there to ask.
+    const ranges = await redisCall(() => deps.redis === undefined || deps.redis.status === 'ready', async () =>
       await Promise.all(WAITING_STATES.map(async ({ state, range }) =>
         ({ state, ids: await deps.wakeUps.getRanges([range], 0, WAKE_UPS_SCANNED_PER_STATE - 1, true) }))))
     return ranges.flatMap(({ state, ids }) => ids.flatMap((jobId) => {
