@@ -1,7 +1,9 @@
 import { serveApi } from '../api-process.js'
+import { tracingExport } from '../config.js'
 import { openInfrastructure } from '../infrastructure.js'
 import { createLogger } from '../logger.js'
 import { onShutdownSignal } from '../shutdown.js'
+import { openTracing } from '../tracing/open-tracing.js'
 import { startWorkerProcess } from '../worker-process.js'
 import { awaitMetricsListener } from './await-metrics-listener.js'
 import { runCommand } from './command.js'
@@ -12,6 +14,7 @@ named in DATABASE_URL on its first run.`
 
 await runCommand({ usage }, async ({ config }) => {
   const logger = createLogger(config.LOG_LEVEL, 'docqueue')
+  const tracing = await openTracing(tracingExport(config), 'docqueue', logger)
   const infra = await openInfrastructure(config, logger, { createDatabase: true })
   const app = await serveApi(infra)
   const worker = startWorkerProcess(infra)
@@ -19,10 +22,12 @@ await runCommand({ usage }, async ({ config }) => {
     await app.close()
     await worker.close(0)
     await infra.close()
+    await tracing.shutdown()
   })
   onShutdownSignal(logger, async () => {
     await app.close()
     await worker.close(config.SHUTDOWN_GRACE_MS)
     await infra.close()
+    await tracing.shutdown()
   })
 })
