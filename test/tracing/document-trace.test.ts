@@ -26,7 +26,10 @@ t.test('an upload, its queue item and the worker run that completes it are one t
   const receiver = await startOtlpReceiver()
   t.teardown(receiver.close)
   const logs = await mkdtemp(join(tmpdir(), 'docqueue-trace-'))
-  t.teardown(async () => { await rm(logs, { recursive: true, force: true }) })
+  t.teardown(async () => {
+    if (t.passing()) await rm(logs, { recursive: true, force: true })
+    else t.comment(`the processes' logs are kept in ${logs}`)
+  })
 
   const port = await freePort()
   const env = {
@@ -72,8 +75,9 @@ t.test('an upload, its queue item and the worker run that completes it are one t
     headers: { authorization: `Bearer ${key}`, traceparent: `00-${clientTraceId}-${clientSpanId}-01` },
     body: form
   })
-  t.equal(uploaded.status, 202)
-  const { id } = await uploaded.json() as { id: string }
+  const accepted = await uploaded.json() as { id: string }
+  t.equal(uploaded.status, 202, JSON.stringify(accepted))
+  const { id } = accepted
   const document = await waitFor(async () => {
     const answer = await fetch(`${api}/documents/${id}`, { headers: { authorization: `Bearer ${key}` } })
     const state = await answer.json() as { status: string }

@@ -77,7 +77,7 @@ export async function insertDocumentsWithItemsAndBytes (db: Queryable, docs: New
     with input as (
       select i.id, i.tenant, i.filename, i.declared_type, i.media_type, i.size, i.sha256, i.item_id, i.priority, i.max_attempts, i.idempotency_key, i.traceparent, i.n
         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
-                    $8::uuid[], $9::smallint[], $10::int[], $11::text[]) with ordinality
+                    $8::uuid[], $9::smallint[], $10::int[], $11::text[], $12::text[]) with ordinality
           as i(id, tenant, filename, declared_type, media_type, size, sha256, item_id, priority, max_attempts, idempotency_key, traceparent, n)
     ), d as (
       insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, current_item_id, idempotency_key)
