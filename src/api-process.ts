@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppOptions } from './app.js'
-import type { Config } from './config.js'
+import { tracingExport, type Config } from './config.js'
 import type { AnyInfrastructure } from './infrastructure.js'
 import { DocumentEventHub } from './events/event-hub.js'
 import { createApiMetrics } from './metrics/api-metrics.js'
@@ -31,6 +31,7 @@ export function appSettings (config: Config): Omit<AppOptions, 'logger' | 'redis
     cronSecret: config.CRON_SECRET,
     eventsHeartbeatMs: config.EVENTS_HEARTBEAT_MS,
     metricsToken: config.METRICS_TOKEN,
+    traceRequests: tracingExport(config) !== undefined,
     admin: {
       sessionLimits: { idleMs: config.ADMIN_SESSION_IDLE_MS, maxMs: config.ADMIN_SESSION_MAX_MS },
       loginFailures: { maxFailures: config.ADMIN_LOGIN_FAILURES, windowMs: config.ADMIN_LOGIN_WINDOW_MS }

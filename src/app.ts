@@ -29,6 +29,7 @@ import { queueRoutes } from './routes/queue.js'
 import { RequestLogController } from './routes/request-log-controller.js'
 import { searchRoutes } from './routes/search.js'
 import { webhookRoutes } from './routes/webhooks.js'
+import { registerRequestTracing } from './routes/request-tracing.js'
 import { registerSecurityHeaders } from './routes/security-headers.js'
 import type { ApiKeyService } from './services/api-key-service.js'
 import { AuthFailureThrottle } from './services/auth-failure-throttle.js'
@@ -64,6 +65,8 @@ export interface AppOptions {
   /** What /metrics exports, and the token it needs (unset: disabled). */
   metrics: ApiMetrics
   metricsToken: string | undefined
+  /** Whether each request gets a span (the process exports traces). */
+  traceRequests: boolean
   /** The admin UI's sessions and login throttle. */
   admin: Pick<AdminRoutesOptions, 'sessionLimits' | 'loginFailures'>
   pool: Pool
@@ -100,6 +103,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandlers(app)
+  if (options.traceRequests) registerRequestTracing(app)
   registerHttpMetrics(app, options.metrics)
   registerQueryGuards(app)
   registerSecurityHeaders(app)

@@ -3,6 +3,9 @@ import { Value } from 'typebox/value'
 import { defaultProcessingLimits } from './processing/index.js'
 import type { RetryPolicies } from './queue/retry-policy.js'
 
+// The OTLP encodings our exporters speak; gRPC is not among them.
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const
+
 const ConfigSchema = Type.Object({
   DATABASE_URL: Type.String({ minLength: 1, default: 'postgres://postgres@localhost:5432/docqueue' }),
   REDIS_URL: Type.String({ minLength: 1, default: 'redis://localhost:6379' }),
@@ -93,7 +96,16 @@ const ConfigSchema = Type.Object({
   WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   WEBHOOK_RETRY_MAX_MS: Type.Integer({ minimum: 0, default: 6 * 60 * 60_000 }),
   // Whether webhooks may reach loopback, private and link-local addresses (off: an SSRF guard).
-  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: Type.Boolean({ default: false })
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: Type.Boolean({ default: false }),
+  // OpenTelemetry traces, off unless an OTLP exporter or endpoint is named (see tracingExport).
+  // The SDK, once loaded, reads the other standard OTEL_* variables (headers, sampler, batching) itself.
+  OTEL_SDK_DISABLED: Type.Boolean({ default: false }),
+  OTEL_TRACES_EXPORTER: Type.Optional(Type.Enum(['otlp', 'none'])),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
+  OTEL_EXPORTER_OTLP_PROTOCOL: Type.Optional(Type.Enum(OTLP_PROTOCOLS)),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: Type.Optional(Type.Enum(OTLP_PROTOCOLS)),
+  OTEL_SERVICE_NAME: Type.Optional(Type.String({ minLength: 1 }))
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -138,4 +150,22 @@ export function retryPolicies (config: Config): RetryPolicies {
       maxMs: config.REPROCESS_RETRY_MAX_MS ?? general.maxMs
     }
   }
+}
+
+/** How traces leave a process: OTLP over HTTP, in protobuf (the OpenTelemetry default) or JSON. */
+export interface TracingExport {
+  protocol: typeof OTLP_PROTOCOLS[number]
+}
+
+/**
+ * Whether this process exports traces, and how; undefined (the default) when it does not. On
+ * when OTEL_TRACES_EXPORTER is `otlp` or an OTLP endpoint is set, unless OTEL_SDK_DISABLED or
+ * OTEL_TRACES_EXPORTER=none says otherwise. Unlike the OpenTelemetry default, nothing is sent
+ * to localhost:4318 unasked: a service that exports nothing pays nothing.
+ */
+export function tracingExport (config: Config): TracingExport | undefined {
+  if (config.OTEL_SDK_DISABLED || config.OTEL_TRACES_EXPORTER === 'none') return undefined
+  const named = config.OTEL_TRACES_EXPORTER === 'otlp' || config.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined
+  if (!named) return undefined
+  return { protocol: config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? config.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf' }
 }

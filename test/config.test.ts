@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig, tracingExport } from '../src/config.js'
 import './helpers/leak-check.js'
 
 t.test('loadConfig fills defaults for local Postgres and Redis', async (t) => {
@@ -41,4 +41,16 @@ t.test('metrics are off by default, and their settings are validated', async (t)
   const error = t.throws(() => loadConfig({ METRICS_TOKEN: 'short', WORKER_METRICS_PORT: '70000' })) as Error
   for (const key of ['METRICS_TOKEN', 'WORKER_METRICS_PORT']) t.match(error.message, key)
   t.throws(() => loadConfig({ WORKER_METRICS_PORT: 'ninety' }), ConfigError)
+})
+
+t.test('traces are off by default, on with an OTLP endpoint or exporter, and their settings are validated', async (t) => {
+  t.equal(tracingExport(loadConfig({})), undefined, 'off: nothing is sent to a default collector unasked')
+  t.equal(tracingExport(loadConfig({ OTEL_SERVICE_NAME: 'docqueue', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })), undefined, 'a name or a protocol alone does not turn it on')
+  t.same(tracingExport(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })), { protocol: 'http/protobuf' }, 'OpenTelemetry\'s default encoding')
+  t.same(tracingExport(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })), { protocol: 'http/json' })
+  t.same(tracingExport(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })), { protocol: 'http/protobuf' }, 'the traces-specific setting wins')
+  t.equal(tracingExport(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' })), undefined, 'none wins over an endpoint')
+  t.equal(tracingExport(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' })), undefined, 'so does disabling the SDK')
+  const error = t.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_TRACES_EXPORTER: 'zipkin' })) as Error
+  for (const key of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_TRACES_EXPORTER']) t.match(error.message, key)
 })

@@ -1,9 +1,11 @@
 import { serveApi } from '../api-process.js'
+import { tracingExport } from '../config.js'
 import { embeddedNotice } from '../embedded/embedded-notice.js'
 import { openEmbeddedInfrastructure } from '../embedded/embedded-infrastructure.js'
 import { openInfrastructure, type AnyInfrastructure } from '../infrastructure.js'
 import { createLogger } from '../logger.js'
 import { onShutdownSignal } from '../shutdown.js'
+import { openTracing } from '../tracing/open-tracing.js'
 import { startWorkerProcess } from '../worker-process.js'
 import { awaitMetricsListener } from './await-metrics-listener.js'
 import { runCommand } from './command.js'
@@ -16,6 +18,7 @@ answering on localhost, runs embedded: PGlite in the process, data in DATA_DIR (
 
 await runCommand({ usage }, async ({ config }) => {
   const logger = createLogger(config.LOG_LEVEL, 'docqueue')
+  const tracing = await openTracing(tracingExport(config), 'docqueue', logger)
   const infra = await openStartInfrastructure()
   const app = await serveApi(infra)
   const worker = startWorkerProcess(infra)
@@ -23,11 +26,13 @@ await runCommand({ usage }, async ({ config }) => {
     await app.close()
     await worker.close(0)
     await infra.close()
+    await tracing.shutdown()
   })
   onShutdownSignal(logger, async () => {
     await app.close()
     await worker.close(config.SHUTDOWN_GRACE_MS)
     await infra.close()
+    await tracing.shutdown()
   })
 
   async function openStartInfrastructure (): Promise<AnyInfrastructure> {

@@ -1,5 +1,7 @@
+import { tracingExport } from '../config.js'
 import { openInfrastructure } from '../infrastructure.js'
 import { createLogger } from '../logger.js'
+import { openTracing } from '../tracing/open-tracing.js'
 import { createSweeper } from '../worker/sweep.js'
 import { UsageError, runCommand } from './command.js'
 
@@ -11,12 +13,15 @@ it did as JSON.`
 await runCommand({ usage, options: { limit: { type: 'string', default: '100' } } }, async ({ values, config }) => {
   const limit = Number(values.limit)
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer')
-  const infra = await openInfrastructure(config, createLogger(config.LOG_LEVEL, 'docqueue-sweep'))
+  const logger = createLogger(config.LOG_LEVEL, 'docqueue-sweep')
+  const tracing = await openTracing(tracingExport(config), 'docqueue-sweep', logger)
+  const infra = await openInfrastructure(config, logger)
   const sweeper = createSweeper(infra)
   try {
     console.log(JSON.stringify(await sweeper.sweep(limit)))
   } finally {
     await sweeper.close()
     await infra.close()
+    await tracing.shutdown()
   }
 })

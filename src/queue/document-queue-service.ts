@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { context, type Context } from '@opentelemetry/api'
 import pg from 'pg'
 import type { Logger } from 'pino'
 import { isDataError } from '../db/data-error.js'
@@ -10,6 +11,7 @@ import { toPostgresText } from '../db/postgres-safe-text.js'
 import { pruneDeadWorkers } from '../db/workers.js'
 import { TurnBatcher } from '../lib/turn-batcher.js'
 import { ERROR_KIND, FAILURE_CODE, type FailureCode, OPERATION } from '../states.js'
+import { inSpan, TRACE_ATTRIBUTE } from '../tracing/trace-context.js'
 import { InvalidResultError } from './invalid-result-error.js'
 import type { ClaimedItem, QueueItem } from './queue-item.js'
 import { redisCall } from './redis-call.js'
@@ -59,8 +61,11 @@ const RESUME_PAGE_SIZE = 500
 // The error a cancelled item records; the audit log says who cancelled it and why.
 const CANCELLED_MESSAGE = 'cancelled by an operator while pending'
 
-/** A completion waiting for its batch: the item as claimed and the result to write. */
-interface Completion { item: QueueItem, result: DocumentResult }
+/**
+ * A completion waiting for its batch: the item as claimed, the result to write, and the trace
+ * context of its run (the batch's transaction runs in whichever run started it).
+ */
+interface Completion { item: QueueItem, result: DocumentResult, trace: Context }
 
 /** A new document to store and queue: what the upload path knows of it, and its bytes. */
 export type NewUpload = Omit<NewDocumentItem, 'id' | 'itemId' | 'maxAttempts'> & { bytes: Buffer }
@@ -185,11 +190,16 @@ export class DocumentQueueService {
    * Queues a tenant's document again (a reprocess), at `priority` or its last item's, then sends
    * the wake-up. Returns the document as queued (read before the wake-up goes out, so a fast
    * worker cannot race the caller's reply), or undefined when the tenant has no such document or
-   * it is pending or in progress already.
+   * it is pending or in progress already. The new item's run continues the trace `traceparent`.
    */
-  async enqueue (tenant: string, documentId: string, options: { priority?: number } = {}): Promise<DocumentRecord | undefined> {
+  async enqueue (tenant: string, documentId: string, options: { priority?: number, traceparent?: string | null } = {}): Promise<DocumentRecord | undefined> {
     const [queued] = await insertItemsForDocuments(this.#pool, {
-      documentIds: [documentId], tenants: [tenant], operation: OPERATION.reprocess, priority: options.priority ?? null, maxAttempts: this.#retry.reprocess.maxAttempts
+      documentIds: [documentId],
+      tenants: [tenant],
+      operation: OPERATION.reprocess,
+      priority: options.priority ?? null,
+      maxAttempts: this.#retry.reprocess.maxAttempts,
+      traceparent: options.traceparent ?? null
     })
     await this.#wakeQueued(queued === undefined ? [] : [queued])
     return queued
@@ -203,7 +213,7 @@ export class DocumentQueueService {
   async reprocessMany (documentIds: string[], tenants: string[] | null, beforeCommit?: BeforeCommit): Promise<string[]> {
     const queued = await this.#inTransaction(beforeCommit, async (db) => {
       const documents = await insertItemsForDocuments(db, {
-        documentIds, tenants, operation: OPERATION.reprocess, priority: null, maxAttempts: this.#retry.reprocess.maxAttempts
+        documentIds, tenants, operation: OPERATION.reprocess, priority: null, maxAttempts: this.#retry.reprocess.maxAttempts, traceparent: null
       })
       return { result: documents, changedIds: documents.map((document) => document.id) }
     })
@@ -321,7 +331,7 @@ export class DocumentQueueService {
    * transaction and one commit, each still fenced by its own claim.
    */
   async markCompleted (item: QueueItem, result: DocumentResult): Promise<boolean> {
-    const outcome = await this.#completions.add({ item, result })
+    const outcome = await this.#completions.add({ item, result, trace: context.active() })
     if (outcome instanceof Error) throw outcome
     return outcome
   }
@@ -351,9 +361,12 @@ export class DocumentQueueService {
     return await withTransaction(this.#pool, async (tx) => {
       const completed = await completeItems(tx, batch.map(({ item }) => item), this.workerId)
       // An item completed twice in one batch is completed once: by its first caller.
-      return await sequentially(batch, async ({ item, result }) => {
+      return await sequentially(batch, async ({ item, result, trace }) => {
         if (!completed.delete(item.id)) return false
-        await writeDocumentResult(tx, item.documentId, result)
+        // Text, metadata, passages and their search vectors: the document's index entry.
+        await inSpan('docqueue.index', { parent: trace, attributes: { [TRACE_ATTRIBUTE.passages]: result.chunks.length } }, async () => {
+          await writeDocumentResult(tx, item.documentId, result)
+        })
         return true
       })
     })

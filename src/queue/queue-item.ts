@@ -25,6 +25,8 @@ export const ITEM_COLUMNS = `
 
 /** A claimed item with what processing needs from its document. */
 export interface ClaimedItem extends QueueItem {
+  /** The trace the item was queued in (W3C `traceparent`), which its run continues; null when not traced. */
+  traceparent: string | null
   filename: string
   declaredType: string | null
   bytes: Buffer

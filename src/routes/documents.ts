@@ -5,6 +5,7 @@ import type { DocumentService } from '../services/document-service.js'
 import type { WebhookService } from '../webhooks/webhook-service.js'
 import { receiveAtMinimumRate, type MinimumBodyRate } from './body-rate-guard.js'
 import { readUpload, uploadReservation } from './read-upload.js'
+import { inRequestTrace } from './request-tracing.js'
 import { UploadGate } from './upload-gate.js'
 import {
   DocumentJson, DocumentParams, DocumentStatus, NoQuery, Priority, authErrors, bodyErrors, errorResponse, pathParamErrors, responseHeader, toDocumentDetailsJson, toDocumentJson
@@ -71,7 +72,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
   }, async (request, reply) => {
     const { document, replayed } = await gate.admit(request.tenant, uploadReservation(request, uploadMaxBytes), async () => {
       const { callbackUrl, ...upload } = await receiveAtMinimumRate(request.raw, uploadMinRate, async () => await readUpload(request, uploadMaxBytes))
-      const accepted = await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload })
+      const accepted = await inRequestTrace(request, async () => await documents.upload({ tenant: request.tenant, idempotencyKey: request.headers['idempotency-key'], ...upload }))
       if (callbackUrl !== undefined) await webhooks.addCallback(request.tenant, accepted.document.id, callbackUrl)
       return accepted
     })
@@ -140,7 +141,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = 
     preValidation: async (request) => { request.body ??= {} }
   }, async (request, reply) => {
     const priority = request.body.priority
-    const document = await documents.reprocess(request.tenant, request.params.id, priority === undefined ? undefined : priorityRanks[priority])
+    const document = await inRequestTrace(request, async () => await documents.reprocess(request.tenant, request.params.id, priority === undefined ? undefined : priorityRanks[priority]))
     request.log.info({ documentId: document.id }, 'document queued for reprocessing')
     return reply.code(202).header('location', `/documents/${document.id}`).send(toDocumentJson(document))
   })

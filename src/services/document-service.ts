@@ -11,6 +11,7 @@ import type { DocumentQueueService, NewUpload } from '../queue/document-queue-se
 import type { AttemptRow } from '../queue/sql/attempts.js'
 import type { QueueStats } from '../queue/sql/queue-stats.js'
 import type { DocumentStatus } from '../states.js'
+import { inSpan, SpanKind, TRACE_ATTRIBUTE, traceparentOf } from '../tracing/trace-context.js'
 import { sanitizeDeclaredType, sanitizeFilename } from './filename.js'
 import { decodeCursor, encodeCursor } from './list-cursor.js'
 import { storeUploads, type StoredUpload } from './store-uploads.js'
@@ -82,25 +83,34 @@ export class DocumentService {
    * same moment; an upload Postgres refuses fails alone, see {@link storeUploads}), and sends its
    * wake-up; see {@link DocumentQueueService.enqueueMany}. With an
    * idempotency key already used by the tenant, the first document is returned (or 422 when the
-   * bytes differ), and nothing new is stored.
+   * bytes differ), and nothing new is stored. Traced as `docqueue.upload`, the span whose context
+   * the queue item carries to the worker.
    */
   async upload (upload: Upload): Promise<Accepted> {
     if (upload.bytes.length === 0) throw new AppError('DOCQ_UPLOAD_EMPTY', 'the file is empty')
-    const stored = await this.#uploads.add({
-      tenant: upload.tenant,
-      filename: sanitizeFilename(upload.filename),
-      declaredType: sanitizeDeclaredType(upload.declaredType),
-      mediaType: await detectType(upload.bytes),
-      size: upload.bytes.length,
-      sha256: upload.sha256,
-      priority: upload.priority,
-      idempotencyKey: upload.idempotencyKey ?? null,
-      bytes: upload.bytes
+    return await inSpan('docqueue.upload', { kind: SpanKind.PRODUCER }, async (span) => {
+      const stored = await this.#uploads.add({
+        tenant: upload.tenant,
+        filename: sanitizeFilename(upload.filename),
+        declaredType: sanitizeDeclaredType(upload.declaredType),
+        mediaType: await detectType(upload.bytes),
+        size: upload.bytes.length,
+        sha256: upload.sha256,
+        priority: upload.priority,
+        idempotencyKey: upload.idempotencyKey ?? null,
+        traceparent: traceparentOf(),
+        bytes: upload.bytes
+      })
+      if (stored.status === 'rejected') throw stored.reason
+      const document = stored.value
+      if (document === undefined) {
+        const original = await this.#replay(upload)
+        span.setAttributes({ [TRACE_ATTRIBUTE.documentId]: original.id, [TRACE_ATTRIBUTE.replayed]: true })
+        return { document: original, replayed: true }
+      }
+      span.setAttributes({ [TRACE_ATTRIBUTE.documentId]: document.id, [TRACE_ATTRIBUTE.itemId]: document.itemId })
+      return { document, replayed: false }
     })
-    if (stored.status === 'rejected') throw stored.reason
-    const document = stored.value
-    if (document === undefined) return { document: await this.#replay(upload), replayed: true }
-    return { document, replayed: false }
   }
 
   async #replay (upload: Upload): Promise<DocumentRecord> {
@@ -141,7 +151,11 @@ export class DocumentService {
 
   /** Queues the document again, as it was queued; refused while it is pending or in progress. */
   async reprocess (tenant: string, id: string, priority: number | undefined): Promise<DocumentRecord> {
-    const queued = await this.#queue.enqueue(tenant, id, { priority })
+    const queued = await inSpan('docqueue.reprocess', { kind: SpanKind.PRODUCER, attributes: { [TRACE_ATTRIBUTE.documentId]: id } }, async (span) => {
+      const document = await this.#queue.enqueue(tenant, id, { priority, traceparent: traceparentOf() })
+      if (document !== undefined) span.setAttribute(TRACE_ATTRIBUTE.itemId, document.itemId)
+      return document
+    })
     if (queued !== undefined) return queued
     const now = await findDocument(this.#pool, tenant, id)
     if (now === undefined) throw notFound(id)

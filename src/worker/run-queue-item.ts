@@ -5,6 +5,7 @@ import type { DocumentQueueService, FailureInfo } from '../queue/document-queue-
 import { InvalidResultError } from '../queue/invalid-result-error.js'
 import type { ClaimedItem, QueueItem } from '../queue/queue-item.js'
 import { FAILURE_CODE } from '../states.js'
+import { contextOfTraceparent, inSpan, markFailed, recordSpan, SpanKind, TRACE_ATTRIBUTE, type Span } from '../tracing/trace-context.js'
 import type { RunObserver } from './run-observer.js'
 
 /**
@@ -55,11 +56,38 @@ function describeFailure (error: unknown): FailureInfo {
  * nothing to claim and returns `skipped`. A result Postgres refuses for its values fails the
  * item for good (`invalid_result`); other errors reaching Postgres are thrown: the item keeps
  * its lease and is taken again once the lease expires.
+ *
+ * Each run is a `docqueue.process` span in the trace the item was queued in (a retry is one
+ * more run of the same trace), with `docqueue.claim`, `docqueue.extract` and `docqueue.complete`
+ * (and its `docqueue.index`) beneath it. A delivery that claims nothing records no span.
  */
 export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): Promise<RunOutcome> {
+  const claimStart = new Date()
   const item = await deps.queue.markInProgress(ref)
   if (item === undefined) return 'skipped'
+  const claimEnd = new Date()
+  // The claim is what tells which trace the run belongs to: its span is recorded afterwards.
+  return await inSpan('docqueue.process', {
+    kind: SpanKind.CONSUMER,
+    parent: contextOfTraceparent(item.traceparent),
+    startTime: claimStart,
+    attributes: {
+      [TRACE_ATTRIBUTE.documentId]: item.documentId,
+      [TRACE_ATTRIBUTE.itemId]: item.id,
+      [TRACE_ATTRIBUTE.operation]: item.operation,
+      [TRACE_ATTRIBUTE.attempt]: item.attempts,
+      [TRACE_ATTRIBUTE.maxAttempts]: item.maxAttempts,
+      [TRACE_ATTRIBUTE.worker]: deps.queue.workerId
+    }
+  }, async (span) => {
+    recordSpan('docqueue.claim', claimStart, claimEnd)
+    const outcome = await runClaimedItem(deps, item, span)
+    span.setAttribute(TRACE_ATTRIBUTE.outcome, outcome)
+    return outcome
+  })
+}
 
+async function runClaimedItem (deps: ItemRunnerDeps, item: ClaimedItem, span: Span): Promise<RunOutcome> {
   const log = deps.logger.child({ itemId: item.id, documentId: item.documentId, attempt: item.attempts, worker: deps.queue.workerId })
   const startedAt = performance.now()
   const elapsed = (): number => Math.round(performance.now() - startedAt)
@@ -73,6 +101,8 @@ export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): 
   }, Math.max(100, Math.floor(deps.leaseMs / 3)))
 
   const recordFailure = async (failure: FailureInfo): Promise<RunOutcome> => {
+    markFailed(span, failure.message)
+    span.setAttribute(TRACE_ATTRIBUTE.errorCode, failure.code)
     const outcome = await deps.queue.markFailed(item, failure)
     deps.observer?.failed(item, failure, outcome, elapsed())
     const fields = { durationMs: elapsed(), errorCode: failure.code, err: failure.message }
@@ -85,14 +115,23 @@ export async function runQueueItem (deps: ItemRunnerDeps, ref: { id: string }): 
   try {
     let result: DocumentResult
     try {
-      await deps.hooks?.beforeProcessing?.(item)
-      result = await processDocumentContent(deps.processor, item)
+      result = await inSpan('docqueue.extract', {}, async (extraction) => {
+        await deps.hooks?.beforeProcessing?.(item)
+        const extracted = await processDocumentContent(deps.processor, item)
+        extraction.setAttributes({
+          [TRACE_ATTRIBUTE.detectedType]: extracted.mediaType,
+          [TRACE_ATTRIBUTE.characters]: extracted.text.length,
+          [TRACE_ATTRIBUTE.passages]: extracted.chunks.length
+        })
+        return extracted
+      })
     } catch (error) {
       return await recordFailure(describeFailure(error))
     }
     let recorded: boolean
     try {
-      recorded = await deps.queue.markCompleted(item, result)
+      // The result and the completed status, written in one transaction (see markCompleted).
+      recorded = await inSpan('docqueue.complete', {}, async () => await deps.queue.markCompleted(item, result))
     } catch (error) {
       // A result Postgres refuses would be refused on every attempt: fail it now rather than
       // let it pass for a crashed worker until the attempts run out.

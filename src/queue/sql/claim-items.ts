@@ -22,7 +22,7 @@ export async function claimItems (db: Queryable, itemIds: string[], workerId: st
          set status = '${ITEM_STATUS.inProgress}', attempts = q.attempts + 1, locked_by = $2,
              locked_until = now() + make_interval(secs => $3::float8 / 1000), started_at = now(), updated_at = now()
        where q.id = any($1::uuid[]) and q.status = '${ITEM_STATUS.pending}' and q.run_at <= now() and ${notPaused('q.document_id')}
-      returning q.id, q.document_id, q.operation, q.priority, q.status, q.attempts, q.max_attempts, q.run_at, q.locked_by, q.locked_until, q.wakeups
+      returning q.id, q.document_id, q.operation, q.priority, q.status, q.attempts, q.max_attempts, q.run_at, q.locked_by, q.locked_until, q.wakeups, q.traceparent
     ), attempt as (
       insert into queue_item_attempts (item_id, attempt, worker) select q.id, q.attempts, $2 from q
     ), vouched as (
@@ -34,7 +34,7 @@ export async function claimItems (db: Queryable, itemIds: string[], workerId: st
       update documents d set status = '${ITEM_STATUS.inProgress}', updated_at = now()
         from q where d.id = q.document_id and d.current_item_id = q.id
     )
-    select ${ITEM_COLUMNS}, d.filename, d.declared_type as "declaredType", b.bytes
+    select ${ITEM_COLUMNS}, q.traceparent, d.filename, d.declared_type as "declaredType", b.bytes
       from q
       join documents d on d.id = q.document_id
       join document_blobs b on b.document_id = q.document_id`,

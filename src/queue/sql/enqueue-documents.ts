@@ -15,6 +15,8 @@ export interface NewDocumentItem {
   priority: number
   maxAttempts: number
   idempotencyKey: string | null
+  /** The trace the upload belongs to (W3C `traceparent`), continued by the worker that runs the item; none when not traced. */
+  traceparent?: string | null
 }
 
 function columnArrays (docs: NewDocumentItem[]): unknown[] {
@@ -22,7 +24,7 @@ function columnArrays (docs: NewDocumentItem[]): unknown[] {
     docs.map((doc) => doc.id), docs.map((doc) => doc.tenant), docs.map((doc) => doc.filename),
     docs.map((doc) => doc.declaredType), docs.map((doc) => doc.mediaType), docs.map((doc) => doc.size),
     docs.map((doc) => doc.sha256), docs.map((doc) => doc.itemId), docs.map((doc) => doc.priority),
-    docs.map((doc) => doc.maxAttempts), docs.map((doc) => doc.idempotencyKey)
+    docs.map((doc) => doc.maxAttempts), docs.map((doc) => doc.idempotencyKey), docs.map((doc) => doc.traceparent ?? null)
   ]
 }
 
@@ -40,10 +42,10 @@ export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument
     name: 'enqueue-documents',
     text: `
     with input as (
-      select i.id, i.tenant, i.filename, i.declared_type, i.media_type, i.size, i.sha256, i.item_id, i.priority, i.max_attempts, i.idempotency_key
+      select i.id, i.tenant, i.filename, i.declared_type, i.media_type, i.size, i.sha256, i.item_id, i.priority, i.max_attempts, i.idempotency_key, i.traceparent
         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
-                    $8::uuid[], $9::smallint[], $10::int[], $11::text[])
-          as i(id, tenant, filename, declared_type, media_type, size, sha256, item_id, priority, max_attempts, idempotency_key)
+                    $8::uuid[], $9::smallint[], $10::int[], $11::text[], $12::text[])
+          as i(id, tenant, filename, declared_type, media_type, size, sha256, item_id, priority, max_attempts, idempotency_key, traceparent)
     ), d as (
       insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, operation, priority, current_item_id, idempotency_key)
       select id, tenant, filename, declared_type, media_type, size, sha256, '${ITEM_STATUS.pending}', '${OPERATION.process}', priority, item_id, idempotency_key
@@ -51,8 +53,8 @@ export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument
       on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
       returning id, filename, declared_type, media_type, size, sha256, status, version, created_at, updated_at, processed_at, metadata
     ), q as (
-      insert into queue_items (id, document_id, operation, priority, status, max_attempts)
-      select i.item_id, d.id, '${OPERATION.process}', i.priority, '${ITEM_STATUS.pending}', i.max_attempts from d join input i on i.id = d.id
+      insert into queue_items (id, document_id, operation, priority, status, max_attempts, traceparent)
+      select i.item_id, d.id, '${OPERATION.process}', i.priority, '${ITEM_STATUS.pending}', i.max_attempts, i.traceparent from d join input i on i.id = d.id
       returning id, document_id, operation, priority, attempts, max_attempts, last_error, error_kind, error_code, run_at, wakeups
     )
     select ${DOCUMENT_COLUMNS} from d join q on q.document_id = d.id`,
@@ -68,16 +70,16 @@ export async function insertDocumentsWithItems (db: Queryable, docs: NewDocument
  * Prepared once per connection and batch size, as its text depends on the number of documents.
  */
 export async function insertDocumentsWithItemsAndBytes (db: Queryable, docs: NewDocumentItem[], bytes: Buffer[]): Promise<DocumentRecord[]> {
-  const firstBytes = 12
+  const firstBytes = 13
   const bytesRows = bytes.map((_bytes, i) => `(${i + 1}, $${firstBytes + i}::bytea)`).join(', ')
   const { rows } = await db.query<DocumentRecord>({
     name: `enqueue-documents-with-bytes-${bytes.length}`,
     text: `
     with input as (
-      select i.id, i.tenant, i.filename, i.declared_type, i.media_type, i.size, i.sha256, i.item_id, i.priority, i.max_attempts, i.idempotency_key, i.n
+      select i.id, i.tenant, i.filename, i.declared_type, i.media_type, i.size, i.sha256, i.item_id, i.priority, i.max_attempts, i.idempotency_key, i.traceparent, i.n
         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
-                    $8::uuid[], $9::smallint[], $10::int[], $11::text[]) with ordinality
-          as i(id, tenant, filename, declared_type, media_type, size, sha256, item_id, priority, max_attempts, idempotency_key, n)
+                    $8::uuid[], $9::smallint[], $10::int[], $11::text[], $12::text[]) with ordinality
+          as i(id, tenant, filename, declared_type, media_type, size, sha256, item_id, priority, max_attempts, idempotency_key, traceparent, n)
     ), d as (
       insert into documents (id, tenant, filename, declared_type, media_type, size, sha256, status, operation, priority, current_item_id, idempotency_key)
       select id, tenant, filename, declared_type, media_type, size, sha256, '${ITEM_STATUS.pending}', '${OPERATION.process}', priority, item_id, idempotency_key
@@ -88,8 +90,8 @@ export async function insertDocumentsWithItemsAndBytes (db: Queryable, docs: New
       insert into document_blobs (document_id, bytes)
       select d.id, b.bytes from d join input i on i.id = d.id join (values ${bytesRows}) as b(n, bytes) on b.n = i.n
     ), q as (
-      insert into queue_items (id, document_id, operation, priority, status, max_attempts)
-      select i.item_id, d.id, '${OPERATION.process}', i.priority, '${ITEM_STATUS.pending}', i.max_attempts from d join input i on i.id = d.id
+      insert into queue_items (id, document_id, operation, priority, status, max_attempts, traceparent)
+      select i.item_id, d.id, '${OPERATION.process}', i.priority, '${ITEM_STATUS.pending}', i.max_attempts, i.traceparent from d join input i on i.id = d.id
       returning id, document_id, operation, priority, attempts, max_attempts, last_error, error_kind, error_code, run_at, wakeups
     )
     select ${DOCUMENT_COLUMNS} from d join q on q.document_id = d.id`,

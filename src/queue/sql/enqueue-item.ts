@@ -15,6 +15,8 @@ export async function insertItemsForDocuments (db: Queryable, request: {
   operation: Operation
   priority: number | null
   maxAttempts: number
+  /** The trace of the request that queued them (W3C `traceparent`), or null. */
+  traceparent: string | null
 }): Promise<DocumentRecord[]> {
   const { rows } = await db.query<DocumentRecord>(`
     with previous as (
@@ -25,8 +27,8 @@ export async function insertItemsForDocuments (db: Queryable, request: {
        order by doc.id
       for update of doc
     ), q as (
-      insert into queue_items (id, document_id, operation, priority, status, max_attempts)
-      select gen_random_uuid(), previous.id, $3, coalesce($4, previous.priority), '${ITEM_STATUS.pending}', $5 from previous
+      insert into queue_items (id, document_id, operation, priority, status, max_attempts, traceparent)
+      select gen_random_uuid(), previous.id, $3, coalesce($4, previous.priority), '${ITEM_STATUS.pending}', $5, $6 from previous
       returning id, document_id, operation, priority, attempts, max_attempts, last_error, error_kind, error_code, run_at, wakeups
     ), d as (
       update documents
@@ -37,6 +39,6 @@ export async function insertItemsForDocuments (db: Queryable, request: {
                 documents.status, documents.version, documents.created_at, documents.updated_at, documents.processed_at, documents.metadata
     )
     select ${DOCUMENT_COLUMNS} from d join q on q.document_id = d.id`,
-  [request.documentIds, request.tenants, request.operation, request.priority, request.maxAttempts])
+  [request.documentIds, request.tenants, request.operation, request.priority, request.maxAttempts, request.traceparent])
   return rows
 }
