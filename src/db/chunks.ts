@@ -9,12 +9,21 @@ export interface ChunkRow {
 }
 
 /**
- * Replaces a document's passages with new ones in one statement each (run it inside the
- * transaction that writes the result, so readers never see a mix of old and new passages).
- * Each passage gets one tsvector, built in `config` (see textSearchConfig), weighing the title
- * (A), the first passage (B) and the rest (C); the configuration is stored with it and added to
- * the tenant's search_configs, so searches parse their query in it too. Title and passages are
- * made storable first (see toPostgresText).
+ * The SQL of a passage's one tsvector, built in `config` (see textSearchConfig), weighing the
+ * title (A), the first passage (B) and the rest (C). The arguments are SQL expressions.
+ */
+export function passageTsvector (config: string, title: string, ordinal: string, text: string): string {
+  return `case when ${ordinal} = 0 then setweight(to_tsvector(${config}, coalesce(${title}, '')), 'A') else ''::tsvector end
+           || setweight(to_tsvector(${config}, ${text}), case when ${ordinal} = 0 then 'B' else 'C' end::"char")`
+}
+
+/**
+ * Replaces a document's passages with new ones in one statement each (run it inside a
+ * transaction, so readers never see a mix of old and new passages); the completion writes them
+ * with the item in one statement instead (src/queue/sql/complete-items.ts). Each passage gets
+ * one tsvector (see passageTsvector); the configuration is stored with it and added to the
+ * tenant's search_configs, so searches parse their query in it too. Title and passages are made
+ * storable first (see toPostgresText).
  */
 export async function replaceChunks (db: Queryable, documentId: string, title: string | null, config: string, chunks: ChunkRow[]): Promise<void> {
   await db.query('delete from document_chunks where document_id = $1', [documentId])
@@ -26,9 +35,7 @@ export async function replaceChunks (db: Queryable, documentId: string, title: s
       on conflict do nothing
     )
     insert into document_chunks (document_id, ordinal, page, text, config, tsv)
-    select $1, c.ordinal, c.page, c.text, $3::regconfig,
-           case when c.ordinal = 0 then setweight(to_tsvector($3::regconfig, coalesce($2, '')), 'A') else ''::tsvector end
-           || setweight(to_tsvector($3::regconfig, c.text), case when c.ordinal = 0 then 'B' else 'C' end::"char")
+    select $1, c.ordinal, c.page, c.text, $3::regconfig, ${passageTsvector('$3::regconfig', '$2', 'c.ordinal', 'c.text')}
     from unnest($4::int[], $5::int[], $6::text[]) as c(ordinal, page, text)`,
   [documentId, title === null ? null : toPostgresText(title), config, chunks.map((c) => c.ordinal), chunks.map((c) => c.page), chunks.map((c) => toPostgresText(c.text))])
 }

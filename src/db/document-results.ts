@@ -1,5 +1,4 @@
-import { replaceChunks, type ChunkRow } from './chunks.js'
-import type { Queryable } from './pool.js'
+import type { ChunkRow } from './chunks.js'
 import { toPostgresJson, toPostgresText } from './postgres-safe-text.js'
 import { textSearchConfig } from './text-search-config.js'
 
@@ -11,19 +10,52 @@ export interface DocumentResult {
   chunks: ChunkRow[]
 }
 
+/** See {@link resultColumns}. */
+export interface ResultColumns {
+  mediaTypes: string[]
+  texts: string[]
+  /** JSON text. */
+  metadata: string[]
+  configs: string[]
+  titles: Array<string | null>
+  chunkResults: number[]
+  chunkOrdinals: number[]
+  chunkPages: Array<number | null>
+  chunkTexts: string[]
+}
+
 /**
- * Writes a document's new result in place of its last one and bumps its version: the text and
- * metadata on its row, then its passages, indexed in the text search configuration of the
- * detected language. Run it in the transaction that completes the item, so
- * readers see the old result or the new one, never a mix. Strings are made storable first (see
- * toPostgresText), whatever the extractor left in them.
+ * Results as the parallel arrays a statement unnests: one entry per result in `media_types` to
+ * `titles`, and one per passage in the `chunk_*` arrays, whose `chunk_results` is the 1-based
+ * position of its result. Strings are made storable (see toPostgresText), whatever the extractor
+ * left in them; each result's passages are indexed in the text search configuration of its
+ * detected language.
  */
-export async function writeDocumentResult (db: Queryable, documentId: string, result: DocumentResult): Promise<void> {
-  await db.query(`
-    update documents set media_type = $2, text = $3, metadata = $4, version = version + 1, processed_at = now()
-     where id = $1`,
-  [documentId, toPostgresText(result.mediaType), toPostgresText(result.text), JSON.stringify(toPostgresJson(result.metadata))])
-  const title = typeof result.metadata.title === 'string' ? result.metadata.title : null
-  const language = typeof result.metadata.language === 'string' ? result.metadata.language : null
-  await replaceChunks(db, documentId, title, textSearchConfig(language), result.chunks)
+export function resultColumns (results: DocumentResult[]): ResultColumns {
+  const columns: ResultColumns = {
+    mediaTypes: [],
+    texts: [],
+    metadata: [],
+    configs: [],
+    titles: [],
+    chunkResults: [],
+    chunkOrdinals: [],
+    chunkPages: [],
+    chunkTexts: []
+  }
+  results.forEach((result, i) => {
+    const { title, language } = result.metadata
+    columns.mediaTypes.push(toPostgresText(result.mediaType))
+    columns.texts.push(toPostgresText(result.text))
+    columns.metadata.push(JSON.stringify(toPostgresJson(result.metadata)))
+    columns.configs.push(textSearchConfig(typeof language === 'string' ? language : null))
+    columns.titles.push(typeof title === 'string' ? toPostgresText(title) : null)
+    for (const chunk of result.chunks) {
+      columns.chunkResults.push(i + 1)
+      columns.chunkOrdinals.push(chunk.ordinal)
+      columns.chunkPages.push(chunk.page)
+      columns.chunkTexts.push(toPostgresText(chunk.text))
+    }
+  })
+  return columns
 }

@@ -3,7 +3,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import { isDataError } from '../db/data-error.js'
 import { copyDocumentBlobs } from '../db/document-blobs.js'
-import { writeDocumentResult, type DocumentResult } from '../db/document-results.js'
+import type { DocumentResult } from '../db/document-results.js'
 import type { DocumentRecord } from '../db/documents.js'
 import { withTransaction, type Client, type Pool, type Queryable } from '../db/pool.js'
 import { toPostgresText } from '../db/postgres-safe-text.js'
@@ -18,7 +18,7 @@ import { takeBackAbandonedItems } from './sql/abandoned-items.js'
 import { listAttempts, type AttemptRow } from './sql/attempts.js'
 import { cancelPendingItems } from './sql/cancel-pending.js'
 import { claimItems } from './sql/claim-items.js'
-import { completeItems } from './sql/complete-items.js'
+import { completeItems, type Completion } from './sql/complete-items.js'
 import { deleteDocuments, lockDocumentItems } from './sql/delete-document.js'
 import { deleteFinishedItems } from './sql/delete-finished-items.js'
 import { bumpWakeups, countInProgress, findDueItems } from './sql/due-items.js'
@@ -58,9 +58,6 @@ const INLINE_MAX_BYTES = 1024 * 1024
 const RESUME_PAGE_SIZE = 500
 // The error a cancelled item records; the audit log says who cancelled it and why.
 const CANCELLED_MESSAGE = 'cancelled by an operator while pending'
-
-/** A completion waiting for its batch: the item as claimed and the result to write. */
-interface Completion { item: QueueItem, result: DocumentResult }
 
 /** A new document to store and queue: what the upload path knows of it, and its bytes. */
 export type NewUpload = Omit<NewDocumentItem, 'id' | 'itemId' | 'maxAttempts'> & { bytes: Buffer }
@@ -340,15 +337,10 @@ export class DocumentQueueService {
   }
 
   async #writeCompletions (batch: Completion[]): Promise<boolean[]> {
-    return await withTransaction(this.#pool, async (tx) => {
-      const completed = await completeItems(tx, batch.map(({ item }) => item), this.workerId)
-      // An item completed twice in one batch is completed once: by its first caller.
-      return await sequentially(batch, async ({ item, result }) => {
-        if (!completed.delete(item.id)) return false
-        await writeDocumentResult(tx, item.documentId, result)
-        return true
-      })
-    })
+    // An item completed twice in one batch is completed once: by its first caller.
+    const firsts = new Map(batch.map((completion) => [completion.item.id, completion] as const).reverse())
+    const completed = await completeItems(this.#pool, [...firsts.values()], this.workerId)
+    return batch.map((completion) => firsts.get(completion.item.id) === completion && completed.has(completion.item.id))
   }
 
   /**
@@ -521,11 +513,4 @@ export class DocumentQueueService {
 function completionError (error: unknown): Error {
   if (!isDataError(error)) return error instanceof Error ? error : new Error(String(error))
   return new InvalidResultError(`the database refused the extracted result (${error.code}): ${error.message}`, { cause: error })
-}
-
-/** Runs `work` on each input in turn (one connection takes one statement at a time). */
-async function sequentially<In, Out> (inputs: In[], work: (input: In) => Promise<Out>): Promise<Out[]> {
-  const outputs: Out[] = []
-  for (const input of inputs) outputs.push(await work(input))
-  return outputs
 }
