@@ -1,4 +1,4 @@
-import type { ChunkRow } from './chunks.js'
+import type { ChunkRow, DocumentPassages } from './chunks.js'
 import { toPostgresJson, toPostgresText } from './postgres-safe-text.js'
 import { textSearchConfig } from './text-search-config.js'
 
@@ -16,46 +16,27 @@ export interface ResultColumns {
   texts: string[]
   /** JSON text. */
   metadata: string[]
-  configs: string[]
-  titles: Array<string | null>
-  chunkResults: number[]
-  chunkOrdinals: number[]
-  chunkPages: Array<number | null>
-  chunkTexts: string[]
 }
 
 /**
- * Results as the parallel arrays a statement unnests: one entry per result in `media_types` to
- * `titles`, and one per passage in the `chunk_*` arrays, whose `chunk_results` is the 1-based
- * position of its result. Strings are made storable (see toPostgresText), whatever the extractor
- * left in them; each result's passages are indexed in the text search configuration of its
- * detected language.
+ * Results as the parallel arrays a statement unnests, one entry per result. Strings are made
+ * storable (see toPostgresText), whatever the extractor left in them.
  */
 export function resultColumns (results: DocumentResult[]): ResultColumns {
-  const columns: ResultColumns = {
-    mediaTypes: [],
-    texts: [],
-    metadata: [],
-    configs: [],
-    titles: [],
-    chunkResults: [],
-    chunkOrdinals: [],
-    chunkPages: [],
-    chunkTexts: []
+  return {
+    mediaTypes: results.map((result) => toPostgresText(result.mediaType)),
+    texts: results.map((result) => toPostgresText(result.text)),
+    metadata: results.map((result) => JSON.stringify(toPostgresJson(result.metadata)))
   }
-  results.forEach((result, i) => {
-    const { title, language } = result.metadata
-    columns.mediaTypes.push(toPostgresText(result.mediaType))
-    columns.texts.push(toPostgresText(result.text))
-    columns.metadata.push(JSON.stringify(toPostgresJson(result.metadata)))
-    columns.configs.push(textSearchConfig(typeof language === 'string' ? language : null))
-    columns.titles.push(typeof title === 'string' ? toPostgresText(title) : null)
-    for (const chunk of result.chunks) {
-      columns.chunkResults.push(i + 1)
-      columns.chunkOrdinals.push(chunk.ordinal)
-      columns.chunkPages.push(chunk.page)
-      columns.chunkTexts.push(toPostgresText(chunk.text))
-    }
-  })
-  return columns
+}
+
+/** A result's passages as insertChunks (chunks.ts) writes them: indexed in the configuration of its detected language. */
+export function resultPassages (documentId: string, result: DocumentResult): DocumentPassages {
+  const { title, language } = result.metadata
+  return {
+    documentId,
+    title: typeof title === 'string' ? title : null,
+    config: textSearchConfig(typeof language === 'string' ? language : null),
+    chunks: result.chunks
+  }
 }

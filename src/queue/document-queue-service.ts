@@ -3,7 +3,8 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import { isDataError } from '../db/data-error.js'
 import { copyDocumentBlobs } from '../db/document-blobs.js'
-import type { DocumentResult } from '../db/document-results.js'
+import { insertChunks } from '../db/chunks.js'
+import { resultPassages, type DocumentResult } from '../db/document-results.js'
 import type { DocumentRecord } from '../db/documents.js'
 import { withTransaction, type Client, type Pool, type Queryable } from '../db/pool.js'
 import { toPostgresText } from '../db/postgres-safe-text.js'
@@ -316,7 +317,8 @@ export class DocumentQueueService {
   }
 
   /**
-   * One transaction for a batch of completions. A statement Postgres refuses (a result it cannot
+   * One transaction for a batch of completions: one statement for the items and results, one for
+   * the passages. A statement Postgres refuses (a result it cannot
    * store) rolls the whole batch back; then each completion runs alone, so that only the refused
    * one fails and the others commit. A lost connection fails them all alike.
    */
@@ -339,8 +341,11 @@ export class DocumentQueueService {
   async #writeCompletions (batch: Completion[]): Promise<boolean[]> {
     // An item completed twice in one batch is completed once: by its first caller.
     const firsts = new Map(batch.map((completion) => [completion.item.id, completion] as const).reverse())
-    const completed = await completeItems(this.#pool, [...firsts.values()], this.workerId)
-    return batch.map((completion) => firsts.get(completion.item.id) === completion && completed.has(completion.item.id))
+    return await withTransaction(this.#pool, async (tx) => {
+      const completed = await completeItems(tx, [...firsts.values()], this.workerId)
+      await insertChunks(tx, [...firsts.values()].filter(({ item }) => completed.has(item.id)).map(({ item, result }) => resultPassages(item.documentId, result)))
+      return batch.map((completion) => firsts.get(completion.item.id) === completion && completed.has(completion.item.id))
+    })
   }
 
   /**
