@@ -8,29 +8,62 @@ export interface ChunkRow {
   text: string
 }
 
+/** A document's new passages, with what their tsvectors are built from. */
+export interface DocumentPassages {
+  documentId: string
+  title: string | null
+  /** The text search configuration (see textSearchConfig). */
+  config: string
+  chunks: ChunkRow[]
+}
+
 /**
- * Replaces a document's passages with new ones in one statement each (run it inside the
- * transaction that writes the result, so readers never see a mix of old and new passages).
- * Each passage gets one tsvector, built in `config` (see textSearchConfig), weighing the title
- * (A), the first passage (B) and the rest (C); the configuration is stored with it and added to
- * the tenant's search_configs, so searches parse their query in it too. Title and passages are
- * made storable first (see toPostgresText).
+ * Replaces a document's passages with new ones (run it inside a transaction, so readers never
+ * see a mix of old and new passages).
  */
 export async function replaceChunks (db: Queryable, documentId: string, title: string | null, config: string, chunks: ChunkRow[]): Promise<void> {
   await db.query('delete from document_chunks where document_id = $1', [documentId])
-  if (chunks.length === 0) return
-  await db.query(`
-    with known as (
+  await insertChunks(db, [{ documentId, title, config, chunks }])
+}
+
+/**
+ * Inserts the passages of several documents in one statement; their old ones must be gone (the
+ * completion deletes them: src/queue/sql/complete-items.ts). Each passage gets one tsvector, built
+ * in its document's configuration, weighing the title (A), the first passage (B) and the rest (C);
+ * the configuration is stored with it and added to the tenant's search_configs, so searches parse
+ * their query in it too. Titles and passages are made storable first (see toPostgresText).
+ */
+export async function insertChunks (db: Queryable, documents: DocumentPassages[]): Promise<void> {
+  const withChunks = documents.filter((document) => document.chunks.length > 0)
+  if (withChunks.length === 0) return
+  const passages = withChunks.flatMap((document, i) => document.chunks.map((chunk) => ({ n: i + 1, chunk })))
+  // Prepared once per connection (named): planning it again costs about as much as running it for a few passages.
+  await db.query({
+    name: 'insert-chunks',
+    text: `
+    with document as (
+      select * from unnest($1::uuid[], $2::text[], $3::regconfig[]) with ordinality as d(id, title, config, n)
+    ), known as (
       insert into search_configs (tenant, config)
-      select tenant, $3::regconfig from documents where id = $1
+      select distinct documents.tenant, document.config from document join documents on documents.id = document.id
       on conflict do nothing
     )
     insert into document_chunks (document_id, ordinal, page, text, config, tsv)
-    select $1, c.ordinal, c.page, c.text, $3::regconfig,
-           case when c.ordinal = 0 then setweight(to_tsvector($3::regconfig, coalesce($2, '')), 'A') else ''::tsvector end
-           || setweight(to_tsvector($3::regconfig, c.text), case when c.ordinal = 0 then 'B' else 'C' end::"char")
-    from unnest($4::int[], $5::int[], $6::text[]) as c(ordinal, page, text)`,
-  [documentId, title === null ? null : toPostgresText(title), config, chunks.map((c) => c.ordinal), chunks.map((c) => c.page), chunks.map((c) => toPostgresText(c.text))])
+    select d.id, c.ordinal, c.page, c.text, d.config,
+           case when c.ordinal = 0 then setweight(to_tsvector(d.config, coalesce(d.title, '')), 'A') else ''::tsvector end
+           || setweight(to_tsvector(d.config, c.text), case when c.ordinal = 0 then 'B' else 'C' end::"char")
+      from unnest($4::int[], $5::int[], $6::int[], $7::text[]) as c(n, ordinal, page, text)
+      join document d on d.n = c.n`,
+    values: [
+      withChunks.map((document) => document.documentId),
+      withChunks.map((document) => document.title === null ? null : toPostgresText(document.title)),
+      withChunks.map((document) => document.config),
+      passages.map(({ n }) => n),
+      passages.map(({ chunk }) => chunk.ordinal),
+      passages.map(({ chunk }) => chunk.page),
+      passages.map(({ chunk }) => toPostgresText(chunk.text))
+    ]
+  })
 }
 
 /** A page of a document's last passages, the version they belong to, and the document's status. */

@@ -1,5 +1,4 @@
-import { replaceChunks, type ChunkRow } from './chunks.js'
-import type { Queryable } from './pool.js'
+import type { ChunkRow, DocumentPassages } from './chunks.js'
 import { toPostgresJson, toPostgresText } from './postgres-safe-text.js'
 import { textSearchConfig } from './text-search-config.js'
 
@@ -11,19 +10,33 @@ export interface DocumentResult {
   chunks: ChunkRow[]
 }
 
+/** See {@link resultColumns}. */
+export interface ResultColumns {
+  mediaTypes: string[]
+  texts: string[]
+  /** JSON text. */
+  metadata: string[]
+}
+
 /**
- * Writes a document's new result in place of its last one and bumps its version: the text and
- * metadata on its row, then its passages, indexed in the text search configuration of the
- * detected language. Run it in the transaction that completes the item, so
- * readers see the old result or the new one, never a mix. Strings are made storable first (see
- * toPostgresText), whatever the extractor left in them.
+ * Results as the parallel arrays a statement unnests, one entry per result. Strings are made
+ * storable (see toPostgresText), whatever the extractor left in them.
  */
-export async function writeDocumentResult (db: Queryable, documentId: string, result: DocumentResult): Promise<void> {
-  await db.query(`
-    update documents set media_type = $2, text = $3, metadata = $4, version = version + 1, processed_at = now()
-     where id = $1`,
-  [documentId, toPostgresText(result.mediaType), toPostgresText(result.text), JSON.stringify(toPostgresJson(result.metadata))])
-  const title = typeof result.metadata.title === 'string' ? result.metadata.title : null
-  const language = typeof result.metadata.language === 'string' ? result.metadata.language : null
-  await replaceChunks(db, documentId, title, textSearchConfig(language), result.chunks)
+export function resultColumns (results: DocumentResult[]): ResultColumns {
+  return {
+    mediaTypes: results.map((result) => toPostgresText(result.mediaType)),
+    texts: results.map((result) => toPostgresText(result.text)),
+    metadata: results.map((result) => JSON.stringify(toPostgresJson(result.metadata)))
+  }
+}
+
+/** A result's passages as insertChunks (chunks.ts) writes them: indexed in the configuration of its detected language. */
+export function resultPassages (documentId: string, result: DocumentResult): DocumentPassages {
+  const { title, language } = result.metadata
+  return {
+    documentId,
+    title: typeof title === 'string' ? title : null,
+    config: textSearchConfig(typeof language === 'string' ? language : null),
+    chunks: result.chunks
+  }
 }

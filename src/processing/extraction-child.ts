@@ -5,7 +5,7 @@
  * here guards against hangs or bombs.
  */
 import { processDocument, warmUpExtractors } from './process-document.js'
-import { ProcessingError } from './processing-error.js'
+import { asProcessingError } from './processing-error.js'
 import type { ExtractionReply, ExtractionRequest } from './extraction-protocol.js'
 
 const send = process.send?.bind(process)
@@ -25,10 +25,8 @@ process.on('message', (request: ExtractionRequest) => {
   processDocument(input, request.limits).then(
     (result) => { send({ id: request.id, ok: true, result } satisfies ExtractionReply) },
     (err: unknown) => {
-      const reply: ExtractionReply = err instanceof ProcessingError
-        ? { id: request.id, ok: false, code: err.code, message: err.message }
-        : { id: request.id, ok: false, code: 'internal', message: `internal processing error: ${(err as Error)?.message ?? String(err)}` }
-      send(reply)
+      const { code, message } = asProcessingError(err)
+      send({ id: request.id, ok: false, code, message } satisfies ExtractionReply)
     })
 })
 

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Socket } from 'node:net'
 import type { ExtractionReply, ExtractionRequest } from './extraction-protocol.js'
-import { describeLimit } from './limits.js'
+import { describeLimit, timedOut } from './limits.js'
 import { isProcessingErrorCode, ProcessingError } from './processing-error.js'
 import { readPrivateResidentBytes } from './resident-memory.js'
 import { spawnExtractionProcess } from './spawn-extraction-process.js'
@@ -72,11 +72,16 @@ export class ExtractionPool {
 
   /** Queues one document; resolves with the result or rejects with a ProcessingError. */
   async run (input: DocumentInput): Promise<ProcessedDocument> {
-    if (this.#closed) throw new ProcessingError('internal', 'document processor is closed')
+    this.assertOpen()
     return await new Promise<ProcessedDocument>((resolve, reject) => {
       this.#queue.push({ id: this.#nextId++, input, resolve, reject })
       this.#dispatch()
     })
+  }
+
+  /** Throws the failure of a job given to a closed processor; jobs run in-process check it too. */
+  assertOpen (): void {
+    if (this.#closed) throw new ProcessingError('internal', 'document processor is closed')
   }
 
   /** Starts every process now, so that the first documents do not wait for the parsers to load. */
@@ -222,7 +227,7 @@ export class ExtractionPool {
       limits: this.#limits
     }
     slot.timer = setTimeout(() => {
-      this.#fail(slot, new ProcessingError('timeout', `processing took longer than ${describeLimit(this.#limits, 'timeoutMs')}`))
+      this.#fail(slot, timedOut(this.#limits))
     }, this.#limits.timeoutMs)
     slot.child.send(request)
   }

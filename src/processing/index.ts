@@ -4,10 +4,12 @@
  * The rest of the service sees only this file. `createDocumentProcessor()` returns an object
  * whose `process()` takes the uploaded bytes and gives back normalised text, metadata and
  * chunks, or rejects with a `ProcessingError` whose `code` and `permanent` flag tell the
- * queue whether to retry. Everything that touches document bytes (type sniffing aside) runs
+ * queue whether to retry. Every document but small text (type sniffing aside) is processed
  * in extraction child processes under a memory limit (heap ceiling, and on Linux a watch on
  * all their resident memory) and a hard timeout (extraction-pool.ts), so a hostile file can
- * cost at most one child process, never the worker process. Inside a child,
+ * cost at most one child process, never the worker process. Text, Markdown and HTML up to
+ * 32 KB are processed on the caller's thread, where the trip to a child would cost as much as
+ * the work and they cannot come near the limits (in-process-extraction.ts). Inside a child,
  * process-document.ts detects the type from the bytes and hands them to one format module
  * (extract-*.ts), all of the same shape. `detectType()` is exported for the upload path
  * (it is cheap and runs on the caller's thread).
@@ -21,6 +23,7 @@
 import os from 'node:os'
 import assert from 'node:assert/strict'
 import { ExtractionPool } from './extraction-pool.js'
+import { processSmallText } from './in-process-extraction.js'
 import { resolveLimits } from './limits.js'
 import type { DocumentProcessor, ProcessingLimits } from './types.js'
 
@@ -61,7 +64,10 @@ export function createDocumentProcessor (
   assert.ok(Number.isSafeInteger(processes) && processes > 0, `processes must be a positive integer, got ${String(processes)}`)
   const pool = new ExtractionPool(resolved, processes)
   return {
-    process: async (input) => await pool.run(input),
+    process: async (input) => {
+      pool.assertOpen()
+      return await processSmallText(input, resolved) ?? await pool.run(input)
+    },
     warmUp: () => { pool.warmUp() },
     close: async () => { await pool.close() }
   }

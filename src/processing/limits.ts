@@ -50,6 +50,11 @@ export function limitExceeded (limits: ProcessingLimits, key: keyof ProcessingLi
   return new ProcessingError('limit_exceeded', `${subject}, more than ${describeLimit(limits, key)}`)
 }
 
+/** The permanent `timeout` failure of a job that ran longer than `limits.timeoutMs`. */
+export function timedOut (limits: ProcessingLimits): ProcessingError {
+  return new ProcessingError('timeout', `processing took longer than ${describeLimit(limits, 'timeoutMs')}`)
+}
+
 /** Merges `overrides` over the defaults and checks every value is a positive integer. */
 export function resolveLimits (overrides: Partial<ProcessingLimits> = {}): ProcessingLimits {
   const limits: ProcessingLimits = { ...defaultProcessingLimits }

@@ -46,12 +46,13 @@ async function extractorFor (detectedType: string, input: DocumentInput): Promis
 }
 
 /**
- * The whole pipeline for one document, run inside an extraction process: detect the type
- * from the bytes, extract with the format's module, normalise, enforce the character limit,
- * compute metadata and chunks.
+ * The whole pipeline for one document, run inside an extraction process (or in the worker for
+ * small text, see in-process-extraction.ts): detect the type from the bytes (unless the caller
+ * just did), extract with the format's module, normalise, enforce the character limit, compute
+ * metadata and chunks.
  */
-export async function processDocument (input: DocumentInput, limits: ProcessingLimits): Promise<ProcessedDocument> {
-  const detectedType = await detectType(input.bytes, input.filename)
+export async function processDocument (input: DocumentInput, limits: ProcessingLimits, knownType?: string): Promise<ProcessedDocument> {
+  const detectedType = knownType ?? await detectType(input.bytes, input.filename)
   const extractor = await extractorFor(detectedType, input)
   const context: ExtractionContext = { limits, filename: input.filename, declaredType: input.declaredType }
   const extraction: Extraction = await extractor(input.bytes, context)

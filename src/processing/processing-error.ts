@@ -35,3 +35,13 @@ export class ProcessingError extends Error {
 export function isProcessingErrorCode (code: unknown): code is ProcessingErrorCode {
   return typeof code === 'string' && Object.hasOwn(permanentByCode, code)
 }
+
+/**
+ * `error` as the processor reports it: a ProcessingError as it is, anything else (a parser's
+ * own exception) as an `internal` one, wherever the document was processed.
+ */
+export function asProcessingError (error: unknown): ProcessingError {
+  if (error instanceof ProcessingError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new ProcessingError('internal', `internal processing error: ${message}`, { cause: error })
+}

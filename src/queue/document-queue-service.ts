@@ -4,14 +4,15 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import { isDataError } from '../db/data-error.js'
 import { copyDocumentBlobs } from '../db/document-blobs.js'
-import { writeDocumentResult, type DocumentResult } from '../db/document-results.js'
+import { insertChunks } from '../db/chunks.js'
+import { resultPassages, type DocumentResult } from '../db/document-results.js'
 import type { DocumentRecord } from '../db/documents.js'
 import { withTransaction, type Client, type Pool, type Queryable } from '../db/pool.js'
 import { toPostgresText } from '../db/postgres-safe-text.js'
 import { pruneDeadWorkers } from '../db/workers.js'
 import { TurnBatcher } from '../lib/turn-batcher.js'
 import { ERROR_KIND, FAILURE_CODE, type FailureCode, OPERATION } from '../states.js'
-import { inSpan, TRACE_ATTRIBUTE } from '../tracing/trace-context.js'
+import { inSpans, TRACE_ATTRIBUTE } from '../tracing/trace-context.js'
 import { InvalidResultError } from './invalid-result-error.js'
 import type { ClaimedItem, QueueItem } from './queue-item.js'
 import { redisCall } from './redis-call.js'
@@ -20,7 +21,7 @@ import { takeBackAbandonedItems } from './sql/abandoned-items.js'
 import { listAttempts, type AttemptRow } from './sql/attempts.js'
 import { cancelPendingItems } from './sql/cancel-pending.js'
 import { claimItems } from './sql/claim-items.js'
-import { completeItems } from './sql/complete-items.js'
+import { completeItems, type Completion as ItemCompletion } from './sql/complete-items.js'
 import { deleteDocuments, lockDocumentItems } from './sql/delete-document.js'
 import { deleteFinishedItems } from './sql/delete-finished-items.js'
 import { bumpWakeups, countInProgress, findDueItems } from './sql/due-items.js'
@@ -65,7 +66,7 @@ const CANCELLED_MESSAGE = 'cancelled by an operator while pending'
  * A completion waiting for its batch: the item as claimed, the result to write, and the trace
  * context of its run (the batch's transaction runs in whichever run started it).
  */
-interface Completion { item: QueueItem, result: DocumentResult, trace: Context }
+interface Completion extends ItemCompletion { item: QueueItem, trace: Context }
 
 /** A new document to store and queue: what the upload path knows of it, and its bytes. */
 export type NewUpload = Omit<NewDocumentItem, 'id' | 'itemId' | 'maxAttempts'> & { bytes: Buffer }
@@ -337,7 +338,8 @@ export class DocumentQueueService {
   }
 
   /**
-   * One transaction for a batch of completions. A statement Postgres refuses (a result it cannot
+   * One transaction for a batch of completions: one statement for the items and results, one for
+   * the passages. A statement Postgres refuses (a result it cannot
    * store) rolls the whole batch back; then each completion runs alone, so that only the refused
    * one fails and the others commit. A lost connection fails them all alike.
    */
@@ -358,17 +360,17 @@ export class DocumentQueueService {
   }
 
   async #writeCompletions (batch: Completion[]): Promise<boolean[]> {
+    // An item completed twice in one batch is completed once: by its first caller.
+    const firsts = new Map(batch.map((completion) => [completion.item.id, completion] as const).reverse())
     return await withTransaction(this.#pool, async (tx) => {
-      const completed = await completeItems(tx, batch.map(({ item }) => item), this.workerId)
-      // An item completed twice in one batch is completed once: by its first caller.
-      return await sequentially(batch, async ({ item, result, trace }) => {
-        if (!completed.delete(item.id)) return false
-        // Text, metadata, passages and their search vectors: the document's index entry.
-        await inSpan('docqueue.index', { parent: trace, attributes: { [TRACE_ATTRIBUTE.passages]: result.chunks.length } }, async () => {
-          await writeDocumentResult(tx, item.documentId, result)
-        })
-        return true
+      const completed = await completeItems(tx, [...firsts.values()], this.workerId)
+      const written = [...firsts.values()].filter(({ item }) => completed.has(item.id))
+      // Text, metadata, passages and their search vectors: each document's index entry, written
+      // for the batch at once, so each document's trace shows the shared statement.
+      await inSpans('docqueue.index', written.map(({ trace, result }) => ({ parent: trace, attributes: { [TRACE_ATTRIBUTE.passages]: result.chunks.length } })), async () => {
+        await insertChunks(tx, written.map(({ item, result }) => resultPassages(item.documentId, result)))
       })
+      return batch.map((completion) => firsts.get(completion.item.id) === completion && completed.has(completion.item.id))
     })
   }
 
@@ -542,11 +544,4 @@ export class DocumentQueueService {
 function completionError (error: unknown): Error {
   if (!isDataError(error)) return error instanceof Error ? error : new Error(String(error))
   return new InvalidResultError(`the database refused the extracted result (${error.code}): ${error.message}`, { cause: error })
-}
-
-/** Runs `work` on each input in turn (one connection takes one statement at a time). */
-async function sequentially<In, Out> (inputs: In[], work: (input: In) => Promise<Out>): Promise<Out[]> {
-  const outputs: Out[] = []
-  for (const input of inputs) outputs.push(await work(input))
-  return outputs
 }

@@ -71,6 +71,22 @@ export async function inSpan<T> (name: string, options: SpanOptions, work: (span
   }
 }
 
+/**
+ * Runs `work` once for several traces: one span per parent, each ending when `work` settles.
+ * For a statement written for a batch of documents, each of which is followed by its own trace.
+ */
+export async function inSpans<T> (name: string, spans: Array<Pick<SpanOptions, 'parent' | 'attributes'>>, work: () => Promise<T>): Promise<T> {
+  const started = spans.map((options) => tracer.startSpan(name, { attributes: options.attributes }, options.parent ?? context.active()))
+  try {
+    return await work()
+  } catch (error) {
+    for (const span of started) markFailed(span, error)
+    throw error
+  } finally {
+    for (const span of started) span.end()
+  }
+}
+
 /** Runs `work` with `span` as the active span, so that the spans it starts are its children. */
 export async function withActiveSpan<T> (span: Span, work: () => Promise<T>): Promise<T> {
   return await context.with(trace.setSpan(context.active(), span), work)

@@ -4,10 +4,12 @@ import t from 'tap'
 import { createDocumentProcessor, defaultProcessingLimits, ProcessingError } from '../../src/processing/index.js'
 import { corpusDir, readCorpusFile } from '../helpers/corpus.js'
 import { waitFor } from '../helpers/context.js'
+import { docxType, smallDocx } from '../helpers/docx-builder.js'
 import { extractionProcessIds } from '../helpers/extraction-processes.js'
 import { expectFailure, settle } from '../helpers/settle.js'
 
-const small = { bytes: Buffer.from('A short note that must still process.'), filename: 'note.txt', declaredType: 'text/plain' }
+// A DOCX, so that it goes to an extraction process (small text is processed in the caller).
+const small = { bytes: smallDocx('A short note that must still process.'), filename: 'note.docx', declaredType: docxType }
 
 t.test('the defaults are the documented ones', async (t) => {
   t.same(defaultProcessingLimits, {
@@ -56,8 +58,8 @@ t.test('concurrent jobs on two processes each get their own result', async (t) =
   const processor = createDocumentProcessor({}, { processes: 2 })
   t.teardown(async () => { await processor.close() })
   const inputs = Array.from({ length: 12 }, (_, i) => ({
-    bytes: Buffer.from(`Document number ${i} says hello.`),
-    filename: `doc-${i}.txt`,
+    bytes: smallDocx(`Document number ${i} says hello.`),
+    filename: `doc-${i}.docx`,
     declaredType: null
   }))
   const results = await Promise.all(inputs.map(async (input) => await processor.process(input)))

@@ -2,11 +2,14 @@ import t, { type Test } from 'tap'
 import { createDocumentProcessor, ProcessingError } from '../../src/processing/index.js'
 import type { DocumentInput, ProcessedDocument, ProcessingLimits } from '../../src/processing/index.js'
 import { waitFor } from '../helpers/context.js'
+import { docxType, smallDocx } from '../helpers/docx-builder.js'
 import { extractionProcessIds } from '../helpers/extraction-processes.js'
 import { contentStreamBombPdf } from '../helpers/pdf-bomb.js'
 import { expectFailure, settle } from '../helpers/settle.js'
 
-const small = { bytes: Buffer.from('A short note that must still process.'), filename: 'note.txt', declaredType: 'text/plain' }
+// A DOCX: small text would be processed in the caller (in-process-extraction.ts), not queued
+// behind the job in the extraction process.
+const small = { bytes: smallDocx('A short note that must still process.'), filename: 'note.docx', declaredType: docxType }
 // pdf.js needs far more than 128 MB to decode this, and all of it outside the V8 heap.
 const pdfBomb = await contentStreamBombPdf(1024 * 1024 * 1024)
 

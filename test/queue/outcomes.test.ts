@@ -65,6 +65,27 @@ t.test('markCompleted records the item, its attempt, the document\'s status and 
   t.same(rows, [{ ordinal: 1 }], 'the passages are searchable')
 })
 
+t.test('a later result replaces the passages of the last one: those it has again are rewritten, the others removed', async (t) => {
+  const document = await enqueueOne(stack)
+  t.equal(await stack.queue.markCompleted(await claim(stack, document.itemId), result), true)
+  const { tenant } = await readDocument(stack.pool, document.id)
+  const reprocess = async (): Promise<ClaimedItem> => {
+    const queued = await stack.queue.enqueue(tenant, document.id)
+    if (queued === undefined) throw new Error('the reprocess was not queued')
+    return await claim(stack, queued.itemId)
+  }
+  const three = { ...resultOf('Zeta eta.'), chunks: ['Zeta eta.', 'Theta iota.', 'Kappa lambda.'].map((text, ordinal) => ({ ordinal, page: null, text })) }
+  t.equal(await stack.queue.markCompleted(await reprocess(), three), true)
+  t.same(await readChunks(stack.pool, document.id), three.chunks, 'more passages than before')
+  const one = resultOf('Mu nu.')
+  t.equal(await stack.queue.markCompleted(await reprocess(), one), true)
+  t.same(await readChunks(stack.pool, document.id), one.chunks, 'fewer passages than before: none of the old ones is left')
+  const { rows } = await stack.pool.query(`
+    select ordinal from document_chunks where document_id = $1 and tsv @@ to_tsquery('simple', 'zeta | kappa | mu')`, [document.id])
+  t.same(rows, [{ ordinal: 0 }], 'only the last result is searchable')
+  t.match(await readDocument(stack.pool, document.id), { status: 'completed', version: 3, text: 'Mu nu.' })
+})
+
 t.test('a completion after a transient failure clears the item\'s and the document\'s last error', async (t) => {
   const document = await enqueueOne(stack)
   t.equal(await stack.queue.markFailed(await claim(stack, document.itemId), transient), 'retrying')

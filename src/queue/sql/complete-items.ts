@@ -1,19 +1,30 @@
+import { resultColumns, type DocumentResult } from '../../db/document-results.js'
 import type { Queryable } from '../../db/pool.js'
 import { ATTEMPT_OUTCOME, ITEM_STATUS } from '../../states.js'
 import type { QueueItem } from '../queue-item.js'
 
+/** An item this worker holds and the result it produced. */
+export interface Completion { item: Pick<QueueItem, 'id' | 'attempts' | 'documentId'>, result: DocumentResult }
+
 /**
- * Marks items this worker holds completed: each item, its attempt and its document's status, in
- * one statement for all of them. Each item is fenced by its own claim (status, worker, attempt),
- * so an item whose claim was taken over changes nothing while the others complete. Returns the
- * ids of the items completed; the caller writes their results in the same transaction, and only
- * theirs.
+ * Marks items this worker holds completed and writes their results, in one statement for all of
+ * them: each item, its attempt, its document (the result in place of the last one, the version
+ * bumped, and the status where the item is the document's current one) and the removal of its
+ * old passages. The document row gets one new version, so its triggers (counts, events) fire once
+ * for it. Each item is fenced by its own claim (status, worker, attempt), so an item whose claim
+ * was taken over writes nothing while the others complete. `completions` must name each item
+ * once. Returns the ids of the items completed; the caller inserts their new passages
+ * (insertChunks) in the same transaction, so that readers see the old result or the new one.
  */
-export async function completeItems (db: Queryable, items: Array<Pick<QueueItem, 'id' | 'attempts'>>, workerId: string): Promise<Set<string>> {
-  const sorted = [...items].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  const { rows } = await db.query<{ id: string }>(`
+export async function completeItems (db: Queryable, completions: Completion[], workerId: string): Promise<Set<string>> {
+  const sorted = [...completions].sort((a, b) => a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0)
+  const columns = resultColumns(sorted.map(({ result }) => result))
+  // Prepared once per connection (named): planning these CTEs costs Postgres more than running them for a small batch.
+  const { rows } = await db.query<{ id: string }>({
+    name: 'complete-items',
+    text: `
     with held as (
-      select * from unnest($1::uuid[], $2::int[]) as h(id, attempts)
+      select * from unnest($1::uuid[], $2::int[], $4::text[], $5::text[], $6::jsonb[]) as h(id, attempts, media_type, text, metadata)
     ), q as (
       update queue_items q
          set status = '${ITEM_STATUS.completed}', last_error = null, error_kind = null, error_code = null, finished_at = now(),
@@ -26,10 +37,20 @@ export async function completeItems (db: Queryable, items: Array<Pick<QueueItem,
         from q where a.item_id = q.id and a.attempt = q.attempts and a.outcome is null
     ), d as (
       update documents d
-         set status = '${ITEM_STATUS.completed}', error_kind = null, error_code = null, last_error = null, error_group = null, updated_at = now()
-        from q where d.id = q.document_id and d.current_item_id = q.id
+         set media_type = h.media_type, text = h.text, metadata = h.metadata, version = d.version + 1, processed_at = now(),
+             status = case when d.current_item_id = q.id then '${ITEM_STATUS.completed}' else d.status end,
+             error_kind = case when d.current_item_id = q.id then null else d.error_kind end,
+             error_code = case when d.current_item_id = q.id then null else d.error_code end,
+             last_error = case when d.current_item_id = q.id then null else d.last_error end,
+             error_group = case when d.current_item_id = q.id then null else d.error_group end,
+             updated_at = case when d.current_item_id = q.id then now() else d.updated_at end
+        from q join held h on h.id = q.id
+       where d.id = q.document_id
+    ), old_passages as (
+      delete from document_chunks c using q where c.document_id = q.document_id
     )
     select id from q`,
-  [sorted.map((item) => item.id), sorted.map((item) => item.attempts), workerId])
+    values: [sorted.map(({ item }) => item.id), sorted.map(({ item }) => item.attempts), workerId, columns.mediaTypes, columns.texts, columns.metadata]
+  })
   return new Set(rows.map((row) => row.id))
 }
