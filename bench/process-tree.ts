@@ -45,6 +45,8 @@ export interface TreeSample {
   peakRssMiB: number
   /** The same peak for the processes `select` kept. */
   peakSelectedRssMiB: number
+  /** The same peak for the others (the root, and any child `select` did not keep). */
+  peakOthersRssMiB: number
   /** CPU seconds (user + system) that the processes `select` kept used while sampled. */
   selectedCpuSeconds: number
   /** How many processes were seen over the whole run (replaced ones included). */
@@ -65,6 +67,7 @@ export class ProcessTreeSampler {
   readonly #lastTicks = new Map<number, number>()
   #peak = 0
   #peakSelected = 0
+  #peakOthers = 0
   /** Set by resetCpu: a process first seen after it started within the count, all its time counts. */
   #counting = false
 
@@ -92,6 +95,7 @@ export class ProcessTreeSampler {
     }
     this.#peak = Math.max(this.#peak, total / 1024)
     this.#peakSelected = Math.max(this.#peakSelected, selected / 1024)
+    this.#peakOthers = Math.max(this.#peakOthers, (total - selected) / 1024)
   }
 
   /** Starts the CPU count afresh (after a warm-up) while keeping the processes known. */
@@ -109,6 +113,7 @@ export class ProcessTreeSampler {
     return {
       peakRssMiB: this.#peak,
       peakSelectedRssMiB: this.#peakSelected,
+      peakOthersRssMiB: this.#peakOthers,
       selectedCpuSeconds: ticks / ticksPerSecond,
       processesSeen: this.#lastTicks.size
     }

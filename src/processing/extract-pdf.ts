@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { getDocumentProxy } from 'unpdf'
+// unpdf's bundle of pdf.js, called directly: its getDocumentProxy wrapper resolves the
+// pdfjs-dist package anew on every call (a module-loader round trip), for defaults we override.
+import { getDocument } from 'unpdf/pdfjs'
 import type { Extractor } from './extraction.js'
 import { formatCount, limitExceeded } from './limits.js'
 import { ProcessingError } from './processing-error.js'
@@ -17,7 +19,7 @@ const standardFontDataUrl = path.join(pdfjsRoot, 'standard_fonts') + path.sep
 /** pdf.js VerbosityLevel.ERRORS: hostile files trigger thousands of warnings otherwise. */
 const errorsOnly = 0
 
-type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>
+type PdfDocument = Awaited<ReturnType<typeof getDocument>['promise']>
 interface TextItemLike { str?: unknown, hasEOL?: unknown }
 
 function corrupt (err: unknown): ProcessingError {
@@ -28,7 +30,8 @@ function corrupt (err: unknown): ProcessingError {
 async function openPdf (bytes: Buffer): Promise<PdfDocument> {
   try {
     // pdf.js transfers (detaches) the buffer it is given, so it gets a copy of its own.
-    return await getDocumentProxy(new Uint8Array(bytes), {
+    return await getDocument({
+      data: new Uint8Array(bytes),
       cMapUrl,
       cMapPacked: true,
       standardFontDataUrl,
@@ -42,7 +45,7 @@ async function openPdf (bytes: Buffer): Promise<PdfDocument> {
       isOffscreenCanvasSupported: false,
       stopAtErrors: false,
       verbosity: errorsOnly
-    })
+    }).promise
   } catch (err) {
     if ((err as Error)?.name === 'PasswordException') {
       throw new ProcessingError('encrypted', 'PDF is encrypted with a password', { cause: err })
