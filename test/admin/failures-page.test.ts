@@ -64,7 +64,7 @@ t.test('failed documents are grouped by code and normalised message, largest fir
   ])
   const [largest] = body.groups
   const { rows } = await stack.pool.query<{ first: Date, last: Date }>(
-    'select min(finished_at) as first, max(finished_at) as last from queue_items where id = any($1::uuid[])', [corrupt.map((document) => document.itemId)])
+    'select min(updated_at) as first, max(updated_at) as last from documents where id = any($1::uuid[])', [corrupt.map((document) => document.id)])
   t.equal(largest.firstSeenAt, rows[0].first.toISOString())
   t.equal(largest.lastSeenAt, rows[0].last.toISOString())
   t.same(largest.sample, { documentId: corrupt[2].id, tenant, filename: 'c d.pdf', message: 'bad xref at offset 789 in "c d.pdf"' }, 'the latest failure')
@@ -95,7 +95,8 @@ t.test('the time window leaves out older failures', async (t) => {
   const windowed = newTenant()
   const old = await failedDocument(stack, { tenant: windowed, filename: 'old.txt' }, { message: 'limit of 10 pages exceeded', code: FAILURE_CODE.limitExceeded })
   await failedDocument(stack, { tenant: windowed, filename: 'new.txt' }, { message: 'limit of 20 pages exceeded', code: FAILURE_CODE.limitExceeded })
-  await stack.pool.query('update queue_items set finished_at = now() - interval \'2 days\' where id = $1', [old.itemId])
+  // When a document failed is when the statement that failed it last wrote the document.
+  await stack.pool.query('update documents set updated_at = now() - interval \'2 days\' where id = $1', [old.id])
   t.same((await failures(admin, `tenant=${windowed}&window=7d`, t)).body.groups.map((group) => group.count), [2])
   const recent = await failures(admin, `tenant=${windowed}&window=24h`, t)
   t.same(recent.body.groups.map((group) => [group.group, group.count]), [['limit of <n> pages exceeded', 1]])

@@ -7,26 +7,23 @@ const SAMPLE_MESSAGE_LENGTH = 1000
 
 /**
  * Failed documents within `tenants` (null = all) grouped by their current item's failure code
- * and normalised error message (`queue_items.error_group`, migration 009), the largest groups
- * first. Only the {@link FAILURE_SCAN_LIMIT} newest failed documents are read, walking the
- * status-and-creation indexes, so the page answers in bounded time with any number of failures;
- * the time window then narrows those by when they failed.
+ * and normalised error message (copied onto the document with the item's other filter fields,
+ * migration 016), the largest groups first. Only the {@link FAILURE_SCAN_LIMIT} newest failed
+ * documents are read, walking the status-and-creation indexes of `documents` alone, so the page
+ * answers in bounded time with any number of failures; the time window then narrows those by
+ * when they failed (the document's `updated_at`, written by the statement that failed it).
  */
 export async function loadFailureGroups (db: Queryable, query: FailuresQueryType, tenants: string[] | null): Promise<Failures> {
   const { rows } = await db.query<{ examined: number, scanned: number, groups: Array<Omit<FailureGroup, 'firstSeenAt' | 'lastSeenAt'> & { firstSeenAt: string, lastSeenAt: string }> }>(`
     with newest as materialized (
-      -- Materialized: the limit applies to the index walk over documents alone, before any join.
-      select d.id, d.tenant, d.filename, d.current_item_id from documents d
+      -- Materialized: the limit applies to the index walk, before the window and the grouping.
+      select d.id, d.tenant, d.filename, d.error_code, d.error_group, d.last_error, d.updated_at as failed_at from documents d
        where d.status = '${ITEM_STATUS.failed}'
          and ($1::text[] is null or d.tenant = any($1::text[])) and ($2::text is null or d.tenant = $2)
        order by d.created_at desc, d.id desc
        limit $4
     ), failed as (
-      select n.id, n.tenant, n.filename, q.error_code, q.error_group, q.last_error, coalesce(q.finished_at, q.updated_at) as failed_at
-        -- Lateral: one primary-key read per document. A join lets the planner hash all of
-        -- queue_items instead, which grows with the history, not with the page.
-        from newest n cross join lateral (select * from queue_items q where q.id = n.current_item_id) q
-       where $3::interval is null or coalesce(q.finished_at, q.updated_at) >= now() - $3::interval
+      select * from newest where $3::interval is null or failed_at >= now() - $3::interval
     ), grouped as (
       select error_code as code, error_group as "group", count(*)::int as count,
              min(failed_at) as "firstSeenAt", max(failed_at) as "lastSeenAt",
