@@ -1,4 +1,5 @@
 import t from 'tap'
+import { withTimeout } from '../../src/lib/with-timeout.js'
 import { InProcessWakeUps } from '../../src/queue/in-process-wake-ups.js'
 import { wakeUpOptions, type WakeUpData } from '../../src/queue/wake-ups.js'
 
@@ -59,7 +60,9 @@ t.test('a job id already held makes the add a no-op; a waiting job can be remove
   const done = new Promise<void>((resolve) => {
     channel.consume(async (data) => { ran.push(data.itemId); resolve() }, 1)
   })
-  await done
+  // The channel's delay timer is unref'd (it must not keep a service alive); this wait's own
+  // timer keeps the test process alive until the job runs, and bounds a hang.
+  await withTimeout(done, 60_000, () => { throw new Error('the delayed job never ran') })
   t.same(ran, ['later'], 'the delayed job ran once its delay was over, and the removed one never')
 })
 
