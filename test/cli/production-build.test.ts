@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os'
 import { basename, join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { ManagedProcess } from '../faults/child-process.js'
 import { nodeCommand } from '../helpers/bin-command.js'
 import { TestContext, waitFor } from '../helpers/context.js'
+import { startServiceProcesses } from '../helpers/service-processes.js'
 
 // The production build as it ships: compiled into a scratch directory with package.json and
 // the production dependencies only (no TypeScript, no tsx, no dev tools), migrated and run as
@@ -77,25 +77,14 @@ t.test('the compiled API, worker and CLI process documents with production depen
   t.equal(created.code, 0, created.stderr)
   const key = created.stdout.trim().split('\n').at(-1) ?? ''
 
-  const processes = ['api', 'worker'].map((role) => ManagedProcess.start({
-    name: role,
-    command: process.execPath,
-    args: [`dist/bin/${role}.js`],
+  const api = await startServiceProcesses(context, {
+    args: (role) => [`dist/bin/${role}.js`],
     cwd: scratch,
-    env: { ...process.env, ...env },
-    logPath: join(scratch, `${role}.log`),
-    logCapBytes: 4 * 1024 * 1024
-  }))
-  context.onCleanup(async () => {
-    for (const child of processes) child.signal('SIGTERM')
-    for (const child of processes) if (await child.waitExit(60_000) === undefined) await child.kill()
+    env: () => ({ ...process.env, ...env }),
+    logDir: scratch,
+    port,
+    description: 'the compiled API to be ready'
   })
-  const api = `http://127.0.0.1:${port}`
-  await waitFor(async () => {
-    if (processes.some((child) => !child.running)) throw new Error(`a process exited; see ${scratch}/*.log`)
-    const ready = await fetch(`${api}/readyz`).catch(() => undefined)
-    return ready?.status === 200 ? true : undefined
-  }, 'the compiled API to be ready', 300_000)
 
   const login = await fetch(`${api}/admin/login`)
   t.equal(login.status, 200, 'the admin views are found from dist/')

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import t from 'tap'
-import { ManagedProcess } from '../faults/child-process.js'
 import { TestContext, waitFor } from '../helpers/context.js'
 import { freePort } from '../helpers/free-port.js'
+import { startServiceProcesses } from '../helpers/service-processes.js'
 import { startOtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js'
 
 // One document followed through every process: the real API and worker entry points, started
@@ -45,25 +45,14 @@ t.test('an upload, its queue item and the worker run that completes it are one t
     // Spans leave each process a tenth of a second after they end rather than after 5 s.
     OTEL_BSP_SCHEDULE_DELAY: '100'
   }
-  const processes = (['api', 'worker'] as const).map((role) => ManagedProcess.start({
-    name: role,
-    command: process.execPath,
-    args: ['--import', tsx, join(repo, 'src/bin', `${role}.ts`)],
+  const api = await startServiceProcesses(context, {
+    args: (role) => ['--import', tsx, join(repo, 'src/bin', `${role}.ts`)],
     cwd: repo,
-    env: { ...env, OTEL_SERVICE_NAME: `traced-${role}` },
-    logPath: join(logs, `${role}.log`),
-    logCapBytes: 4 * 1024 * 1024
-  }))
-  context.onCleanup(async () => {
-    for (const child of processes) child.signal('SIGTERM')
-    for (const child of processes) if (await child.waitExit(60_000) === undefined) await child.kill()
+    env: (role) => ({ ...env, OTEL_SERVICE_NAME: `traced-${role}` }),
+    logDir: logs,
+    port,
+    description: 'the API to be ready'
   })
-  const api = `http://127.0.0.1:${port}`
-  await waitFor(async () => {
-    if (processes.some((child) => !child.running)) throw new Error('a process exited before the API was ready')
-    const ready = await fetch(`${api}/readyz`).catch(() => undefined)
-    return ready?.status === 200 ? true : undefined
-  }, 'the API to be ready', 300_000)
 
   // The client's own trace, which the service must continue.
   const clientTraceId = randomBytes(16).toString('hex')
