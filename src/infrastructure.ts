@@ -8,7 +8,7 @@ import type { ListenForEvents } from './events/event-hub.js'
 import { newWorkerIdentity, type WorkerIdentity } from './db/workers.js'
 import { DocumentQueueService } from './queue/document-queue-service.js'
 import { redisCall } from './queue/redis-call.js'
-import { createProducerConnection, waitForConnection, warnAboutEvictionPolicy } from './queue/redis.js'
+import { createProducerConnection, waitForConnection, warnAboutRedisConfiguration } from './queue/redis.js'
 import { createWakeUpQueue, type WakeUpChannel, type WakeUpQueue } from './queue/wake-ups.js'
 
 /**
@@ -64,7 +64,7 @@ export async function openInfrastructure (config: Config, logger: Logger, option
 
   const redis = createProducerConnection(config.REDIS_URL, logger)
   if (await waitForConnection(redis, REDIS_STARTUP_WAIT_MS)) {
-    await warnAboutEvictionPolicy(redis, logger)
+    await warnAboutRedisConfiguration(redis, logger)
   } else {
     logger.warn({ redis: config.REDIS_URL.replace(/\/\/[^@]*@/, '//***@') }, 'redis is not reachable yet; starting without it')
   }

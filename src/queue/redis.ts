@@ -54,7 +54,7 @@ export async function waitForConnection (redis: Redis, timeoutMs: number): Promi
  * `maxmemory-policy noeviction`: with an evicting policy Redis silently drops jobs and locks
  * under memory pressure. Postgres still recovers the items, but an operator must know.
  */
-export async function evictionPolicyProblem (redis: Redis): Promise<string | undefined> {
+async function evictionPolicyProblem (redis: Redis): Promise<string | undefined> {
   try {
     const [, policy] = await redis.config('GET', 'maxmemory-policy') as [string, string]
     return policy === 'noeviction' ? undefined : `redis maxmemory-policy is ${policy}; BullMQ needs noeviction`
@@ -64,8 +64,36 @@ export async function evictionPolicyProblem (redis: Redis): Promise<string | und
   }
 }
 
-/** Logs an error at start-up when the eviction policy is unsafe. */
-export async function warnAboutEvictionPolicy (redis: Redis, logger: RedisLogger): Promise<void> {
-  const problem = await evictionPolicyProblem(redis)
-  if (problem !== undefined) logger.error({ problem }, 'unsafe redis configuration: jobs can be evicted')
+/** BullMQ's own minimum; the wake-up queue skips BullMQ's check (see createWakeUpQueue). */
+const MINIMUM_REDIS_VERSION = [5, 0, 0]
+
+function isOlder (version: number[], than: number[]): boolean {
+  const differs = than.findIndex((part, i) => (version[i] ?? 0) !== part)
+  return differs !== -1 && (version[differs] ?? 0) < than[differs]
+}
+
+/** What is wrong with the Redis server's version, if anything. */
+async function versionProblem (redis: Redis): Promise<string | undefined> {
+  try {
+    const version = /^redis_version:([\d.]+)/m.exec(await redis.info('server'))?.[1]
+    if (version === undefined) return undefined
+    if (!isOlder(version.split('.').map(Number), MINIMUM_REDIS_VERSION)) return undefined
+    return `redis ${version} is older than ${MINIMUM_REDIS_VERSION.join('.')}, the oldest BullMQ supports`
+  } catch {
+    // A server that will not say (or does not answer yet) is checked again by /readyz.
+    return undefined
+  }
+}
+
+/** What is wrong with the Redis server's configuration for BullMQ: one sentence per problem. */
+export async function redisConfigurationProblems (redis: Redis): Promise<string[]> {
+  const problems = await Promise.all([evictionPolicyProblem(redis), versionProblem(redis)])
+  return problems.filter((problem) => problem !== undefined)
+}
+
+/** Logs an error at start-up for each unsafe setting of the Redis server. */
+export async function warnAboutRedisConfiguration (redis: Redis, logger: RedisLogger): Promise<void> {
+  for (const problem of await redisConfigurationProblems(redis)) {
+    logger.error({ problem }, 'unsafe redis configuration')
+  }
 }

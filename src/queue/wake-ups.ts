@@ -30,9 +30,17 @@ export interface WakeUpChannel {
   close: () => Promise<void>
 }
 
-/** Creates the producer side of the wake-up queue. */
+/**
+ * Creates the producer side of the wake-up queue.
+ *
+ * Without `skipVersionCheck`, BullMQ's first command on the connection is an `INFO`, and the
+ * queue keeps that command's outcome for good: if it times out (the producer connection gives
+ * up after 2 s, and a process starting on a busy machine can stall that long), every later add
+ * fails with the same error until the process restarts, and the items wait for the reconciler.
+ * The start-up checks read the version instead (see redisConfigurationProblems).
+ */
 export function createWakeUpQueue (connection: Redis, prefix: string): WakeUpQueue {
-  return new Queue<WakeUpData>(WAKE_UP_QUEUE_NAME, { connection, prefix })
+  return new Queue<WakeUpData>(WAKE_UP_QUEUE_NAME, { connection, prefix, skipVersionCheck: true })
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Pool } from '../db/pool.js'
 import { withTimeout } from '../lib/with-timeout.js'
-import { evictionPolicyProblem } from '../queue/redis.js'
+import { redisConfigurationProblems } from '../queue/redis.js'
 
 export interface Readiness {
   ready: boolean
@@ -42,7 +42,7 @@ export class HealthService {
       answers(() => this.#pool.query('select 1')),
       answers(() => redisConnection.ping())
     ])
-    const problem = redis === 'up' ? await evictionPolicyProblem(redisConnection) : undefined
-    return { ready: postgres === 'up' && redis === 'up', postgres, redis, warnings: problem === undefined ? [] : [problem] }
+    const warnings = redis === 'up' ? await redisConfigurationProblems(redisConnection) : []
+    return { ready: postgres === 'up' && redis === 'up', postgres, redis, warnings }
   }
 }
