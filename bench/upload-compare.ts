@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { dropDatabase } from '../test/helpers/database.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
+import { renderProfile, summarizeProfiles } from './cpu-profile.js'
 import { cpuCores, cpuSnapshot } from './cpu-usage.js'
 import { multipartFile, sampleText } from './sample-text.js'
 import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
@@ -25,6 +26,8 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const fileBytes = Number(process.env.BENCH_FILE_BYTES ?? 10 * 1024)
 const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+// A directory to write the APIs' V8 CPU profiles to (one subdirectory per side); they run slower.
+const profileDir = process.env.BENCH_CPU_PROFILE_DIR
 
 interface Run { stats: UploadStats, apiCpuMs: number, postgresCpuMs: number }
 interface Side { dir: string, dbUrl: string, prefix: string, url: string, headers: Record<string, string>, table: string, api: BenchChild, runs: Run[] }
@@ -43,6 +46,11 @@ function entryPoint (dir: string, current: string, older: string): string {
 // A loaded machine may take a while to start an API; this only bounds the wait.
 const START_TIMEOUT_MS = 120_000
 
+/** Where the API of the side at `index` writes its profiles: by position, as two sides may be the same checkout. */
+function profileDirOf (index: number): string {
+  return join(profileDir ?? '', `side-${index + 1}`)
+}
+
 /** Starts a side's API on a database of its own; it joins `sides` at once, so that it is cleaned up even if it never gets ready. */
 async function startSide (dir: string, sides: Side[]): Promise<void> {
   const suffix = randomBytes(4).toString('hex')
@@ -53,8 +61,10 @@ async function startSide (dir: string, sides: Side[]): Promise<void> {
   const keyOutput = naive ? '' : await runScript(entryPoint(dir, 'src/bin/keys.ts', 'src/cli/keys.ts'), ['create', '--tenant', 'bench'], { cwd: dir, env: { DATABASE_URL: dbUrl } })
   const port = await freePort()
   const prefix = `dqbench-${suffix}`
+  const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDirOf(sides.length)}`]
   const api = new BenchChild(`api ${dir}`, naive ? 'bench/naive-app.ts' : entryPoint(dir, 'src/bin/api.ts', 'src/server.ts'), {
     cwd: naive ? repoRoot : dir,
+    nodeArgs,
     env: { DATABASE_URL: dbUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }
   })
   const url = `http://127.0.0.1:${port}`
@@ -97,5 +107,12 @@ try {
     await side.api.stop()
     await dropDatabase(side.dbUrl).catch(() => {})
     await deleteRedisKeys(redisUrl, `${side.prefix}:*`).catch(() => 0)
+  }
+}
+// Written when each API stopped; its start-up is in them too, a small share of the rounds.
+if (profileDir !== undefined) {
+  for (const [index, side] of sides.entries()) {
+    const { main } = await summarizeProfiles(profileDirOf(index), 0, 30)
+    process.stdout.write(`\n${renderProfile(`API of ${side.dir}, main thread`, main)}`)
   }
 }

@@ -90,25 +90,40 @@ function looksLikeHtml (text: string): boolean {
   return markdownScore(sample) < 2 && (sample.match(htmlCommonTag)?.length ?? 0) >= 3
 }
 
-const markdownSignals: RegExp[] = [
-  /^---\r?\n[\s\S]*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/, // front matter, at the very start
+const frontMatter = /^---\r?\n[\s\S]*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/ // at the very start
+
+/** Markdown constructs that open a line. */
+const lineSignals: RegExp[] = [
   /^#{1,6}\s+\S/m, // ATX heading
   /^(?:```|~~~)/m, // code fence
   /^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+\S/m, // list item
-  /\[[^\]\n]{1,500}\]\([^)\s]{1,2000}(?:\s+"[^"\n]{0,500}")?\)/, // inline link or image
   /^\s{0,3}>\s?\S/m, // block quote
-  /(?:\*\*|__)\S[^*\n]{0,500}\S(?:\*\*|__)/, // strong emphasis
-  /`[^`\n]+`/, // inline code
   /^\s*\|.*\|\s*$\n^\s*\|?\s*:?-{3,}/m, // table
   /^\S.*\n(?:=+|-+)\s*$/m // setext heading
 ]
 
+/** Markdown constructs within a line. */
+const inlineSignals: RegExp[] = [
+  /\[[^\]\n]{1,500}\]\([^)\s]{1,2000}(?:\s+"[^"\n]{0,500}")?\)/, // inline link or image
+  /(?:\*\*|__)\S[^*\n]{0,500}\S(?:\*\*|__)/, // strong emphasis
+  /`[^`\n]+`/ // inline code
+]
+
+// Every construct of `lineSignals` has a line whose first non-blank character is one of these,
+// and every one of `inlineSignals` one of the marks below. Plain prose, most uploads, has
+// neither: one scan for each then stands for the nine expressions, with the same verdict.
+const lineOpener = /^\s*[#`~\-*+\d>|=]/m
+const inlineMark = /[[*_`]/
+
 /** Number of distinct Markdown constructs in the sample; front matter counts double. */
 function markdownScore (text: string): number {
   let score = 0
-  if (/^---\r?\n/.test(text) && markdownSignals[0]?.test(text) === true) score += 2
-  for (const signal of markdownSignals.slice(1)) {
-    if (signal.test(text)) score++
-  }
+  if (/^---\r?\n/.test(text) && frontMatter.test(text)) score += 2
+  if (lineOpener.test(text)) score += countMatching(lineSignals, text)
+  if (inlineMark.test(text)) score += countMatching(inlineSignals, text)
   return score
+}
+
+function countMatching (signals: RegExp[], text: string): number {
+  return signals.filter((signal) => signal.test(text)).length
 }

@@ -22,11 +22,18 @@ const UPLOAD_BATCH_MAX = 64
 // ...and closes once it holds this many bytes: large uploads gain nothing from sharing a commit,
 // and the small ones behind them would wait for their bytes.
 const UPLOAD_BATCH_MAX_BYTES = 8 * 1024 * 1024
-// Batches being stored at once. Postgres writes large uploads no faster in parallel, and a
-// burst of them must not take every pooled connection from reads (whose wait for a connection
-// is short and fails as "database unavailable"). Uploads that arrive meanwhile gather into the
+// Uploads up to this size (most of them) are batched apart from larger ones, one batch stored at
+// a time: the uploads that arrive while it is stored gather into the next, so the statements,
+// commits and wake-up calls per upload fall as the load rises, where several batches in flight
+// each took the few uploads of one event-loop turn. A large upload never holds them up: it goes
+// with the others of its size.
+const SMALL_UPLOAD_MAX_BYTES = 256 * 1024
+// Batches of larger uploads being stored at once. Postgres writes large uploads no faster in
+// parallel, and a burst of them must not take every pooled connection from reads (whose wait
+// for a connection is short and fails as "database unavailable"): with the batch of small
+// ones, uploads hold four connections at most. Uploads that arrive meanwhile gather into the
 // next batch.
-const UPLOAD_BATCHES_IN_FLIGHT = 4
+const LARGE_UPLOAD_BATCHES_IN_FLIGHT = 3
 
 export interface Upload {
   tenant: string
@@ -64,18 +71,21 @@ function notReady (id: string, status: DocumentStatus): AppError {
 export class DocumentService {
   readonly #pool: Pool
   readonly #queue: DocumentQueueService
-  readonly #uploads: TurnBatcher<NewUpload, StoredUpload>
+  readonly #smallUploads: TurnBatcher<NewUpload, StoredUpload>
+  readonly #largeUploads: TurnBatcher<NewUpload, StoredUpload>
 
   constructor (options: { pool: Pool, queue: DocumentQueueService }) {
     this.#pool = options.pool
     this.#queue = options.queue
-    this.#uploads = new TurnBatcher({
+    const uploadBatcher = (maxInFlight: number): TurnBatcher<NewUpload, StoredUpload> => new TurnBatcher({
       run: async (batch) => await storeUploads(options.queue, batch),
       maxItems: UPLOAD_BATCH_MAX,
       maxWeight: UPLOAD_BATCH_MAX_BYTES,
       weight: (upload) => upload.bytes.length,
-      maxInFlight: UPLOAD_BATCHES_IN_FLIGHT
+      maxInFlight
     })
+    this.#smallUploads = uploadBatcher(1)
+    this.#largeUploads = uploadBatcher(LARGE_UPLOAD_BATCHES_IN_FLIGHT)
   }
 
   /**
@@ -89,7 +99,8 @@ export class DocumentService {
   async upload (upload: Upload): Promise<Accepted> {
     if (upload.bytes.length === 0) throw new AppError('DOCQ_UPLOAD_EMPTY', 'the file is empty')
     return await inSpan('docqueue.upload', { kind: SpanKind.PRODUCER }, async (span) => {
-      const stored = await this.#uploads.add({
+      const batcher = upload.bytes.length <= SMALL_UPLOAD_MAX_BYTES ? this.#smallUploads : this.#largeUploads
+      const stored = await batcher.add({
         tenant: upload.tenant,
         filename: sanitizeFilename(upload.filename),
         declaredType: sanitizeDeclaredType(upload.declaredType),

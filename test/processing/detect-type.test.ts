@@ -50,3 +50,14 @@ t.test('HTML and Markdown sniffing; the extension only tips text', async (t) => 
     'text/markdown', 'Markdown that opens with raw HTML')
   t.equal(await detectType(Buffer.from('plain words'), 'photo.png'), 'text/plain', 'a binary extension does not make text binary')
 })
+
+// Markdown sniffing skips its expressions when no line opens like a Markdown block and no inline
+// mark occurs; constructs that show only at an indented or underlined line must still count.
+t.test('Markdown constructs that open an indented or underlined line, or sit inside one', async (t) => {
+  const blocks = Buffer.from('Plain opening words\n=====\n\n   > quoted after three spaces\n\n  | a | b |\n  |---|---|\n')
+  t.equal(await detectType(blocks), 'text/markdown', 'setext heading, indented quote and table')
+  const inline = Buffer.from('Words with `code`, a [link](https://example.com) and **strong** words.\n')
+  t.equal(await detectType(inline), 'text/markdown', 'inline code, link and emphasis')
+  const prose = Buffer.from('Every line here is prose.\nNone opens with a mark, and none has one inside.\n')
+  t.equal(await detectType(prose, 'notes.md'), 'text/plain', 'prose stays plain text, even named .md')
+})

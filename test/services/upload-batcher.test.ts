@@ -8,8 +8,10 @@ const stack = await context.stack()
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
 t.test('uploads of mixed sizes that finish together are stored byte for byte, with their queue items', async (t) => {
-  // Together over a megabyte, so they go by COPY: small ones share writes, large ones are streamed in slices.
-  const files = [1, 40_000, 70_000, 5, 3 * 1024 * 1024 + 7, 30_000, 64 * 1024, 2].map((size) => randomBytes(size))
+  // Small uploads and large ones are batched apart; each group is over a megabyte, so it goes by
+  // COPY: small ones share writes, large ones are streamed in slices.
+  const files = [1, 40_000, 200_000, 5, 3 * 1024 * 1024 + 7, 250_000, 256 * 1024, 2, 200_000, 300_000, 180_000, 900_000, 150_000]
+    .map((size) => randomBytes(size))
   const accepted = await Promise.all(files.map(async (bytes, i) => await stack.documents.upload({
     tenant: 'mixed', filename: `file-${i}.bin`, declaredType: 'application/octet-stream', bytes, sha256: sha256(bytes), priority: 2
   })))
