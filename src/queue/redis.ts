@@ -24,14 +24,9 @@ function logErrors (redis: Redis, logger: RedisLogger, role: string): Redis {
 /**
  * The API's connection for adding jobs. It fails fast (no offline queue, a command timeout),
  * because an upload must not hang when Redis is down: Postgres already holds the item.
- *
- * Commands issued in one event-loop turn go out in one socket write (auto-pipelining): the
- * reconciler asks the state of up to 500 wake-ups at once every tick, and one write each cost
- * the worker more CPU than all its other Redis traffic during a drain.
  */
 export function createProducerConnection (url: string, logger: RedisLogger): Redis {
   return logErrors(new Redis(url, {
-    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 2_000,
