@@ -27,8 +27,13 @@ export function countWords (text: string): number {
   return words
 }
 
-/** Characters sampled for language identification; more adds time, not accuracy. */
-const languageSample = 4_000
+/**
+ * Characters sampled for language identification. franc compares every distinct trigram of its
+ * input with each candidate language's model, so its time grows with the sample; it reads at most
+ * 2,048 characters anyway. 1,000 characters of prose give the same verdicts on the test corpus
+ * and half franc's time (about 3.5 ms against 6.5 ms for 10 KB of English, busy machine).
+ */
+const languageSample = 1_000
 const minLetters = 40
 const cjkLetter = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu
 

@@ -47,6 +47,12 @@ const LIVE_JOB_STATES = new Set(['waiting', 'prioritized', 'delayed', 'active', 
 // The reconciler leaves items that became due this recently to the wake-up still on its way
 // (an upload between commit and add, a delayed retry about to fire).
 const RECONCILE_SETTLE_MS = 1_000
+// The reconciler asks Redis about the due items in pages of this many, from the head of the
+// queue (highest priority, longest waiting), and stops after a page whose items all have a live
+// wake-up. In a backlog every due item has one, and asking about all of them (hundreds of Redis
+// scripts every tick) cost a draining worker more than its other Redis traffic. An orphan further
+// back is found once the items ahead of it are taken, as they will be: it reaches the head page.
+const RECONCILE_PAGE_SIZE = 50
 // A delayed wake-up fires a little after the item's run_at, never before it is claimable.
 const RETRY_WAKE_MARGIN_MS = 25
 // How long a dead worker's row stays for operators to see before the repair pass deletes it.
@@ -282,13 +288,32 @@ export class DocumentQueueService {
     return (await this.#findOrphans(limit, settleMs)).orphaned
   }
 
-  async #findOrphans (limit: number, settleMs: number): Promise<{ orphaned: QueueItem[], waiting: number }> {
+  /**
+   * The due items among the first `limit` whose wake-up is not live, asked of Redis `pageSize` at
+   * a time; after a page without an orphan the rest is not looked at (see RECONCILE_PAGE_SIZE).
+   */
+  async #findOrphans (limit: number, settleMs: number, pageSize = limit): Promise<{ orphaned: QueueItem[], waiting: number }> {
     const due = await findDueItems(this.#pool, limit, settleMs)
-    const alive = await this.#withLiveWakeUp(due)
-    return { orphaned: due.filter((item) => !alive.has(item.id)), waiting: alive.size }
+    const orphaned: QueueItem[] = []
+    let waiting = 0
+    for (let start = 0; start < due.length; start += Math.max(1, pageSize)) {
+      const page = due.slice(start, start + pageSize)
+      const alive = await this.#liveWakeUps(page)
+      // Where Redis cannot answer, every due item counts, without asking again page by page.
+      if (alive === undefined) return { orphaned: [...orphaned, ...due.slice(start)], waiting }
+      orphaned.push(...page.filter((item) => !alive.has(item.id)))
+      waiting += alive.size
+      if (alive.size === page.length) break
+    }
+    return { orphaned, waiting }
   }
 
   async #withLiveWakeUp (items: Array<Pick<QueueItem, 'id' | 'wakeups'>>): Promise<Set<string>> {
+    return await this.#liveWakeUps(items) ?? new Set()
+  }
+
+  /** The ids of these items whose wake-up is live; undefined (logged) when Redis cannot be asked. */
+  async #liveWakeUps (items: Array<Pick<QueueItem, 'id' | 'wakeups'>>): Promise<Set<string> | undefined> {
     if (items.length === 0) return new Set()
     try {
       const states = await redisCall(this.#isConnected, async () =>
@@ -296,7 +321,7 @@ export class DocumentQueueService {
       return new Set(states.filter(([, state]) => LIVE_JOB_STATES.has(state)).map(([id]) => id))
     } catch (error) {
       this.#log.warn({ err: (error as Error).message }, 'redis unavailable; treating every due item as orphaned')
-      return new Set()
+      return undefined
     }
   }
 
@@ -410,12 +435,12 @@ export class DocumentQueueService {
    * slots of ended database sessions, then finds the due items that no live wake-up will
    * deliver. Safe to run concurrently: each item is changed by one pass only.
    */
-  async repair (limit: number, settleMs = 0): Promise<QueueRepair> {
+  async repair (limit: number, settleMs = 0, orphanPageSize = limit): Promise<QueueRepair> {
     const { crashed, takenOver } = await takeBackAbandonedItems(this.#pool, this.#deadAfterMs)
     await pruneDeadWorkers(this.#pool, DEAD_WORKER_RETENTION_MS)
     await foldEndedSessionCounts(this.#pool)
     const heldByLiveWorkers = await countInProgress(this.#pool)
-    const { orphaned, waiting } = await this.#findOrphans(limit, settleMs)
+    const { orphaned, waiting } = await this.#findOrphans(limit, settleMs, orphanPageSize)
     return { crashed, takenOver, orphaned, waitingOnWakeups: waiting, heldByLiveWorkers }
   }
 
@@ -426,7 +451,7 @@ export class DocumentQueueService {
    */
   async reconcile (limit: number): Promise<{ redispatched: number, crashed: number, takenOver: number }> {
     // Without Redis no wake-up can be sent: repair only, and look for no orphans this time.
-    const { crashed, takenOver, orphaned } = await this.repair(this.#isConnected() ? limit : 0, RECONCILE_SETTLE_MS)
+    const { crashed, takenOver, orphaned } = await this.repair(this.#isConnected() ? limit : 0, RECONCILE_SETTLE_MS, RECONCILE_PAGE_SIZE)
     return { redispatched: await this.#redispatch(orphaned), crashed, takenOver }
   }
 

@@ -3,7 +3,7 @@ import type { DocumentRecord } from '../../src/db/documents.js'
 import { priorityRanks } from '../../src/queue/priority.js'
 import { wakeUpJobId } from '../../src/queue/wake-ups.js'
 import { TestContext, waitFor, type TestStack } from '../helpers/context.js'
-import { claim, DELIVERABLE, DISTANT_RETRIES, enqueueOne, leasesLapsed, readItem, resultOf, wakeUpState } from '../helpers/queue-fixtures.js'
+import { claim, DELIVERABLE, DISTANT_RETRIES, enqueueOne, leasesLapsed, newUpload, readItem, resultOf, wakeUpState } from '../helpers/queue-fixtures.js'
 
 // getPendingItems and reconcile look at every item of the queue, so each test here has a
 // database and a queue prefix of its own. The repair pass itself is tested in
@@ -101,6 +101,23 @@ t.test('reconcile counts a new wake-up for each orphan in Postgres, then sends i
 
   t.same(await stack.queue.reconcile(100), { redispatched: 0, crashed: 0, takenOver: 0 }, 'the new wake-up is live: nothing to send again')
   t.equal((await readItem(stack.pool, orphan.itemId)).wakeups, 1)
+})
+
+t.test('reconcile stops at a page of the queue\'s head whose wake-ups are all live; the orphan behind it is sent once it reaches the head', async (t) => {
+  const stack = await TestContext.create(t).stack()
+  // One page of the reconciler's (50 items) ahead of the orphan, each with its wake-up.
+  const head = await stack.queue.enqueueMany(Array.from({ length: 50 }, () => newUpload({ priority: priorityRanks.high })))
+  const orphan = await enqueueOne(stack, { priority: priorityRanks.low })
+  await loseWakeUp(stack, orphan)
+  await dueFor(stack, RECONCILER_SETTLED_MS)
+
+  t.same(await stack.queue.reconcile(100), { redispatched: 0, crashed: 0, takenOver: 0 }, 'a head page with no orphan ends the search')
+  t.equal((await readItem(stack.pool, orphan.itemId)).wakeups, 0)
+  t.same((await stack.queue.getPendingItems(100)).map((item) => item.id), [orphan.itemId], 'a sweep\'s search looks at every due item')
+
+  await claim(stack, head[0]?.itemId ?? '')
+  t.same(await stack.queue.reconcile(100), { redispatched: 1, crashed: 0, takenOver: 0 }, 'one item taken: the orphan is in the head page')
+  t.ok(DELIVERABLE.includes(await wakeUpState(stack, orphan.itemId, 1)))
 })
 
 t.test('with Redis out of reach, reconcile repairs but looks for no orphans, and sends them once Redis answers', async (t) => {

@@ -16,7 +16,11 @@ import { notPaused } from './not-paused.js'
  * batches lock shared rows in the same order.
  */
 export async function claimItems (db: Queryable, itemIds: string[], workerId: string, leaseMs: number): Promise<ClaimedItem[]> {
-  const { rows } = await db.query<ClaimedItem>(`
+  // Prepared once per connection (named): Postgres spent about 1 ms planning these CTEs at every
+  // claim, more than running them for a few items.
+  const { rows } = await db.query<ClaimedItem>({
+    name: 'claim-items',
+    text: `
     with q as (
       update queue_items q
          set status = '${ITEM_STATUS.inProgress}', attempts = q.attempts + 1, locked_by = $2,
@@ -38,6 +42,7 @@ export async function claimItems (db: Queryable, itemIds: string[], workerId: st
       from q
       join documents d on d.id = q.document_id
       join document_blobs b on b.document_id = q.document_id`,
-  [[...new Set(itemIds)].sort(), workerId, leaseMs])
+    values: [[...new Set(itemIds)].sort(), workerId, leaseMs]
+  })
   return rows
 }
