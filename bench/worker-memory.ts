@@ -23,7 +23,7 @@ const docs = Number(process.env.BENCH_MEMORY_DOCS ?? 10_000)
 const corpusEvery = Number(process.env.BENCH_MEMORY_CORPUS_EVERY ?? 1)
 const reportEvery = Number(process.env.BENCH_MEMORY_REPORT_EVERY ?? Math.max(1, Math.round(docs / 20)))
 const fromSources = process.env.BENCH_MEMORY_SOURCES === '1'
-/** A copy of an earlier build (under the checkout, so node_modules resolve) to compare with. */
+/** A copy of an earlier build to compare with: a `dist` folder with its package.json beside it, under the checkout so that node_modules resolve. */
 const buildDir = process.env.BENCH_MEMORY_BUILD_DIR ?? 'dist'
 const uploadConnections = 8
 const drainTimeoutMs = Number(process.env.BENCH_DRAIN_TIMEOUT_SECONDS ?? 3600) * 1000
@@ -116,7 +116,7 @@ try {
   let nextReport = reportEvery
   while (done.completed + done.failed < docs) {
     if (performance.now() - started > drainTimeoutMs) throw new Error(`only ${done.completed + done.failed} of ${docs} finished:\n${worker.output()}`)
-    if (!worker.running) throw new Error(`the worker exited while draining:\n${worker.output()}`)
+    if (!worker.running) throw new Error(`the worker exited with code ${String(await worker.exited)} while draining:\n${worker.output()}`)
     await sleep(500)
     done = await finished()
     if (done.completed + done.failed >= nextReport) {
