@@ -11,7 +11,8 @@ const OUTPUT_TAIL_LINES = 40
  * A TypeScript entry point run as `node --import tsx <script>`, docqueue's and the naive
  * pipeline's alike, so the measured process is the program itself and not a wrapper (npm, a
  * shell). Production runs the compiled build instead; the loader costs each process memory
- * (its thread) and start-up time, not steady-state CPU.
+ * (its thread) and start-up time, not steady-state CPU. A `.js` entry (the compiled `dist/`)
+ * runs on plain node, as in production.
  */
 export class BenchChild {
   readonly name: string
@@ -22,7 +23,8 @@ export class BenchChild {
 
   constructor (name: string, script: string, options: { cwd: string, env: Record<string, string>, nodeArgs?: string[] }) {
     this.name = name
-    this.#child = spawn(process.execPath, [...options.nodeArgs ?? [], '--import', 'tsx', script], {
+    const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : []
+    this.#child = spawn(process.execPath, [...options.nodeArgs ?? [], ...loader, script], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       // Output is read continuously: an unread pipe would block the child once its buffer fills.

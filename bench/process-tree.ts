@@ -68,6 +68,7 @@ export class ProcessTreeSampler {
   #peak = 0
   #peakSelected = 0
   #peakOthers = 0
+  #current = { selectedMiB: 0, othersMiB: 0 }
   /** Set by resetCpu: a process first seen after it started within the count, all its time counts. */
   #counting = false
 
@@ -96,6 +97,17 @@ export class ProcessTreeSampler {
     this.#peak = Math.max(this.#peak, total / 1024)
     this.#peakSelected = Math.max(this.#peakSelected, selected / 1024)
     this.#peakOthers = Math.max(this.#peakOthers, (total - selected) / 1024)
+    this.#current = { selectedMiB: selected / 1024, othersMiB: (total - selected) / 1024 }
+  }
+
+  /** The last sample's resident memory: the selected processes' sum, and the others'. */
+  get current (): { selectedMiB: number, othersMiB: number } {
+    return this.#current
+  }
+
+  /** The peaks so far, in MiB: the whole tree, the selected processes, the others. */
+  get peaks (): { totalMiB: number, selectedMiB: number, othersMiB: number } {
+    return { totalMiB: this.#peak, selectedMiB: this.#peakSelected, othersMiB: this.#peakOthers }
   }
 
   /** Starts the CPU count afresh (after a warm-up) while keeping the processes known. */

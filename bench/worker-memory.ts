@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { dropDatabase } from '../test/helpers/database.js'
@@ -8,13 +9,22 @@ import { isExtractionProcess, ProcessTreeSampler } from './process-tree.js'
 import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
 import { ensureDatabase } from '../src/db/pool.js'
 
-// `node --import tsx bench/worker-memory.ts`: a real worker process (src/bin/worker.ts, its
-// default concurrency unless BENCH_WORKER_CONCURRENCY says otherwise) drains BENCH_MEMORY_DOCS
-// documents, the corpus files in turn, uploaded beforehand through the API. Reports the peak of
-// the summed resident memory of the worker and its extraction processes, sampled every 50 ms.
+// `node --import tsx bench/worker-memory.ts`: a real worker process (the compiled
+// dist/bin/worker.js, as in production, or the same in BENCH_MEMORY_BUILD_DIR, or
+// src/bin/worker.ts under tsx with BENCH_MEMORY_SOURCES=1; its default concurrency unless BENCH_WORKER_CONCURRENCY says otherwise)
+// drains BENCH_MEMORY_DOCS documents uploaded beforehand through the API. Every
+// BENCH_MEMORY_CORPUS_EVERY-th document is the next corpus file in turn, the others cheap ones,
+// so that a long run still meets every expensive file many times. Prints the resident memory
+// now and the peaks so far every BENCH_MEMORY_REPORT_EVERY finished documents (a leak shows as
+// growth), then the peaks of the whole run, sampled every 50 ms.
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const docs = Number(process.env.BENCH_MEMORY_DOCS ?? 10_000)
+const corpusEvery = Number(process.env.BENCH_MEMORY_CORPUS_EVERY ?? 1)
+const reportEvery = Number(process.env.BENCH_MEMORY_REPORT_EVERY ?? Math.max(1, Math.round(docs / 20)))
+const fromSources = process.env.BENCH_MEMORY_SOURCES === '1'
+/** A copy of an earlier build to compare with: a `dist` folder with its package.json beside it, under the checkout so that node_modules resolve. */
+const buildDir = process.env.BENCH_MEMORY_BUILD_DIR ?? 'dist'
 const uploadConnections = 8
 const drainTimeoutMs = Number(process.env.BENCH_DRAIN_TIMEOUT_SECONDS ?? 3600) * 1000
 const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -25,12 +35,26 @@ const dbUrl = databaseUrl(serverUrl, `docq_bench_${suffix}`)
 const prefix = `dqbench-${suffix}`
 const env = { DATABASE_URL: dbUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }
 const corpus = readManifest().map((entry) => ({ name: entry.file, bytes: readCorpusFile(entry.file) }))
+/**
+ * The cheap documents between corpus files: one for each path a document can take (small text
+ * in the worker itself, a PDF and a DOCX in an extraction process), each finished in a few ms.
+ */
+const cheap = ['tika_testTXTNonASCIIUTF8.txt', 'pdfjs_helloworld-bad.pdf', 'mammoth_tables.docx']
+  .map((name) => ({ name, bytes: readCorpusFile(name) }))
+
+/** The `index`-th document of the run. */
+function documentAt (index: number): { name: string, bytes: Buffer } {
+  if (index % corpusEvery === 0) return corpus[(index / corpusEvery) % corpus.length]
+  return cheap[index % cheap.length]
+}
+const workerScript = fromSources ? 'src/bin/worker.ts' : `${buildDir}/bin/worker.js`
+if (!existsSync(new URL(`../${workerScript}`, import.meta.url))) throw new Error(`${workerScript} is missing: run npm run build first`)
 
 async function upload (base: string, key: string): Promise<void> {
   let next = 0
   await Promise.all(Array.from({ length: uploadConnections }, async () => {
     while (next < docs) {
-      const file = corpus[next++ % corpus.length]
+      const file = documentAt(next++)
       const form = new FormData()
       form.append('file', new Blob([new Uint8Array(file.bytes)]), file.name)
       const response = await fetch(`${base}/documents`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form })
@@ -53,6 +77,21 @@ async function failuresByCode (): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((row) => [row.code ?? 'none', row.count]))
 }
 
+/** One point of the memory curve, as a JSON line: what is resident now, and the peaks so far. */
+function reportProgress (finishedCount: number, seconds: number, sampler: ProcessTreeSampler): void {
+  const round = (mib: number): number => Math.round(mib)
+  const { current, peaks } = sampler
+  process.stdout.write(JSON.stringify({
+    finished: finishedCount,
+    seconds: Math.round(seconds),
+    workerRssMiB: round(current.othersMiB),
+    extractionRssMiB: round(current.selectedMiB),
+    workerPeakRssMiB: round(peaks.othersMiB),
+    extractionPeakRssMiB: round(peaks.selectedMiB),
+    peakRssMiB: round(peaks.totalMiB)
+  }) + '\n')
+}
+
 const children: BenchChild[] = []
 try {
   await ensureDatabase(dbUrl)
@@ -65,25 +104,33 @@ try {
   await api.waitForHttp(`http://127.0.0.1:${port}/readyz`, 180_000)
   await upload(`http://127.0.0.1:${port}`, key)
   await api.stop()
-  process.stdout.write(`${docs} documents uploaded (the ${corpus.length} corpus files in turn); draining\n`)
+  const corpusCount = Math.ceil(docs / corpusEvery)
+  process.stdout.write(`${docs} documents uploaded (${corpusCount} of them the ${corpus.length} corpus files in turn); draining with ${workerScript}\n`)
 
   const concurrency = process.env.BENCH_WORKER_CONCURRENCY
-  const worker = new BenchChild('worker', 'src/bin/worker.ts', { cwd: repoRoot, env: concurrency === undefined ? env : { ...env, WORKER_CONCURRENCY: concurrency } })
+  const worker = new BenchChild('worker', workerScript, { cwd: repoRoot, env: concurrency === undefined ? env : { ...env, WORKER_CONCURRENCY: concurrency } })
   children.push(worker)
   const sampler = new ProcessTreeSampler(worker.pid, isExtractionProcess)
   const started = performance.now()
   let done = { completed: 0, failed: 0 }
+  let nextReport = reportEvery
   while (done.completed + done.failed < docs) {
     if (performance.now() - started > drainTimeoutMs) throw new Error(`only ${done.completed + done.failed} of ${docs} finished:\n${worker.output()}`)
-    if (!worker.running) throw new Error(`the worker exited while draining:\n${worker.output()}`)
+    if (!worker.running) throw new Error(`the worker exited with code ${String(await worker.exited)} while draining:\n${worker.output()}`)
     await sleep(500)
     done = await finished()
+    if (done.completed + done.failed >= nextReport) {
+      nextReport += reportEvery
+      reportProgress(done.completed + done.failed, (performance.now() - started) / 1000, sampler)
+    }
   }
   const seconds = (performance.now() - started) / 1000
   const tree = sampler.stop()
   await worker.stop()
   process.stdout.write(JSON.stringify({
     docs,
+    corpusDocuments: corpusCount,
+    worker: workerScript,
     completed: done.completed,
     failed: done.failed,
     failedByCode: await failuresByCode(),

@@ -1,22 +1,22 @@
-import mammoth from 'mammoth'
 import type { Extractor } from './extraction.js'
-import { docxHtmlToText } from './html-text.js'
 import { formatCount, limitExceeded } from './limits.js'
 import { ProcessingError } from './processing-error.js'
 import type { ProcessingLimits } from './types.js'
-import { parseZipDirectory, readZipEntry, writeStoredZip, ZipFormatError, ZipSizeError } from './zip-archive.js'
+import { wordBodyText, wordNotesText } from './word-text.js'
+import { decodeXmlText, XmlSyntaxError } from './xml-scanner.js'
+import { parseZipDirectory, readZipEntry, ZipFormatError, ZipSizeError } from './zip-archive.js'
 import type { ZipEntry } from './zip-archive.js'
 
 const xmlPart = /\.(?:xml|rels)$/i
 
 /** Entities XML defines itself; every other reference could only come from a DTD. */
 const undefinedEntityReference = /&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);)[A-Za-z_:][\w.:-]*;/g
-// Bounded: an internal subset larger than this stays, and the XML parser then rejects it.
+// Bounded: an internal subset larger than this stays, and the XML scanner then rejects it.
 const doctype = /<!DOCTYPE[^[>]{0,4096}(?:\[[^\]]{0,1000000}\]\s*)?>/gi
 
 /**
  * Removes DOCTYPE declarations and references to the entities they would define. The XML
- * parser then has nothing to fetch (XXE) and nothing to expand (billion laughs), and a
+ * scanner then has nothing to fetch (XXE) and nothing to expand (billion laughs), and a
  * document that referenced `&testent;` keeps the rest of its text.
  */
 function neutralizeDtd (data: Buffer): Buffer {
@@ -31,11 +31,11 @@ function corrupt (detail: string, cause?: unknown): ProcessingError {
 }
 
 /**
- * The parts to inflate, after checking the central directory against the limits: entry
+ * The archive's XML parts, after checking the central directory against the limits: entry
  * count, each XML part's declared size and their total. Media parts are never inflated, so
  * their sizes do not count.
  */
-function partsToRead (bytes: Buffer, limits: ProcessingLimits): { entries: ZipEntry[], xmlParts: ZipEntry[] } {
+function xmlPartsWithinLimits (bytes: Buffer, limits: ProcessingLimits): ZipEntry[] {
   let entries: ZipEntry[]
   try {
     ({ entries } = parseZipDirectory(bytes))
@@ -58,23 +58,24 @@ function partsToRead (bytes: Buffer, limits: ProcessingLimits): { entries: ZipEn
   if (declared > limits.maxUncompressedBytes) {
     throw limitExceeded(limits, 'maxUncompressedBytes', `the DOCX parts declare ${formatCount(declared)} bytes uncompressed in all`)
   }
-  return { entries, xmlParts }
+  return xmlParts
 }
 
+/** The parts whose text is read; every other part (styles, media, headers) is left packed. */
+const textParts = ['word/document.xml', 'word/footnotes.xml', 'word/endnotes.xml', 'docProps/core.xml']
+
 /**
- * Unpacks the archive under our own limits before mammoth (and its JSZip, which inflates an
- * entry fully before looking at sizes) sees it. The central directory is checked first, then
- * only the XML parts are inflated, each as a stream that stops at its declared size, so a
- * lying header costs one inflate step and never the whole bomb. Media parts are left empty:
- * mammoth is told not to read images, and they are where the bytes are. The result is an
- * uncompressed archive that costs mammoth nothing to open.
+ * Inflates the parts that hold text, after checking the central directory against the
+ * limits. Each is inflated as a stream that stops at its declared size, so a lying header
+ * costs one inflate step and never the whole bomb; a DTD in a part is removed before anything
+ * reads it.
  */
-async function repackArchive (bytes: Buffer, limits: ProcessingLimits): Promise<{ archive: Buffer, parts: Map<string, Buffer> }> {
-  const { entries, xmlParts } = partsToRead(bytes, limits)
-  const parts = new Map<string, Buffer>()
-  for (const entry of xmlParts) {
+async function readTextParts (bytes: Buffer, limits: ProcessingLimits): Promise<Map<string, string>> {
+  const parts = new Map<string, string>()
+  for (const entry of xmlPartsWithinLimits(bytes, limits)) {
+    if (!textParts.includes(entry.name)) continue
     try {
-      parts.set(entry.name, neutralizeDtd(await readZipEntry(bytes, entry)))
+      parts.set(entry.name, decodeXmlPart(neutralizeDtd(await readZipEntry(bytes, entry))))
     } catch (err) {
       if (err instanceof ZipSizeError) {
         throw new ProcessingError('limit_exceeded', `the DOCX archive lies about its sizes: ${err.message}`)
@@ -83,52 +84,55 @@ async function repackArchive (bytes: Buffer, limits: ProcessingLimits): Promise<
       throw err
     }
   }
-  const files = entries.filter((entry) => !entry.name.endsWith('/'))
-    .map((entry) => ({ name: entry.name, data: parts.get(entry.name) ?? Buffer.alloc(0) }))
-  return { archive: writeStoredZip(files), parts }
+  return parts
 }
 
-const xmlEntities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
-
-function decodeXmlText (text: string): string {
-  return text.replace(/&(?:#(\d+)|#x([0-9A-Fa-f]+)|(amp|lt|gt|quot|apos));/g, (match, dec?: string, hex?: string, name?: string) => {
-    const code = dec !== undefined ? Number(dec) : hex !== undefined ? parseInt(hex, 16) : null
-    if (code === null) return xmlEntities[name ?? ''] ?? match
-    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ''
-  })
+/** XML parts are UTF-8 unless they start with a UTF-16 byte order mark. */
+function decodeXmlPart (data: Buffer): string {
+  if (data[0] === 0xff && data[1] === 0xfe) return data.toString('utf16le', 2)
+  if (data[0] === 0xfe && data[1] === 0xff) return Buffer.from(data.subarray(2, data.length - (data.length % 2))).swap16().toString('utf16le')
+  return data.toString('utf8')
 }
 
 /** Reads one Dublin Core element of docProps/core.xml. */
-function coreProperty (core: Buffer | undefined, element: string): string | null {
+function coreProperty (core: string | undefined, element: string): string | null {
   if (core === undefined) return null
-  const match = new RegExp(`<${element}(?:\\s[^>]{0,1000})?>([^<]{0,10000})</${element}>`).exec(core.toString('utf8'))
+  const match = new RegExp(`<${element}(?:\\s[^>]{0,1000})?>([^<]{0,10000})</${element}>`).exec(core)
   return match?.[1] === undefined ? null : decodeXmlText(match[1])
 }
 
-/** Images are never read: their bytes are not text, and decoding them costs memory. */
-const skipImages = mammoth.images.imgElement(async () => ({ src: '' }))
+/** The body, then each referenced note as a numbered paragraph, in the order referenced. */
+function documentText (parts: Map<string, string>): string {
+  const body = wordBodyText(parts.get('word/document.xml') ?? '')
+  if (body.references.length === 0) return body.text
+  const notes = {
+    footnote: wordNotesText(parts.get('word/footnotes.xml') ?? '', 'footnote'),
+    endnote: wordNotesText(parts.get('word/endnotes.xml') ?? '', 'endnote')
+  }
+  const noteParagraphs = body.references
+    .map((reference) => ({ number: reference.number, text: notes[reference.kind].get(reference.id) ?? '' }))
+    .filter((note) => note.text !== '')
+    .map((note) => `${note.number}. ${note.text}`)
+  return [body.text, ...noteParagraphs].join('\n\n')
+}
 
 /**
- * DOCX through mammoth's HTML conversion (unlike extractRawText it keeps footnotes,
- * endnotes and table structure), then to text: paragraphs and list items on lines, table
- * cells separated by tabs, rows on lines.
+ * DOCX: the text of the body, footnotes and endnotes in one streaming pass over each part's
+ * XML (word-text.ts), without building a document tree, and title and author from the core
+ * properties. A part that is not well-formed enough to read makes the document corrupt.
  */
 export const extractDocx: Extractor = async (bytes, { limits }) => {
-  const { archive, parts } = await repackArchive(bytes, limits)
-  let html: string
+  const parts = await readTextParts(bytes, limits)
+  let text: string
   try {
-    const result = await mammoth.convertToHtml({ buffer: archive }, {
-      convertImage: skipImages,
-      externalFileAccess: false,
-      ignoreEmptyParagraphs: true
-    })
-    html = result.value
+    text = documentText(parts)
   } catch (err) {
-    throw corrupt(err instanceof Error ? err.message : String(err), err)
+    if (err instanceof XmlSyntaxError) throw corrupt(err.message, err)
+    throw err
   }
   const core = parts.get('docProps/core.xml')
   return {
-    text: docxHtmlToText(html),
+    text,
     title: coreProperty(core, 'dc:title'),
     author: coreProperty(core, 'dc:creator')
   }

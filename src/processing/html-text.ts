@@ -65,23 +65,11 @@ function optionsWith (extra: SelectorDefinition[]): HtmlToTextOptions {
 // Compiled once: html-to-text builds its selector decision tree per options object.
 const convertDocument = compile(optionsWith([{ selector: 'body', format: 'block' }]))
 
-/** mammoth's footnote back-links ("↑") are navigation, not text. */
-const convertDocx = compile(optionsWith([
-  { selector: 'a[href^="#footnote-ref-"]', format: 'skip' },
-  { selector: 'a[href^="#endnote-ref-"]', format: 'skip' },
-  { selector: 'a[href^="#comment-ref-"]', format: 'skip' }
-]))
-
 const convertFragment = compile({ wordwrap: false, selectors: baseSelectors })
 
 /** Visible text of an HTML document, block structure kept as line breaks. */
 export function htmlToText (html: string): string {
   return convertDocument(html)
-}
-
-/** Text of the HTML mammoth renders from a DOCX. */
-export function docxHtmlToText (html: string): string {
-  return convertDocx(html)
 }
 
 /** Decodes entities and drops tags in a short fragment such as a title. */
