@@ -4,6 +4,9 @@ import { join } from 'node:path'
 /** Thrown when another live process holds the folder. */
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError'
+  constructor (message: string, readonly holder: number) {
+    super(message)
+  }
 }
 
 function isAlive (pid: number): boolean {
@@ -33,7 +36,7 @@ export async function lockDataDir (dataDir: string): Promise<() => Promise<void>
     }
     const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10)
     if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-      throw new DataDirInUseError(`another docqueue process (pid ${holder}) is using ${dataDir}; stop it first, or set DATA_DIR to another folder`)
+      throw new DataDirInUseError(`another docqueue process (pid ${holder}) is using ${dataDir}; stop it first, or set DATA_DIR to another folder`, holder)
     }
     await rm(file, { force: true })
   }

@@ -1,0 +1,68 @@
+import { resolve } from 'node:path'
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import { askControlChannel } from '../embedded/control-channel.js'
+import { DataDirInUseError } from '../embedded/data-dir-lock.js'
+import { openEmbeddedInfrastructure, type EmbeddedInfrastructure } from '../embedded/embedded-infrastructure.js'
+import { embeddedDatabaseExists } from '../embedded/embedded-postgres.js'
+import { createLogger } from '../logger.js'
+import { CommandFailure } from './entry-point.js'
+import { runMaintenance, type MaintenanceRequest } from './maintenance-request.js'
+
+/**
+ * `npm run admins`, `keys` and `sweep` on embedded data (the same choice of mode as `npm start`).
+ * When no process holds DATA_DIR the command opens the database itself; when the service runs,
+ * it asks the service over its control channel, so that an operator creates the first admin
+ * account, or a key, without stopping it. Like on a server, only `npm start` and `npm run migrate`
+ * create a database: a mistyped DATA_DIR is refused instead of filled.
+ */
+export async function maintainEmbeddedData (config: Config, request: MaintenanceRequest, logLevel: string): Promise<void> {
+  const dataDir = resolve(config.DATA_DIR)
+  if (!embeddedDatabaseExists(dataDir)) {
+    throw new CommandFailure(`docqueue: no embedded database in DATA_DIR=${dataDir}; \`npm start\` or \`npm run migrate\` creates it (or set DATA_DIR, or DATABASE_URL for a server)`, 1)
+  }
+  const infra = await openUnlessHeld(config, createLogger(logLevel, `docqueue-${request.command}`))
+  if (infra === undefined) {
+    await askRunningService(dataDir, request)
+    return
+  }
+  try {
+    await runMaintenance(infra, request, (line) => { console.log(line) })
+  } finally {
+    await infra.close()
+  }
+}
+
+/** `npm run migrate` on embedded data: creates the database if missing and migrates it, which needs the folder to itself. */
+export async function migrateEmbeddedData (config: Config): Promise<void> {
+  let infra: EmbeddedInfrastructure
+  try {
+    infra = await openEmbeddedInfrastructure(config, createLogger('warn', 'docqueue-migrate'))
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError)) throw error
+    // The service migrated the data when it started, with its own code; newer code's migrations wait for a restart.
+    throw new CommandFailure(`docqueue: the docqueue service (pid ${error.holder}) is using ${resolve(config.DATA_DIR)} and migrated it when it started; to apply newer migrations, stop it and run \`npm run migrate\` (or \`npm start\`, which migrates too)`, 1)
+  }
+  try {
+    console.log(infra.migrations.length === 0 ? 'database is up to date' : `applied ${infra.migrations.join(', ')}`)
+  } finally {
+    await infra.close()
+  }
+}
+
+async function openUnlessHeld (config: Config, logger: Logger): Promise<EmbeddedInfrastructure | undefined> {
+  try {
+    return await openEmbeddedInfrastructure(config, logger)
+  } catch (error) {
+    if (error instanceof DataDirInUseError) return undefined
+    throw error
+  }
+}
+
+async function askRunningService (dataDir: string, request: MaintenanceRequest): Promise<void> {
+  const answer = await askControlChannel(dataDir, request).catch((error: NodeJS.ErrnoException) => {
+    throw new CommandFailure(`docqueue: the docqueue service using ${dataDir} did not take the request on its control socket (${error.code ?? error.message}); if it is still starting, try again in a minute, or stop it and run the command again`, 1)
+  })
+  for (const line of answer.lines) console.log(line)
+  if (answer.error !== undefined) throw new CommandFailure(`docqueue: ${answer.error}`, 1)
+}
