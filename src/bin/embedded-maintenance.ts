@@ -1,5 +1,4 @@
 import { resolve } from 'node:path'
-import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import { askControlChannel } from '../embedded/control-channel.js'
 import { DataDirInUseError } from '../embedded/data-dir-lock.js'
@@ -21,9 +20,12 @@ export async function maintainEmbeddedData (config: Config, request: Maintenance
   if (!embeddedDatabaseExists(dataDir)) {
     throw new CommandFailure(`docqueue: no embedded database in DATA_DIR=${dataDir}; \`npm start\` or \`npm run migrate\` creates it (or set DATA_DIR, or DATABASE_URL for a server)`, 1)
   }
-  const infra = await openUnlessHeld(config, createLogger(logLevel, `docqueue-${request.command}`))
-  if (infra === undefined) {
-    await askRunningService(dataDir, request)
+  let infra: EmbeddedInfrastructure
+  try {
+    infra = await openEmbeddedInfrastructure(config, createLogger(logLevel, `docqueue-${request.command}`))
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError)) throw error
+    await askHolder(dataDir, error.holder, request)
     return
   }
   try {
@@ -50,18 +52,10 @@ export async function migrateEmbeddedData (config: Config): Promise<void> {
   }
 }
 
-async function openUnlessHeld (config: Config, logger: Logger): Promise<EmbeddedInfrastructure | undefined> {
-  try {
-    return await openEmbeddedInfrastructure(config, logger)
-  } catch (error) {
-    if (error instanceof DataDirInUseError) return undefined
-    throw error
-  }
-}
-
-async function askRunningService (dataDir: string, request: MaintenanceRequest): Promise<void> {
+async function askHolder (dataDir: string, holder: number, request: MaintenanceRequest): Promise<void> {
   const answer = await askControlChannel(dataDir, request).catch((error: NodeJS.ErrnoException) => {
-    throw new CommandFailure(`docqueue: the docqueue service using ${dataDir} did not take the request on its control socket (${error.code ?? error.message}); if it is still starting, try again in a minute, or stop it and run the command again`, 1)
+    // No socket: the holder is still creating the database, or is another command (only `npm start` listens).
+    throw new CommandFailure(`docqueue: the docqueue process (pid ${holder}) using ${dataDir} does not answer on its control socket (${error.code ?? error.message}); if it is starting, try again in a minute, otherwise once it has stopped`, 1)
   })
   for (const line of answer.lines) console.log(line)
   if (answer.error !== undefined) throw new CommandFailure(`docqueue: ${answer.error}`, 1)
