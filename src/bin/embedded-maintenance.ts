@@ -1,29 +1,40 @@
 import { resolve } from 'node:path'
 import type { Config } from '../config.js'
 import { askControlChannel } from '../embedded/control-channel.js'
-import { DataDirInUseError } from '../embedded/data-dir-lock.js'
-import { openEmbeddedInfrastructure, type EmbeddedInfrastructure } from '../embedded/embedded-infrastructure.js'
-import { embeddedDatabaseExists } from '../embedded/embedded-postgres.js'
+import { DataDirInUseError, dataDirHolder } from '../embedded/data-dir-lock.js'
 import { createLogger } from '../logger.js'
 import { CommandFailure } from './entry-point.js'
-import { runMaintenance, type MaintenanceRequest } from './maintenance-request.js'
+import type { MaintenanceRequest } from './maintenance-request.js'
+
+// PGlite, the queue and the worker are loaded only when the command opens the data itself: a
+// command handed to the running service needs none of them, and loading them costs seconds.
+const openData = async (): Promise<typeof import('../embedded/embedded-infrastructure.js')> => await import('../embedded/embedded-infrastructure.js')
 
 /**
  * `npm run admins`, `keys` and `sweep` on embedded data (the same choice of mode as `npm start`).
- * When no process holds DATA_DIR the command opens the database itself; when the service runs,
- * it asks the service over its control channel, so that an operator creates the first admin
- * account, or a key, without stopping it. Like on a server, only `npm start` and `npm run migrate`
- * create a database: a mistyped DATA_DIR is refused instead of filled.
+ * When `npm start` holds DATA_DIR, the command asks it over its control channel, so that an
+ * operator creates the first admin account, or a key, without stopping the service. When no
+ * process holds it, the command opens the database itself. Like on a server, only `npm start`
+ * and `npm run migrate` create a database: a mistyped DATA_DIR is refused instead of filled.
  */
 export async function maintainEmbeddedData (config: Config, request: MaintenanceRequest, logLevel: string): Promise<void> {
   const dataDir = resolve(config.DATA_DIR)
+  const holder = await dataDirHolder(dataDir)
+  if (holder !== undefined) {
+    await askHolder(dataDir, holder, request)
+    return
+  }
+  const [{ openEmbeddedInfrastructure }, { embeddedDatabaseExists }, { runMaintenance }] = await Promise.all([
+    openData(), import('../embedded/embedded-postgres.js'), import('./maintenance-request.js')
+  ])
   if (!embeddedDatabaseExists(dataDir)) {
     throw new CommandFailure(`docqueue: no embedded database in DATA_DIR=${dataDir}; \`npm start\` or \`npm run migrate\` creates it (or set DATA_DIR, or DATABASE_URL for a server)`, 1)
   }
-  let infra: EmbeddedInfrastructure
+  let infra: Awaited<ReturnType<typeof openEmbeddedInfrastructure>>
   try {
     infra = await openEmbeddedInfrastructure(config, createLogger(logLevel, `docqueue-${request.command}`))
   } catch (error) {
+    // Taken between the look and the lock: by a service, which then answers.
     if (!(error instanceof DataDirInUseError)) throw error
     await askHolder(dataDir, error.holder, request)
     return
@@ -37,7 +48,8 @@ export async function maintainEmbeddedData (config: Config, request: Maintenance
 
 /** `npm run migrate` on embedded data: creates the database if missing and migrates it, which needs the folder to itself. */
 export async function migrateEmbeddedData (config: Config): Promise<void> {
-  let infra: EmbeddedInfrastructure
+  const { openEmbeddedInfrastructure } = await openData()
+  let infra: Awaited<ReturnType<typeof openEmbeddedInfrastructure>>
   try {
     infra = await openEmbeddedInfrastructure(config, createLogger('warn', 'docqueue-migrate'))
   } catch (error) {

@@ -19,6 +19,12 @@ function isAlive (pid: number): boolean {
   }
 }
 
+/** The live process other than this one that holds `dataDir`, if any: what lockDataDir would refuse. */
+export async function dataDirHolder (dataDir: string): Promise<number | undefined> {
+  const holder = Number.parseInt(await readFile(join(dataDir, 'docqueue.pid'), 'utf8').catch(() => ''), 10)
+  return Number.isInteger(holder) && holder !== process.pid && isAlive(holder) ? holder : undefined
+}
+
 /**
  * Takes `<dataDir>/docqueue.pid` for this process. PGlite has no lock of its own, and two
  * processes writing one database folder would corrupt it; a pid file left by a process that
@@ -34,8 +40,8 @@ export async function lockDataDir (dataDir: string): Promise<() => Promise<void>
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10)
-    if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+    const holder = await dataDirHolder(dataDir)
+    if (holder !== undefined) {
       throw new DataDirInUseError(`another docqueue process (pid ${holder}) is using ${dataDir}; stop it first, or set DATA_DIR to another folder`, holder)
     }
     await rm(file, { force: true })
