@@ -1,6 +1,7 @@
 /**
  * What `npm start` prints when it runs embedded: the mode, where the data lives, what it is not
- * for, how to sign in to the admin UI, and how to move to real servers. One block, on the terminal, whatever LOG_LEVEL says.
+ * for, how to get into the admin UI, and how to move to real servers. One block, on the
+ * terminal, whatever LOG_LEVEL says.
  */
 export function embeddedNotice (dataDir: string): string {
   return [
