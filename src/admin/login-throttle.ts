@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis'
 import { AuthFailureThrottle } from '../services/auth-failure-throttle.js'
 
 export interface LoginThrottleOptions {
-  /** Undefined in the embedded mode (no Redis): nothing is counted. */
+  /** Undefined in the embedded mode (no Redis, one process): counted in this process's memory. */
   redis: Redis | undefined
   prefix: string
   /** Failed logins per account name, and per address, per window; 0 turns both off. */
@@ -11,9 +11,9 @@ export interface LoginThrottleOptions {
 }
 
 /**
- * Failed admin logins counted twice, in Redis: per account name, so that guessing one
- * account's password from many addresses stops, and per address, so that one client cannot try
- * many accounts. The price of the first: anyone can lock an account out for one window by failing
+ * Failed admin logins counted twice, in Redis (in memory in the embedded mode): per account
+ * name, so that guessing one account's password from many addresses stops, and per address, so
+ * that one client cannot try many accounts. The price of the first: anyone can lock an account out for one window by failing
  * on purpose, so the window (ADMIN_LOGIN_WINDOW_MS) is a matter of minutes.
  */
 export class LoginThrottle {

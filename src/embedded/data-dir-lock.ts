@@ -4,6 +4,9 @@ import { join } from 'node:path'
 /** Thrown when another live process holds the folder. */
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError'
+  constructor (message: string, readonly holder: number) {
+    super(message)
+  }
 }
 
 function isAlive (pid: number): boolean {
@@ -14,6 +17,12 @@ function isAlive (pid: number): boolean {
     // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/** The live process other than this one that holds `dataDir`, if any: what lockDataDir would refuse. */
+export async function dataDirHolder (dataDir: string): Promise<number | undefined> {
+  const holder = Number.parseInt(await readFile(join(dataDir, 'docqueue.pid'), 'utf8').catch(() => ''), 10)
+  return Number.isInteger(holder) && holder !== process.pid && isAlive(holder) ? holder : undefined
 }
 
 /**
@@ -31,9 +40,9 @@ export async function lockDataDir (dataDir: string): Promise<() => Promise<void>
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10)
-    if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-      throw new DataDirInUseError(`another docqueue process (pid ${holder}) is using ${dataDir}; stop it first, or set DATA_DIR to another folder`)
+    const holder = await dataDirHolder(dataDir)
+    if (holder !== undefined) {
+      throw new DataDirInUseError(`another docqueue process (pid ${holder}) is using ${dataDir}; stop it first, or set DATA_DIR to another folder`, holder)
     }
     await rm(file, { force: true })
   }

@@ -14,6 +14,8 @@ import { listenThroughPool } from './session-notifications.js'
 export type EmbeddedInfrastructure = Infrastructure<InProcessWakeUps, undefined> & {
   /** The absolute folder holding the data. */
   dataDir: string
+  /** The migrations this opening applied (all of them on a new database). */
+  migrations: string[]
 }
 
 // Every query of the process waits for the one connection: under a burst of uploads, or while
@@ -45,9 +47,10 @@ export async function openEmbeddedInfrastructure (config: Config, logger: Logger
   const wakeUps = new InProcessWakeUps({
     onError: (error, data) => logger.warn({ itemId: data.itemId, err: error.message }, 'wake-up failed; the reconciler sends another')
   })
+  let migrations: string[]
   try {
-    const applied = await runMigrations(pool)
-    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
+    migrations = await runMigrations(pool)
+    if (migrations.length > 0) logger.info({ migrations }, 'database migrated')
   } catch (error) {
     await close()
     throw error
@@ -66,6 +69,7 @@ export async function openEmbeddedInfrastructure (config: Config, logger: Logger
     queue,
     identity,
     dataDir,
+    migrations,
     close: async () => {
       closing ??= close()
       await closing

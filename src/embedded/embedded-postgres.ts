@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -13,6 +14,15 @@ export interface EmbeddedPostgres {
   close: () => Promise<void>
 }
 
+function databaseFolder (dataDir: string): string {
+  return resolve(join(dataDir, 'postgres'))
+}
+
+/** Whether `dataDir` holds a database already: PGlite writes PostgreSQL's own files, PG_VERSION first among them. */
+export function embeddedDatabaseExists (dataDir: string): boolean {
+  return existsSync(join(databaseFolder(dataDir), 'PG_VERSION'))
+}
+
 /**
  * PostgreSQL compiled to WebAssembly (PGlite), in this process, with its files in
  * `<dataDir>/postgres`, served on a local port through the Postgres wire protocol so that the
@@ -26,7 +36,7 @@ export interface EmbeddedPostgres {
  * and then the socket's queue stops for good, so nothing here may use COPY.
  */
 export async function startEmbeddedPostgres (dataDir: string): Promise<EmbeddedPostgres> {
-  const folder = resolve(join(dataDir, 'postgres'))
+  const folder = databaseFolder(dataDir)
   await mkdir(folder, { recursive: true })
   // pg_trgm: the admin pages' file-name and error search indexes (migration 009). PGlite ships
   // it as a contrib module that must be loaded here before `create extension` can find it.

@@ -1,11 +1,11 @@
 import { isIPv6 } from 'node:net'
 import type { Redis } from 'ioredis'
-import { redisCall } from '../queue/redis-call.js'
+import { MemoryFailureCounter, RedisFailureCounter, type FailureCounter } from './failure-counter.js'
 
 export interface AuthFailureThrottleOptions {
   /**
    * Shared by every API process, so the count holds whichever process a client reaches.
-   * Undefined in the embedded mode (no Redis): nothing is counted, as during a Redis outage.
+   * Undefined in the embedded mode (no Redis, one process): counted in this process's memory.
    */
   redis: Redis | undefined
   /** Key prefix, e.g. the queue prefix. */
@@ -48,9 +48,10 @@ export function addressBucket (address: string): string {
 }
 
 /**
- * Counts failed authentications per client address in fixed windows, in Redis, and refuses an
- * address that reached the limit until its window ends. Every failure a client can cause for
- * free (a made-up key) otherwise costs us a database query and a log line.
+ * Counts failed authentications per client address in fixed windows, in Redis (or, in the
+ * embedded mode, in memory), and refuses an address that reached the limit until its window
+ * ends. Every failure a client can cause for free (a made-up key) otherwise costs us a database
+ * query and a log line.
  *
  * When Redis is unreachable nothing is counted and nobody is refused: an outage of the counter
  * must not lock out every client. Unknown keys are still cached, so a repeated fake key costs
@@ -58,10 +59,12 @@ export function addressBucket (address: string): string {
  */
 export class AuthFailureThrottle {
   readonly #options: AuthFailureThrottleOptions
+  readonly #counter: FailureCounter
   readonly #blockedUntil = new Map<string, number>()
 
   constructor (options: AuthFailureThrottleOptions) {
     this.#options = options
+    this.#counter = options.redis === undefined ? new MemoryFailureCounter() : new RedisFailureCounter(options.redis)
   }
 
   /** Seconds until `address` may try again, or undefined when it is not refused. */
@@ -73,12 +76,10 @@ export class AuthFailureThrottle {
       if (until > Date.now()) return Math.ceil((until - Date.now()) / 1000)
       this.#blockedUntil.delete(bucket)
     }
-    const counted = await this.#call(bucket, async (redis, key) => await redis.multi().get(key).pttl(key).exec())
-    if (counted === undefined || counted === null) return undefined
-    const [[, failures], [, ttlMs]] = counted as [[unknown, string | null], [unknown, number]]
-    if (Number(failures ?? 0) < this.#options.maxFailures || ttlMs <= 0) return undefined
-    this.#block(bucket, ttlMs)
-    return Math.ceil(ttlMs / 1000)
+    const counted = await this.#counter.read(this.#key(bucket))
+    if (counted === undefined || counted.failures < this.#options.maxFailures || counted.remainingMs <= 0) return undefined
+    this.#block(bucket, counted.remainingMs)
+    return Math.ceil(counted.remainingMs / 1000)
   }
 
   /** Counts one failed authentication of `address`. */
@@ -86,11 +87,10 @@ export class AuthFailureThrottle {
     if (this.#options.maxFailures === 0) return { failures: 0, reachedLimit: false }
     const windowMs = this.#options.windowMs
     const bucket = this.#bucket(address)
-    // One transaction, so a key never outlives its window without an expiry.
-    const counted = await this.#call(bucket, async (redis, key) => await redis.multi().incr(key).pexpire(key, windowMs, 'NX').pttl(key).exec())
-    if (counted === undefined || counted === null) return { failures: 0, reachedLimit: false }
-    const [[, failures], , [, ttlMs]] = counted as [[unknown, number], unknown, [unknown, number]]
-    if (failures >= this.#options.maxFailures) this.#block(bucket, ttlMs > 0 ? ttlMs : windowMs)
+    const counted = await this.#counter.add(this.#key(bucket), windowMs)
+    if (counted === undefined) return { failures: 0, reachedLimit: false }
+    const { failures, remainingMs } = counted
+    if (failures >= this.#options.maxFailures) this.#block(bucket, remainingMs > 0 ? remainingMs : windowMs)
     return { failures, reachedLimit: failures === this.#options.maxFailures }
   }
 
@@ -103,14 +103,8 @@ export class AuthFailureThrottle {
     this.#blockedUntil.set(bucket, Date.now() + ms)
   }
 
-  async #call<T> (bucket: string, work: (redis: Redis, key: string) => Promise<T>): Promise<T | undefined> {
-    const { redis, prefix, scope = 'auth-failures' } = this.#options
-    const key = `${prefix}:${scope}:${bucket}`
-    try {
-      if (redis === undefined) return undefined
-      return await redisCall(() => redis.status === 'ready', async () => await work(redis, key))
-    } catch {
-      return undefined
-    }
+  #key (bucket: string): string {
+    const { prefix, scope = 'auth-failures' } = this.#options
+    return `${prefix}:${scope}:${bucket}`
   }
 }

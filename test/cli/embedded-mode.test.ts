@@ -1,65 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { withTimeout } from '../../src/lib/with-timeout.js'
+import { EMBEDDED_HANG_MS as HANG_MS, spawnEmbedded, startEmbedded, stopEmbedded as stop } from '../helpers/embedded-service.js'
 import { freePort } from '../helpers/free-port.js'
 import { SseClient } from '../helpers/sse-client.js'
 
 // `npm start` in the embedded mode, as a child process: PGlite in the process with its files in a
-// scratch DATA_DIR, wake-ups in the process, no Redis. Forced with DOCQUEUE_EMBEDDED=on, since
-// this machine has real servers on the default ports. The first start creates the database and
-// runs every migration in WebAssembly, a minute or more on a busy machine: the waits below only
-// bound a hang.
+// scratch DATA_DIR, wake-ups in the process, no Redis (see test/helpers/embedded-service.ts).
 t.setTimeout(1_800_000)
 
-const HANG_MS = 300_000
-const tsx = import.meta.resolve('tsx')
 const KEY_LINE = /^(dq_\S+)$/m
-
-interface Started { child: ChildProcess, stderr: () => string, api: string }
-
-/**
- * The environment of an embedded service: forced on, without the URLs of this machine's servers
- * and without the test runner's coverage collection, whose report over PGlite's large bundle
- * costs minutes and tells nothing about docqueue's code.
- */
-function embeddedEnv (settings: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCQUEUE_EMBEDDED: 'on', LOG_LEVEL: 'warn', ...settings }
-  delete env.DATABASE_URL
-  delete env.REDIS_URL
-  delete env.NODE_V8_COVERAGE
-  return env
-}
-
-/** Starts the service embedded on `dataDir`; resolves once it listens (or rejects if it exits first). */
-async function startEmbedded (t: Test, dataDir: string, port: number): Promise<Started> {
-  const env = embeddedEnv({ DATA_DIR: dataDir, PORT: String(port), WORKER_CONCURRENCY: '1' })
-  const child = spawn(process.execPath, ['--import', tsx, 'src/bin/start.ts'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const api = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + HANG_MS
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}: ${stderr}`)
-    if (Date.now() > deadline) throw new Error(`the service did not listen: ${stderr}`)
-    const ready = await fetch(`${api}/readyz`).then((response) => response.ok, () => false)
-    if (ready) return { child, stderr: () => stderr, api }
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-}
-
-/** Stops it as an operator does (SIGTERM) and resolves with its exit code. */
-async function stop (started: Started): Promise<number | null> {
-  const exited = once(started.child, 'exit')
-  started.child.kill('SIGTERM')
-  const [code] = await exited as [number | null]
-  return code
-}
 
 t.test('npm start embedded: upload, completed (heard live), search and stats; after a restart the data and the key are still there', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'docqueue-embedded-'))
@@ -78,12 +32,10 @@ t.test('npm start embedded: upload, completed (heard live), search and stats; af
   const ready = await fetch(`${first.api}/readyz`)
   t.same(await ready.json(), { status: 'ready', postgres: 'up', redis: 'not used', warnings: [] }, 'ready, and says Redis is not used rather than down')
 
-  const busy = await new Promise<{ code: number | null, stderr: string }>((resolve) => {
-    const second = spawn(process.execPath, ['--import', tsx, 'src/bin/start.ts'], { env: embeddedEnv({ DATA_DIR: dataDir, PORT: '0' }), stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    second.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-    second.on('exit', (code) => { resolve({ code, stderr }) })
-  })
+  // 'close', not 'exit': by then everything it wrote on stderr has been read.
+  const rival = spawnEmbedded({ DATA_DIR: dataDir, PORT: '0' })
+  const [code] = await once(rival.child, 'close') as [number | null]
+  const busy = { code, stderr: rival.stderr() }
   t.equal(busy.code, 1, 'a second process on the same data folder is refused')
   t.match(busy.stderr, /another docqueue process \(pid \d+\) is using/, busy.stderr)
 

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
 import t from 'tap'
+import { LoginThrottle } from '../../src/admin/login-throttle.js'
 import { AuthFailureThrottle, addressBucket } from '../../src/services/auth-failure-throttle.js'
 import { TestContext } from '../helpers/context.js'
 
@@ -41,4 +42,29 @@ t.test('a throttle set to 0 counts nothing and refuses nobody', async (t) => {
   for (let i = 0; i < 5; i++) t.same(await throttle.recordFailure('198.51.100.1'), { failures: 0, reachedLimit: false })
   t.equal(await throttle.retryAfterSeconds('198.51.100.1'), undefined)
   t.equal(await redis.exists(`${context.config.QUEUE_PREFIX}-off:auth-failures:198.51.100.1`), 0)
+})
+
+// The embedded mode has no Redis: the same throttles count in the process's memory.
+t.test('without Redis the failures are counted in memory, and refused until the window ends', async (t) => {
+  const throttle = new AuthFailureThrottle({ redis: undefined, prefix: 'embedded', maxFailures: 2, windowMs: 3_000 })
+  t.same(await throttle.recordFailure('198.51.100.7'), { failures: 1, reachedLimit: false })
+  t.equal(await throttle.retryAfterSeconds('198.51.100.7'), undefined, 'under the limit it may still try')
+  t.same(await throttle.recordFailure('198.51.100.7'), { failures: 2, reachedLimit: true })
+  const wait = await throttle.retryAfterSeconds('198.51.100.7')
+  t.ok(wait !== undefined && wait >= 1 && wait <= 3, `at the limit it waits for the rest of the window: ${wait}`)
+  t.equal(await throttle.retryAfterSeconds('198.51.100.8'), undefined, 'another address is not refused')
+  await new Promise((resolve) => setTimeout(resolve, 3_100))
+  t.equal(await throttle.retryAfterSeconds('198.51.100.7'), undefined, 'once the window ends it may try again')
+  t.same(await throttle.recordFailure('198.51.100.7'), { failures: 1, reachedLimit: false }, 'in a new window that counts from one')
+})
+
+t.test('without Redis the admin login throttle counts per account name and per address in memory', async (t) => {
+  const throttle = new LoginThrottle({ redis: undefined, prefix: 'embedded', maxFailures: 2, windowMs: 60_000 })
+  await throttle.recordFailure('Root', '198.51.100.1')
+  await throttle.recordFailure('root', '198.51.100.2')
+  t.ok(await throttle.retryAfterSeconds('root', '198.51.100.3') !== undefined, 'an account name is refused from any address, whatever its case')
+  t.equal(await throttle.retryAfterSeconds('alice', '198.51.100.3'), undefined, 'another name from a fresh address is not')
+  await throttle.recordFailure('alice', '198.51.100.3')
+  await throttle.recordFailure('bob', '198.51.100.3')
+  t.ok(await throttle.retryAfterSeconds('carol', '198.51.100.3') !== undefined, 'an address that failed twice is refused for any name')
 })
