@@ -11,7 +11,9 @@ import {
 // The document detail page and its JSON twin: what it shows, escaped; the actions each role
 // gets; the download; and every reason "why is it still pending" can give.
 const context = TestContext.create(t, DISTANT_RETRIES as unknown as Record<string, string>)
-const stack = await context.stack()
+// A heartbeat this file records stays "online" for the whole test: on a busy machine the steps
+// between it and the checks that expect a worker online can take longer than the default window.
+const stack = await context.stack({ WORKER_DEAD_AFTER_MS: 600_000 })
 const app = await context.app(stack)
 
 const viewer = await signedInAs(app, stack.pool, 'vera', 'viewer')

@@ -11,6 +11,7 @@ import { ManagedProcess } from './child-process.js'
 import { FAULT_WORKER_READY } from './fault-injector.js'
 import { onCleanup } from './cleanup.js'
 import { freePort } from '../helpers/free-port.js'
+import { javaScriptPath } from '../helpers/transpiled-sources.js'
 import { waitFor } from './poll.js'
 
 const run = promisify(execFile)
@@ -41,6 +42,8 @@ export interface DeploymentOptions {
   label: string
   logDir: string
   logCapBytes: number
+  /** Where the entry points run from, transpiled (`transpileSources` of test/helpers). */
+  sourcesRoot: string
   /** Any database URL of the Postgres server to use; the deployment makes its own database on it. */
   postgresUrl: string
   redisUrl: string
@@ -124,8 +127,8 @@ export class Deployment {
     const deployment = new Deployment(options, database)
     deployment.#unregister = onCleanup(`deployment ${options.label}`, async () => { await deployment.close() })
     await createMigratedDatabase(deployment.databaseUrl)
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/bin/keys.ts', 'create', '--tenant', 'faults'], {
-      cwd: repoRoot, env: deployment.env(), timeout: 60_000
+    const { stdout } = await run(process.execPath, [deployment.#entry('src/bin/keys.ts'), 'create', '--tenant', 'faults'], {
+      cwd: repoRoot, env: deployment.env(), timeout: 180_000
     })
     deployment.apiKey = stdout.trim().split('\n').at(-1) ?? ''
     if (!deployment.apiKey.startsWith('dq_')) throw new Error(`the keys CLI printed no key: ${stdout}`)
@@ -147,13 +150,18 @@ export class Deployment {
     }
   }
 
+  /** The JavaScript of `entry` (a .ts file of the repository) among the transpiled sources. */
+  #entry (entry: string): string {
+    return join(this.#options.sourcesRoot, javaScriptPath(entry))
+  }
+
   #spawn (name: string, entry: string, env: NodeJS.ProcessEnv): ManagedProcess {
     const start = (this.#starts.get(name) ?? 0) + 1
     this.#starts.set(name, start)
     const child = ManagedProcess.start({
       name: `${name}#${start}`,
       command: process.execPath,
-      args: ['--import', 'tsx', entry],
+      args: [this.#entry(entry)],
       cwd: repoRoot,
       env,
       logPath: join(this.#options.logDir, `${name}.${start}.log`),
@@ -173,7 +181,7 @@ export class Deployment {
       if (!api.running) throw new Error(`the API exited at start; see ${api.logPath}`)
       const response = await fetch(`${this.apiUrl}/healthz`, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined)
       return response?.status === 200 ? true : undefined
-    }, { timeoutMs: 45_000, intervalMs: 100 })
+    }, { timeoutMs: 180_000, intervalMs: 100 })
     return api
   }
 
@@ -182,7 +190,7 @@ export class Deployment {
     const worker = this.#spawn(name, 'test/faults/fault-worker.ts', this.env(options.env))
     this.workers.set(name, worker)
     // Logged at warn level by fault-worker.ts once the worker is consuming.
-    if (options.ready !== false) await worker.waitForLog(FAULT_WORKER_READY, 45_000)
+    if (options.ready !== false) await worker.waitForLog(FAULT_WORKER_READY, 180_000)
     return worker
   }
 

@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { installSignalHandlers, runCleanups } from './cleanup.js'
+import { installSignalHandlers, onCleanup, runCleanups } from './cleanup.js'
 import { repoRoot } from './deployment.js'
 import { withTimeout } from './poll.js'
+import { transpileSources } from '../helpers/transpiled-sources.js'
 import { details, summaryLine, textTable, totalsOf, writeResults } from './report.js'
 import { ScenarioRun, SkipScenario, type RunSettings, type ScenarioDefinition, type ScenarioResult } from './scenario.js'
 import { killWorkers } from './scenarios/r1-kill-workers.js'
@@ -48,7 +49,12 @@ const scenarios: ScenarioDefinition[] = [
   chaosSoak
 ]
 
-function settingsFromEnv (): RunSettings & { only: Set<string> | undefined, keepLogs: boolean } {
+// The entry points the scenarios start, many times each: transpiled once per run and started with
+// plain node, since tsx costs over a second of CPU at every start (and in every extraction
+// process a worker forks).
+const SERVICE_ENTRIES = ['src/bin/api.ts', 'src/bin/keys.ts', 'test/faults/fault-worker.ts']
+
+function settingsFromEnv (sourcesRoot: string): RunSettings & { only: Set<string> | undefined, keepLogs: boolean } {
   const scale = Number(process.env.FAULTS_SCALE ?? '1')
   if (!Number.isFinite(scale) || scale <= 0) throw new Error(`FAULTS_SCALE must be a positive number, not ${process.env.FAULTS_SCALE}`)
   const soakSeconds = Number(process.env.FAULTS_SOAK_SECONDS ?? String(30 * scale))
@@ -62,7 +68,8 @@ function settingsFromEnv (): RunSettings & { only: Set<string> | undefined, keep
     only,
     keepLogs: process.env.FAULTS_KEEP_LOGS === '1',
     sharedPostgresUrl: process.env.FAULTS_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    logCapBytes: 5 * 1024 * 1024
+    logCapBytes: 5 * 1024 * 1024,
+    sourcesRoot
   }
 }
 
@@ -128,9 +135,12 @@ async function runScenario (definition: ScenarioDefinition, settings: RunSetting
 }
 
 async function main (): Promise<number> {
-  const settings = settingsFromEnv()
   installSignalHandlers(log)
   const startedAt = new Date()
+  const sourcesRoot = await mkdtemp(join(tmpdir(), 'docq-faults-sources-'))
+  onCleanup('transpiled sources', async () => { await rm(sourcesRoot, { recursive: true, force: true }) })
+  await transpileSources(sourcesRoot, SERVICE_ENTRIES)
+  const settings = settingsFromEnv(sourcesRoot)
   const logRoot = await mkdtemp(join(tmpdir(), 'docq-faults-'))
   const sanitize = (text: string): string => sanitizePaths(text, logRoot)
   log(`faults: ${scenarios.length} scenarios, FAULTS_SCALE=${settings.scale}, FAULTS_SOAK_SECONDS=${settings.soakSeconds}, logs in ${logRoot}`)

@@ -14,6 +14,8 @@ export interface RunSettings {
   /** Any URL of the shared Postgres server; each scenario makes its own database on it. */
   sharedPostgresUrl: string
   logCapBytes: number
+  /** The directory the service's processes run from: the sources transpiled once per run. */
+  sourcesRoot: string
 }
 
 export interface Check {
@@ -129,6 +131,7 @@ export class ScenarioRun {
       label: this.definition.id.toLowerCase(),
       logDir: this.logDir,
       logCapBytes: this.settings.logCapBytes,
+      sourcesRoot: this.settings.sourcesRoot,
       postgresUrl: options.postgresUrl ?? this.settings.sharedPostgresUrl,
       dropDatabase: options.dropDatabase ?? true,
       redisUrl: options.redisUrl,

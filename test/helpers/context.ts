@@ -31,6 +31,21 @@ export interface TestStack extends Infrastructure, ApiServices {
  * An isolated docqueue for one test file: its own database and BullMQ prefix, both removed at
  * teardown, with everything opened on it closed in reverse order.
  */
+// The stack's Redis connection gives a command 2 s (REDIS commandTimeout in src/queue/redis.ts);
+// on a loaded machine removing a queue's keys can take longer, so the cleanup tries again.
+const OBLITERATE_ATTEMPTS = 5
+
+async function obliterateOnLoadedRedis (stack: TestStack): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await stack.wakeUps.obliterate({ force: true })
+      return
+    } catch (error) {
+      if ((error as Error).message !== 'Command timed out' || attempt === OBLITERATE_ATTEMPTS) throw error
+    }
+  }
+}
+
 export class TestContext {
   readonly config: Config
   /** The runner hooks of every stack and worker of this context: the fault injector, or none. */
@@ -93,7 +108,7 @@ export class TestContext {
     this.#cleanups.push(async () => {
       try {
         // A stack pointed at an unreachable Redis has no queue data to remove, and BullMQ would wait.
-        if (stack.redis.status === 'ready') await stack.wakeUps.obliterate({ force: true })
+        if (stack.redis.status === 'ready') await obliterateOnLoadedRedis(stack)
       } finally {
         // Closed even when removing the queue data failed (a Redis command timed out, say):
         // its connections would otherwise keep the test process alive.
