@@ -27,20 +27,48 @@ export async function replaceChunks (db: Queryable, documentId: string, title: s
 }
 
 /**
- * Inserts the passages of several documents in one statement; their old ones must be gone (the
- * completion deletes them: src/queue/sql/complete-items.ts). Each passage gets one tsvector, built
- * in its document's configuration, weighing the title (A), the first passage (B) and the rest (C);
- * the configuration is stored with it and added to the tenant's search_configs, so searches parse
- * their query in it too. Titles and passages are made storable first (see toPostgresText).
+ * The SQL expression of a passage's tsvector, built in its document's configuration, weighing the
+ * title (A), the first passage (B) and the rest (C). The arguments are SQL expressions. Shared by
+ * every statement that writes passages, so they all index alike.
+ */
+export function passageVector (config: string, title: string, ordinal: string, text: string): string {
+  return `case when ${ordinal} = 0 then setweight(to_tsvector(${config}, coalesce(${title}, '')), 'A') else ''::tsvector end
+           || setweight(to_tsvector(${config}, ${text}), case when ${ordinal} = 0 then 'B' else 'C' end::"char")`
+}
+
+/** Passages of several documents as the parallel arrays a statement unnests; `n` counts documents from 1. */
+export interface PassageColumns {
+  n: number[]
+  ordinals: number[]
+  pages: Array<number | null>
+  texts: string[]
+}
+
+/** The passages of `documents` as {@link PassageColumns}, made storable (see toPostgresText). */
+export function passageColumns (documents: Array<Pick<DocumentPassages, 'chunks'>>): PassageColumns {
+  const columns: PassageColumns = { n: [], ordinals: [], pages: [], texts: [] }
+  documents.forEach((document, index) => {
+    for (const chunk of document.chunks) {
+      columns.n.push(index + 1)
+      columns.ordinals.push(chunk.ordinal)
+      columns.pages.push(chunk.page)
+      columns.texts.push(toPostgresText(chunk.text))
+    }
+  })
+  return columns
+}
+
+/**
+ * Inserts the passages of several documents in one statement; their old ones must be gone. Each
+ * passage gets one tsvector (see passageVector); the configuration is stored with it and added
+ * to the tenant's search_configs, so searches parse their query in it too. The worker writes
+ * passages with the document's result instead (src/queue/sql/complete-items.ts).
  */
 export async function insertChunks (db: Queryable, documents: DocumentPassages[]): Promise<void> {
   const withChunks = documents.filter((document) => document.chunks.length > 0)
   if (withChunks.length === 0) return
-  const passages = withChunks.flatMap((document, i) => document.chunks.map((chunk) => ({ n: i + 1, chunk })))
-  // Prepared once per connection (named): planning it again costs about as much as running it for a few passages.
-  await db.query({
-    name: 'insert-chunks',
-    text: `
+  const passages = passageColumns(withChunks)
+  await db.query(`
     with document as (
       select * from unnest($1::uuid[], $2::text[], $3::regconfig[]) with ordinality as d(id, title, config, n)
     ), known as (
@@ -49,21 +77,15 @@ export async function insertChunks (db: Queryable, documents: DocumentPassages[]
       on conflict do nothing
     )
     insert into document_chunks (document_id, ordinal, page, text, config, tsv)
-    select d.id, c.ordinal, c.page, c.text, d.config,
-           case when c.ordinal = 0 then setweight(to_tsvector(d.config, coalesce(d.title, '')), 'A') else ''::tsvector end
-           || setweight(to_tsvector(d.config, c.text), case when c.ordinal = 0 then 'B' else 'C' end::"char")
+    select d.id, c.ordinal, c.page, c.text, d.config, ${passageVector('d.config', 'd.title', 'c.ordinal', 'c.text')}
       from unnest($4::int[], $5::int[], $6::int[], $7::text[]) as c(n, ordinal, page, text)
       join document d on d.n = c.n`,
-    values: [
-      withChunks.map((document) => document.documentId),
-      withChunks.map((document) => document.title === null ? null : toPostgresText(document.title)),
-      withChunks.map((document) => document.config),
-      passages.map(({ n }) => n),
-      passages.map(({ chunk }) => chunk.ordinal),
-      passages.map(({ chunk }) => chunk.page),
-      passages.map(({ chunk }) => toPostgresText(chunk.text))
-    ]
-  })
+  [
+    withChunks.map((document) => document.documentId),
+    withChunks.map((document) => document.title === null ? null : toPostgresText(document.title)),
+    withChunks.map((document) => document.config),
+    passages.n, passages.ordinals, passages.pages, passages.texts
+  ])
 }
 
 /** A page of a document's last passages, the version they belong to, and the document's status. */

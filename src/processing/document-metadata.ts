@@ -1,4 +1,4 @@
-import { franc } from 'franc-min'
+import { identifyLanguage } from './identify-language.js'
 import { segmentText } from './segment-text.js'
 
 /**
@@ -28,26 +28,25 @@ export function countWords (text: string): number {
 }
 
 /**
- * Characters sampled for language identification. franc compares every distinct trigram of its
- * input with each candidate language's model, so its time grows with the sample; it reads at most
- * 2,048 characters anyway. 1,000 characters of prose give the same verdicts on the test corpus
- * and half franc's time (about 3.5 ms against 6.5 ms for 10 KB of English, busy machine).
+ * Characters sampled for language identification. Its time grows with the sample (franc's models
+ * read at most 2,048 characters anyway); 1,000 characters of prose give the same verdicts on the
+ * test corpus.
  */
 const languageSample = 1_000
 const minLetters = 40
 const cjkLetter = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu
 
-/** ISO 639-3 code of the dominant language, or null when franc cannot tell. */
+/** ISO 639-3 code of the dominant language, or null when it cannot be told. */
 export function detectLanguage (text: string): string | null {
   let sample = text.length > languageSample ? text.slice(0, languageSample) : text
   const letters = sample.match(/\p{L}/gu)?.length ?? 0
-  // Fewer letters than this make franc guess (a two-word line comes out as Kinyarwanda).
+  // Fewer letters than this make the trigram models guess (a two-word line comes out as Kinyarwanda).
   if (letters < minLetters) return null
   // CJK prose is often outnumbered by the Latin letters of its code samples and product
   // names; judge it on its own characters when they are a real share of the text.
   const cjk = sample.match(cjkLetter)
   if (cjk !== null && cjk.length >= letters * 0.2 && cjk.length >= minLetters / 2) sample = cjk.join('')
-  const code = franc(sample, { minLength: 1 })
+  const code = identifyLanguage(sample)
   return code === 'und' ? null : code
 }
 

@@ -4,8 +4,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import { isDataError } from '../db/data-error.js'
 import { copyDocumentBlobs } from '../db/document-blobs.js'
-import { insertChunks } from '../db/chunks.js'
-import { resultPassages, type DocumentResult } from '../db/document-results.js'
+import type { DocumentResult } from '../db/document-results.js'
 import type { DocumentRecord } from '../db/documents.js'
 import { withTransaction, type Client, type Pool, type Queryable } from '../db/pool.js'
 import { toPostgresText } from '../db/postgres-safe-text.js'
@@ -363,10 +362,10 @@ export class DocumentQueueService {
   }
 
   /**
-   * One transaction for a batch of completions: one statement for the items and results, one for
-   * the passages. A statement Postgres refuses (a result it cannot
-   * store) rolls the whole batch back; then each completion runs alone, so that only the refused
-   * one fails and the others commit. A lost connection fails them all alike.
+   * One statement for a batch of completions: items, results and passages (completeItems). A
+   * statement Postgres refuses (a result it cannot store) writes nothing; then each completion
+   * runs alone, so that only the refused one fails and the others commit. A lost connection fails
+   * them all alike.
    */
   async #completeBatch (batch: Completion[]): Promise<Array<boolean | Error>> {
     try {
@@ -387,16 +386,12 @@ export class DocumentQueueService {
   async #writeCompletions (batch: Completion[]): Promise<boolean[]> {
     // An item completed twice in one batch is completed once: by its first caller.
     const firsts = new Map(batch.map((completion) => [completion.item.id, completion] as const).reverse())
-    return await withTransaction(this.#pool, async (tx) => {
-      const completed = await completeItems(tx, [...firsts.values()], this.workerId)
-      const written = [...firsts.values()].filter(({ item }) => completed.has(item.id))
-      // Text, metadata, passages and their search vectors: each document's index entry, written
-      // for the batch at once, so each document's trace shows the shared statement.
-      await inSpans('docqueue.index', written.map(({ trace, result }) => ({ parent: trace, attributes: { [TRACE_ATTRIBUTE.passages]: result.chunks.length } })), async () => {
-        await insertChunks(tx, written.map(({ item, result }) => resultPassages(item.documentId, result)))
-      })
-      return batch.map((completion) => firsts.get(completion.item.id) === completion && completed.has(completion.item.id))
+    // Text, metadata, passages and their search vectors: each document's index entry, written
+    // for the batch at once, so each document's trace shows the shared statement.
+    const completed = await inSpans('docqueue.index', [...firsts.values()].map(({ trace, result }) => ({ parent: trace, attributes: { [TRACE_ATTRIBUTE.passages]: result.chunks.length } })), async () => {
+      return await completeItems(this.#pool, [...firsts.values()], this.workerId)
     })
+    return batch.map((completion) => firsts.get(completion.item.id) === completion && completed.has(completion.item.id))
   }
 
   /**

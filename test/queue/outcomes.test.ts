@@ -262,6 +262,6 @@ t.test('an error that is not about the result\'s values is thrown as it is, and 
   const before = await recorded(claimed)
   const error = await rejection(stack.queue.markCompleted(claimed, { ...resultOf('one two'), chunks: twice }))
   t.type(error, pg.DatabaseError, 'the driver\'s error, not an InvalidResultError')
-  t.match(error, { code: '23505' }, 'two passages with one ordinal')
+  t.match(error, { code: '21000' }, 'two passages with one ordinal: the passage upsert cannot write one row twice')
   t.same(await recorded(claimed), before, 'nothing written: the item still held, its attempt open, no result')
 })
