@@ -74,7 +74,7 @@ export async function buildApiApp (infra: AnyInfrastructure, services: ApiServic
     logger: infra.logger,
     redis: infra.redis,
     pool: infra.pool,
-    metrics: createApiMetrics(infra.pool),
+    metrics: createApiMetrics(infra.pool, infra.queue),
     overview: { config: infra.config, pool: infra.pool, queue: infra.queue, wakeUps: infra.wakeUps, redis: infra.redis, health: services.health },
     sweep: sweeper?.sweep
   })

@@ -33,7 +33,7 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 export function startWorkerProcess (infra: AnyInfrastructure, options: { hooks?: RunnerHooks } = {}): WorkerProcess {
   const { config, logger, queue, pool } = infra
   const processor = createConfiguredProcessor(config)
-  const metrics = startWorkerMetricsEndpoint(config, logger)
+  const metrics = startWorkerMetricsEndpoint(config, logger, queue)
   const runner: ItemRunnerDeps = { queue, processor, logger, leaseMs: config.LEASE_MS, active: new Set(), hooks: options.hooks, observer: metrics?.observer }
   // Parsers load in the extraction processes ahead of the first item rather than during it.
   processor.warmUp()

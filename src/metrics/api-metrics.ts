@@ -1,11 +1,12 @@
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 import type { Queryable } from '../db/pool.js'
 import { registerQueueGauges } from './queue-gauges.js'
+import { registerUndeliveredWakeUps } from './wake-up-metrics.js'
 
 /** Upload sizes from 1 KiB to 64 MiB, by fours: the 25 MiB default limit falls in the last but one. */
 const UPLOAD_BYTES_BUCKETS = [1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864]
 
-/** What an API process exports at /metrics: its own HTTP traffic and the queue it serves. */
+/** What an API process exports at /metrics: its own HTTP traffic, the wake-ups it could not send and the queue it serves. */
 export interface ApiMetrics {
   registry: Registry
   /** One answered request: its route pattern (never the raw URL, whose ids would be endless series). */
@@ -14,10 +15,11 @@ export interface ApiMetrics {
   observeUpload: (bytes: number) => void
 }
 
-export function createApiMetrics (db: Queryable): ApiMetrics {
+export function createApiMetrics (db: Queryable, queue: { readonly undeliveredWakeUps: number }): ApiMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   registerQueueGauges(registry, db)
+  registerUndeliveredWakeUps(registry, queue)
   const requests = new Histogram({
     name: 'docqueue_http_request_duration_seconds',
     help: 'Time from receiving a request to having sent its answer, by method, route pattern and status',

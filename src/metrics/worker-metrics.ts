@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
 import type { RunObserver } from '../worker/run-observer.js'
+import { registerUndeliveredWakeUps } from './wake-up-metrics.js'
 
 /** From a small text file's tens of milliseconds to the default PROCESSING_TIMEOUT_MS of 30 s and past it. */
 const PROCESSING_SECONDS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
@@ -7,15 +8,16 @@ const PROCESSING_SECONDS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 /** A failed attempt has no result, so no detected type: it is counted under this one. */
 export const UNKNOWN_TYPE = 'unknown'
 
-/** What a worker process exports: the items it ran, and the repairs it made while leading. */
+/** What a worker process exports: the items it ran, the repairs it made while leading, the wake-ups it could not send. */
 export interface WorkerMetrics {
   registry: Registry
   observer: RunObserver
 }
 
-export function createWorkerMetrics (): WorkerMetrics {
+export function createWorkerMetrics (queue: { readonly undeliveredWakeUps: number }): WorkerMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  registerUndeliveredWakeUps(registry, queue)
   const registers = [registry]
   const claims = new Counter({ name: 'docqueue_worker_claims_total', help: 'Items claimed by this worker, by operation', labelNames: ['operation'] as const, registers })
   const completions = new Counter({

@@ -127,6 +127,7 @@ export class DocumentQueueService {
   readonly #retry: RetryPolicies
   readonly #dispatcher: WakeUpDispatcher
   readonly #copyUploads: boolean
+  #undeliveredWakeUps = 0
   // Claims and completions that arrive while one of theirs is in flight gather into the next
   // statement or transaction: under load a worker pays one round trip and one commit for
   // several items instead of one each; alone, an item waits only for the current turn.
@@ -163,8 +164,20 @@ export class DocumentQueueService {
     this.#dispatcher = new WakeUpDispatcher({
       wakeUps: options.wakeUps,
       isConnected: options.isConnected,
-      onError: (error, count) => this.#log.warn({ err: error.message, count }, 'wake-up not dispatched; the reconciler will pick the items up')
+      onError: (error, count) => {
+        this.#undeliveredWakeUps += count
+        this.#log.warn({ err: error.message, count }, 'wake-up not dispatched; the reconciler will pick the items up')
+      }
     })
+  }
+
+  /**
+   * Wake-ups this process could not hand to Redis since it started. Their items wait in Postgres
+   * until the reconciler or a sweep dispatches them, which is slower: a count that keeps rising
+   * while Redis is up means wake-ups are failing for another reason (see the log's warnings).
+   */
+  get undeliveredWakeUps (): number {
+    return this.#undeliveredWakeUps
   }
 
   /**

@@ -4,12 +4,14 @@ import { createWorkerMetrics } from '../../src/metrics/worker-metrics.js'
 
 export interface ExportedMetric { type: string, labelNames: string[] }
 
-// Listing the metrics collects none of them, so the API's queue gauges never query this stand-in.
+// Listing the metrics collects none of them, so neither the API's queue gauges nor the
+// wake-up counter ever read these stand-ins.
 const neverQueried = {} as never
+const neverRead = {} as never
 
 /** Every docqueue_* metric the API and the workers export, by name, with its type and label names. */
 export function exportedMetrics (): Map<string, ExportedMetric> {
-  const registries: Registry[] = [createApiMetrics(neverQueried).registry, createWorkerMetrics().registry]
+  const registries: Registry[] = [createApiMetrics(neverQueried, neverRead).registry, createWorkerMetrics(neverRead).registry]
   const metrics = new Map<string, ExportedMetric>()
   for (const registry of registries) {
     for (const metric of registry.getMetricsAsArray()) {

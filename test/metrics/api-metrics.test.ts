@@ -41,6 +41,14 @@ t.test('the queue gauges count each tenant\'s documents by status, as uploads an
   t.same(samplesOf(after, 'docqueue_documents_failed_by_kind', { tenant: 'acme' }), [], 'acme has no failures')
   t.same([valueOf(after, 'docqueue_documents_retrying', { tenant: 'acme' }), valueOf(after, 'docqueue_documents_retrying', { tenant: 'globex' })], [0, 0])
   t.same(samplesOf(after, 'docqueue_oldest_pending_age_seconds'), [], 'nothing is pending any more')
+  t.equal(valueOf(after, 'docqueue_wakeups_undelivered_total'), 0, 'every wake-up reached Redis')
+})
+
+t.test('uploads whose wake-ups cannot reach Redis are accepted, and counted as undelivered', async (t) => {
+  const { app, key } = await isolatedService(t, 'offline', { METRICS_TOKEN, REDIS_URL: 'redis://127.0.0.1:1' })
+  t.equal(valueOf(await scrape(app), 'docqueue_wakeups_undelivered_total'), 0, 'none before the first upload')
+  for (const n of [1, 2, 3]) t.equal((await upload(app, key, `offline document ${n}`)).statusCode, 202, `upload ${n} accepted`)
+  t.equal(valueOf(await scrape(app), 'docqueue_wakeups_undelivered_total'), 3, 'one per upload')
 })
 
 t.test('requests are measured by route pattern and status, uploads by size, and the scrapes are not measured', async (t) => {

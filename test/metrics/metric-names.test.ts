@@ -19,7 +19,8 @@ const STABLE = {
   docqueue_worker_processing_seconds: { type: 'histogram', labelNames: ['operation', 'detected_type', 'outcome'] },
   docqueue_reconciler_redispatched_total: { type: 'counter', labelNames: [] },
   docqueue_reconciler_taken_over_total: { type: 'counter', labelNames: [] },
-  docqueue_reconciler_crashed_total: { type: 'counter', labelNames: [] }
+  docqueue_reconciler_crashed_total: { type: 'counter', labelNames: [] },
+  docqueue_wakeups_undelivered_total: { type: 'counter', labelNames: [] }
 }
 
 t.test('the metric names, types and labels are the documented ones', async (t) => {

@@ -7,6 +7,8 @@ import { upload } from '../helpers/http.js'
 import { parseSamples, samplesOf, valueOf, type Sample } from '../helpers/prometheus-text.js'
 
 const METRICS_TOKEN = 'worker-metrics-test-token-0123456789'
+// The listener tests below need a queue to read the undelivered wake-ups from; none is lost.
+const noWakeUpsLost = { undeliveredWakeUps: 0 }
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64)])
 
 // Port 0: the listener takes a free port and the worker says which.
@@ -71,7 +73,7 @@ t.test('a worker\'s endpoint refuses a missing or wrong token and serves nothing
 
 t.test('without METRICS_TOKEN a worker\'s endpoint, on METRICS_HOST only, needs none; it is off without a port, and a taken port fails its start', async (t) => {
   const logger = createLogger('silent', 'test')
-  const open = startWorkerMetricsEndpoint(loadConfig({ WORKER_METRICS_PORT: '0' }), logger)
+  const open = startWorkerMetricsEndpoint(loadConfig({ WORKER_METRICS_PORT: '0' }), logger, noWakeUpsLost)
   if (open === undefined) throw new Error('no metrics endpoint')
   t.teardown(open.close)
   const address = await open.address
@@ -80,8 +82,8 @@ t.test('without METRICS_TOKEN a worker\'s endpoint, on METRICS_HOST only, needs 
   t.equal(scraped.status, 200)
   t.match(await scraped.text(), /^# TYPE docqueue_worker_processing_seconds histogram$/m)
 
-  t.equal(startWorkerMetricsEndpoint(loadConfig({}), logger), undefined, 'off by default')
-  const clash = startWorkerMetricsEndpoint(loadConfig({ WORKER_METRICS_PORT: String(address.port) }), logger)
+  t.equal(startWorkerMetricsEndpoint(loadConfig({}), logger, noWakeUpsLost), undefined, 'off by default')
+  const clash = startWorkerMetricsEndpoint(loadConfig({ WORKER_METRICS_PORT: String(address.port) }), logger, noWakeUpsLost)
   if (clash === undefined) throw new Error('no metrics endpoint')
   t.teardown(clash.close)
   await t.rejects(clash.address, { code: 'EADDRINUSE' }, 'a second worker on the same port')
