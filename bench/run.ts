@@ -12,7 +12,7 @@ import { backgroundLoad, cpuCores, cpuSnapshot } from './cpu-usage.js'
 import { processTree } from './process-tree.js'
 import { machineInfo } from './machine.js'
 import { NAIVE_QUEUE_NAME } from './naive-pipeline.js'
-import { COUNTS_HEADING, SCALE_HEADING, sectionOf } from './results-file.js'
+import { sectionsNotIn } from './results-file.js'
 import { renderExtraction, renderReport, type BenchSettings, type DrainPhase, type ExtractionStats, type PipelineResults, type UploadPhase } from './report.js'
 import { multipartFile, sampleText } from './sample-text.js'
 import { databaseUrl, deleteRedisKeys, queryOnce, redisVersion, waitingJobs } from './stores.js'
@@ -30,6 +30,7 @@ if (process.argv.includes('--scale')) {
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const resultsFile = fileURLToPath(new URL('results.md', import.meta.url))
+const PROFILES_HEADING = 'CPU profiles'
 
 /** bench/extraction.ts in a process of its own, so that the memory it reports is extraction's alone. */
 async function measureExtraction (): Promise<ExtractionStats> {
@@ -398,11 +399,12 @@ try {
   const profileNote = 'Profiled run (BENCH_CPU_PROFILE=1): the V8 sampler slows every process, so the rates above are low.'
   if (profileDir !== undefined) log(`the .cpuprofile files are in ${profileDir} (open them in Chrome DevTools)`)
   const markdown = renderReport({ date: new Date(), settings, machine, busyBefore, docqueue, naive }) + renderExtraction(extraction) +
-    (profiles.length === 0 ? '' : `\n## CPU profiles\n\n${profileNote}\n\n${profiles.join('\n')}`)
+    (profiles.length === 0 ? '' : `\n## ${PROFILES_HEADING}\n\n${profileNote}\n\n${profiles.join('\n')}`)
   process.stdout.write(`\n${markdown}\n`)
-  // The counts and reads at scale come from their own benchmarks (bench:counts, bench -- --scale) and stay.
+  // The counts and reads at scale come from their own benchmarks (bench:counts, bench -- --scale)
+  // and stay, as do sections written by hand; an unprofiled run drops the last run's profiles.
   const previous = await readFile(resultsFile, 'utf8').catch(() => '')
-  await writeFile(resultsFile, markdown.trimEnd() + '\n' + sectionOf(previous, COUNTS_HEADING) + sectionOf(previous, SCALE_HEADING))
+  await writeFile(resultsFile, markdown.trimEnd() + '\n' + sectionsNotIn(previous, markdown, [PROFILES_HEADING]))
   log('written to bench/results.md')
 } catch (error) {
   process.stderr.write(`[bench] failed: ${(error as Error).stack ?? String(error)}\n`)
