@@ -8,7 +8,7 @@ import pg from 'pg'
 import { dropDatabase } from '../test/helpers/database.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
 import { renderProfile, summarizeProfiles } from './cpu-profile.js'
-import { backgroundLoad, cpuCores, cpuSnapshot } from './cpu-usage.js'
+import { backgroundLoad, cpuCores, cpuSnapshot, type CpuSnapshot } from './cpu-usage.js'
 import { processTree } from './process-tree.js'
 import { machineInfo } from './machine.js'
 import { NAIVE_QUEUE_NAME } from './naive-pipeline.js'
@@ -202,19 +202,28 @@ async function drainPhase (name: string, script: string, processes: number, tabl
     start(`${name} worker ${i + 1}`, script, { WORKER_CONCURRENCY: String(settings.concurrency) }, profileAs))
   const deadline = Date.now() + drainTimeoutMs
   let done = 0
+  // The CPU per document is counted from the first poll that sees a document finished: loading
+  // the code and the parsers is a worker's start-up, reported apart, not a document's cost.
+  let steady: { snapshot: CpuSnapshot, done: number } | undefined
   while (done < docs) {
     if (Date.now() > deadline) throw new Error(`${name}: only ${done} of ${docs} documents finished within ${drainTimeoutMs / 1000} s:\n${workers[0].output()}`)
     const exited = workers.find((worker) => !worker.running)
     if (exited !== undefined) throw new Error(`${exited.name} exited while draining:\n${exited.output()}`)
     await sleep(100)
     done = await count(`select count(*)::int as n from ${table} where status in ('completed', 'failed')`)
+    if (steady === undefined && done > 0 && done < docs) steady = { snapshot: await cpuSnapshot(), done }
   }
   const wallSeconds = (performance.now() - startedAt) / 1000
   const postgres = await postgresPids()
   const after = await cpuSnapshot()
   const workerPeakRssBytes = await Promise.all(workers.map(async (worker) => await worker.peakRssBytes()))
   // A worker's extraction processes are its children: their CPU is the worker's.
-  const cpu = cpuCores(before, after, { workers: workers.flatMap((worker) => processTree(worker.pid)), postgres, redis: 'redis-server' })
+  const groups = { workers: workers.flatMap((worker) => processTree(worker.pid)), postgres, redis: 'redis-server' }
+  const window = steady ?? { snapshot: before, done: 0 }
+  const cpu = cpuCores(window.snapshot, after, groups)
+  const cpuWindow = { seconds: (after.at - window.snapshot.at) / 1000, docs: docs - window.done }
+  const startCpu = cpuCores(before, window.snapshot, groups)
+  const startSeconds = (window.snapshot.at - before.at) / 1000
   await Promise.all(workers.map(stop))
 
   const [{ completed, failed, span, p50, p99 }] = await query<{ completed: number, failed: number, span: number, p50: number | null, p99: number | null }>(spanSql)
@@ -228,6 +237,8 @@ async function drainPhase (name: string, script: string, processes: number, tabl
     docsPerSecond: span > 0 ? (completed + failed - 1) / span : Number.NaN,
     workerPeakRssBytes,
     cpu,
+    cpuWindow,
+    workerStartCpuSeconds: (startCpu.workers ?? 0) * startSeconds,
     ...(p50 === null || p99 === null ? {} : { itemMs: { p50, p99 } })
   }
   log(`${name}: ${completed} completed, ${failed} failed; ${drain.docsPerSecond.toFixed(0)} docs/s first to last completion, ` +
