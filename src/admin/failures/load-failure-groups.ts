@@ -17,7 +17,7 @@ export async function loadFailureGroups (db: Queryable, query: FailuresQueryType
   const { rows } = await db.query<{ examined: number, scanned: number, groups: Array<Omit<FailureGroup, 'firstSeenAt' | 'lastSeenAt'> & { firstSeenAt: string, lastSeenAt: string }> }>(`
     with newest as materialized (
       -- Materialized: the limit applies to the index walk, before the window and the grouping.
-      select d.id, d.tenant, d.filename, d.error_code, d.error_group, d.last_error, d.updated_at as failed_at from documents d
+      select d.id, d.error_code, d.error_group, d.updated_at as failed_at from documents d
        where d.status = '${ITEM_STATUS.failed}'
          and ($1::text[] is null or d.tenant = any($1::text[])) and ($2::text is null or d.tenant = $2)
        order by d.created_at desc, d.id desc
@@ -25,16 +25,21 @@ export async function loadFailureGroups (db: Queryable, query: FailuresQueryType
     ), failed as (
       select * from newest where $3::interval is null or failed_at >= now() - $3::interval
     ), grouped as (
+      -- Only each group's newest id is kept: building every document's sample to keep one cost
+      -- most of the page's time with thousands of failures.
       select error_code as code, error_group as "group", count(*)::int as count,
              min(failed_at) as "firstSeenAt", max(failed_at) as "lastSeenAt",
-             (array_agg(json_build_object('documentId', id, 'tenant', tenant, 'filename', filename, 'message', left(last_error, ${SAMPLE_MESSAGE_LENGTH}))
-                        order by failed_at desc, id desc))[1] as sample
+             (array_agg(id order by failed_at desc, id desc))[1] as sample_id
         from failed group by 1, 2
        order by count desc, "lastSeenAt" desc
        limit $5
+    ), described as (
+      select g.code, g."group", g.count, g."firstSeenAt", g."lastSeenAt",
+             json_build_object('documentId', d.id, 'tenant', d.tenant, 'filename', d.filename, 'message', left(d.last_error, ${SAMPLE_MESSAGE_LENGTH})) as sample
+        from grouped g join documents d on d.id = g.sample_id
     )
     select (select count(*)::int from newest) as examined, (select count(*)::int from failed) as scanned,
-           coalesce((select json_agg(g order by g.count desc, g."lastSeenAt" desc) from grouped g), '[]') as groups`,
+           coalesce((select json_agg(g order by g.count desc, g."lastSeenAt" desc) from described g), '[]') as groups`,
   [tenants, query.tenant ?? null, query.window === undefined ? null : FAILURE_WINDOWS[query.window], FAILURE_SCAN_LIMIT, FAILURE_GROUP_LIMIT + 1])
   const { examined, scanned, groups } = rows[0]
   return {
