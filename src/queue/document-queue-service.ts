@@ -41,8 +41,15 @@ import { scheduleRetry } from './sql/schedule-retry.js'
 import { WakeUpDispatcher } from './wake-up-dispatcher.js'
 import { wakeUpJobId, type WakeUpChannel } from './wake-ups.js'
 
-// BullMQ states in which a wake-up will still reach a worker by itself.
+// BullMQ states in which a wake-up will still reach a worker by itself (`active` only while a
+// worker holds it: see ABANDONED_WAKE_UP_MS).
 const LIVE_JOB_STATES = new Set(['waiting', 'prioritized', 'delayed', 'active', 'waiting-children'])
+// A due item still pending in Postgres whose wake-up is active was taken by a worker that has not
+// claimed it yet: for milliseconds normally, between BullMQ's fetch and the claim. A worker that
+// died in between leaves the job active until BullMQ's lock lapses and its stall check runs (up to
+// twice the lease, a minute by default); past this long the reconciler sends a new wake-up
+// instead. A worker that was only slow claims the item with either wake-up, once.
+const ABANDONED_WAKE_UP_MS = 10_000
 // The reconciler leaves items that became due this recently to the wake-up still on its way
 // (an upload between commit and add, a delayed retry about to fire).
 const RECONCILE_SETTLE_MS = 1_000
@@ -328,13 +335,21 @@ export class DocumentQueueService {
   async #liveWakeUps (items: Array<Pick<QueueItem, 'id' | 'wakeups'>>): Promise<Set<string> | undefined> {
     if (items.length === 0) return new Set()
     try {
-      const states = await redisCall(this.#isConnected, async () =>
-        await Promise.all(items.map(async (item) => [item.id, await this.#wakeUps.getJobState(wakeUpJobId(item.id, item.wakeups))] as const)))
-      return new Set(states.filter(([, state]) => LIVE_JOB_STATES.has(state)).map(([id]) => id))
+      const live = await redisCall(this.#isConnected, async () =>
+        await Promise.all(items.map(async (item) => [item.id, await this.#isLive(wakeUpJobId(item.id, item.wakeups))] as const)))
+      return new Set(live.filter(([, isLive]) => isLive).map(([id]) => id))
     } catch (error) {
       this.#log.warn({ err: (error as Error).message }, 'redis unavailable; treating every due item as orphaned')
       return undefined
     }
+  }
+
+  /** Whether this wake-up will still reach a worker by itself (see ABANDONED_WAKE_UP_MS). */
+  async #isLive (jobId: string): Promise<boolean> {
+    const state = await this.#wakeUps.getJobState(jobId)
+    if (state !== 'active') return LIVE_JOB_STATES.has(state)
+    const takenAt = (await this.#wakeUps.getJob(jobId))?.processedOn
+    return takenAt === undefined || Date.now() - takenAt < ABANDONED_WAKE_UP_MS
   }
 
   /**

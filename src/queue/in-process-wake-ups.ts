@@ -62,6 +62,11 @@ export class InProcessWakeUps implements WakeUpChannel {
     return this.#jobs.get(jobId)?.state ?? 'unknown'
   }
 
+  /** Without `processedOn`: an active job here runs in this very process, which cannot die without the channel. */
+  async getJob (jobId: string): Promise<{ processedOn?: number } | undefined> {
+    return this.#jobs.has(jobId) ? {} : undefined
+  }
+
   async remove (jobId: string): Promise<number> {
     const job = this.#jobs.get(jobId)
     if (job === undefined || job.state === 'active') return 0

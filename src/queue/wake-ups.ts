@@ -23,6 +23,8 @@ export type WakeUpQueue = Queue<WakeUpData>
 export interface WakeUpChannel {
   addBulk: (jobs: Array<{ name: string, data: WakeUpData, opts?: JobsOptions }>) => Promise<unknown>
   getJobState: (jobId: string) => Promise<string>
+  /** The job; `processedOn` is when a worker took it (ms since the epoch), absent where no worker process can die with it. */
+  getJob: (jobId: string) => Promise<{ processedOn?: number } | undefined>
   /** 1 when removed, 0 when the job is running (and stays) or unknown. */
   remove: (jobId: string) => Promise<number>
   /** Job ids in these BullMQ range types (`wait`, `prioritized`, `delayed`, `active`). */

@@ -1,7 +1,9 @@
+import { Worker } from 'bullmq'
+import { Redis } from 'ioredis'
 import t from 'tap'
 import type { DocumentRecord } from '../../src/db/documents.js'
 import { priorityRanks } from '../../src/queue/priority.js'
-import { wakeUpJobId } from '../../src/queue/wake-ups.js'
+import { WAKE_UP_QUEUE_NAME, wakeUpJobId } from '../../src/queue/wake-ups.js'
 import { TestContext, waitFor, type TestStack } from '../helpers/context.js'
 import { claim, DELIVERABLE, DISTANT_RETRIES, enqueueOne, leasesLapsed, newUpload, readItem, resultOf, wakeUpState } from '../helpers/queue-fixtures.js'
 
@@ -101,6 +103,31 @@ t.test('reconcile counts a new wake-up for each orphan in Postgres, then sends i
 
   t.same(await stack.queue.reconcile(100), { redispatched: 0, crashed: 0, takenOver: 0 }, 'the new wake-up is live: nothing to send again')
   t.equal((await readItem(stack.pool, orphan.itemId)).wakeups, 1)
+})
+
+t.test('a wake-up taken by a worker that never claimed its item is sent again once it has been active for 10 s', async (t) => {
+  const stack = await TestContext.create(t).stack()
+  const taken = await enqueueOne(stack)
+  // A worker that fetched the wake-up and died before its claim: BullMQ's own fetch makes it active.
+  const connection = new Redis(stack.config.REDIS_URL, { maxRetriesPerRequest: null })
+  const gone = new Worker(WAKE_UP_QUEUE_NAME, null, { connection, prefix: stack.config.QUEUE_PREFIX, autorun: false })
+  t.teardown(async () => {
+    await gone.close(true)
+    connection.disconnect()
+  })
+  t.equal((await gone.getNextJob('gone-worker-token', { block: false }))?.id, taken.itemId, 'the wake-up is taken')
+  t.equal(await wakeUpState(stack, taken.itemId, 0), 'active')
+  await dueFor(stack, RECONCILER_SETTLED_MS)
+
+  t.same(await stack.queue.reconcile(100), { redispatched: 0, crashed: 0, takenOver: 0 }, 'just taken: left to its worker')
+  t.ok(await stack.queue.hasLiveWakeUp({ id: taken.itemId, wakeups: 0 }))
+
+  // Taken 11 s ago, by BullMQ's record of it, and still not claimed.
+  await stack.redis.hset(`${stack.config.QUEUE_PREFIX}:${WAKE_UP_QUEUE_NAME}:${taken.itemId}`, 'processedOn', String(Date.now() - 11_000))
+  t.notOk(await stack.queue.hasLiveWakeUp({ id: taken.itemId, wakeups: 0 }), 'no longer counted as live')
+  t.same(await stack.queue.reconcile(100), { redispatched: 1, crashed: 0, takenOver: 0 })
+  t.equal((await readItem(stack.pool, taken.itemId)).wakeups, 1)
+  t.ok(DELIVERABLE.includes(await wakeUpState(stack, taken.itemId, 1)), 'a new wake-up waits for a worker')
 })
 
 t.test('reconcile stops at a page of the queue\'s head whose wake-ups are all live; the orphan behind it is sent once it reaches the head', async (t) => {
