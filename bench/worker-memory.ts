@@ -144,6 +144,9 @@ try {
     // Each peak the highest sum at one instant, of RSS and of PSS: the worker process alone,
     // its extraction processes alone, and the two together.
     peaks: byRole(tree.peaks),
+    // CPU the extraction processes used, replaced ones up to their last sample: what replacing
+    // processes costs, less sensitive than the drain rate to other work on the machine.
+    extractionCpuSeconds: tree.selectedCpuSeconds,
     extractionProcessesSeen: tree.processesSeen
   }) + '\n')
 } finally {
