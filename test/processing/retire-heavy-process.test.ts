@@ -10,27 +10,41 @@ function corpusInput (file: string): DocumentInput {
 }
 
 // A small PDF leaves a fresh process about where it started; pdf.js expands the ToUnicode CMaps
-// of pdfjs_issue20232.pdf over all of Unicode, which leaves 80 MiB or more of private memory
-// behind, well above the pool's bound between documents.
+// of pdfjs_issue20232.pdf over all of Unicode, which leaves a compiled process more than
+// 48 MiB above its start, past the pool's bound between documents. A process run from the TypeScript
+// sources starts larger and grows less (about 46 MiB for the first pass, measured): it may take
+// a second pass to go past the bound.
 const small = corpusInput('pdfjs_helloworld-bad.pdf')
 const heavy = corpusInput('pdfjs_issue20232.pdf')
 const docx = corpusInput('mammoth_tables.docx')
+const heavyPasses = 4
 
-t.test('a process left above the memory bound by a heavy PDF is replaced, and the next document runs in its successor', async (t) => {
+/** The pool's one extraction process, once a killed one is gone. */
+async function onlyProcess (): Promise<number> {
+  const [pid] = await waitFor(async () => {
+    const pids = extractionProcessIds()
+    return pids.length === 1 ? pids : undefined
+  }, 'one extraction process')
+  return pid
+}
+
+t.test('a process a heavy PDF left above the memory bound is replaced, and the next document runs in its successor', async (t) => {
   const processor = createDocumentProcessor({}, { processes: 1 })
   t.teardown(async () => { await processor.close() })
   processor.warmUp()
-  const [first] = await waitFor(async () => extractionProcessIds().length === 1 ? extractionProcessIds() : undefined, 'an extraction process')
+  const first = await onlyProcess()
 
   t.match((await processor.process(small)).text, /Hello/, 'the small PDF is read')
-  t.same(extractionProcessIds(), [first], 'a small PDF leaves the process in place')
+  t.equal(await onlyProcess(), first, 'a small PDF leaves the process in place')
 
-  t.match((await processor.process(heavy)).text, /Масса/, 'the heavy PDF is read')
-  const [second] = await waitFor(async () => {
-    const pids = extractionProcessIds()
-    return pids.length === 1 && pids[0] !== first ? pids : undefined
-  }, 'the process that read the heavy PDF to be replaced')
+  let current = first
+  for (let pass = 1; current === first && pass <= heavyPasses; pass++) {
+    t.match((await processor.process(heavy)).text, /Масса/, `the heavy PDF is read (pass ${pass})`)
+    t.match((await processor.process(docx)).text, /Top left/, 'and the document after it')
+    current = await onlyProcess()
+  }
+  t.not(current, first, `the process was replaced within ${heavyPasses} passes of the heavy PDF`)
 
   t.match((await processor.process(docx)).text, /Top left/, 'the next document is processed')
-  t.same(extractionProcessIds(), [second], 'by the process that replaced it')
+  t.equal(await onlyProcess(), current, 'by the process that replaced it')
 })
