@@ -9,11 +9,11 @@ function corpusInput (file: string): DocumentInput {
   return { bytes: readCorpusFile(file), filename: file, declaredType: null }
 }
 
-// A small PDF leaves a fresh process about where it started; pdf.js expands the ToUnicode CMaps
-// of pdfjs_issue20232.pdf over all of Unicode, which leaves a compiled process more than
-// 48 MiB above its start, past the pool's bound between documents. A process run from the TypeScript
-// sources starts larger and grows less (about 46 MiB for the first pass, measured): it may take
-// a second pass to go past the bound.
+// A small PDF leaves a fresh process about where it started; pdf.js expands the ToUnicode
+// CMaps of pdfjs_issue20232.pdf over all of Unicode, which leaves a compiled process more than
+// 48 MiB above its start, past the pool's bound between documents. A process run from the
+// TypeScript sources starts larger and grows less (about 46 MiB for the first pass, measured):
+// it may take a second pass to go past the bound.
 const small = corpusInput('pdfjs_helloworld-bad.pdf')
 const heavy = corpusInput('pdfjs_issue20232.pdf')
 const docx = corpusInput('mammoth_tables.docx')
