@@ -18,8 +18,9 @@ const jobsPerProcess = 2_000
  * bound is relative so that a process run from the TypeScript sources, which starts far larger,
  * is judged by the same measure. 48 MiB lets ordinary documents run on in the process and
  * replaces it after the heaviest: over 3 passes of the corpus's PDF and DOCX files one process
- * became 7 (each start costs about 0.5 s of CPU) and held 46 MiB between jobs (median) instead
- * of 80.
+ * became 7 and held 46 MiB between jobs (median) instead of 80. A replacement costs about 1 s
+ * of CPU (loading the parsers, then documents in a cold process): a bound much lower would
+ * replace processes after ordinary PDFs too (bench/results.md, "Worker memory").
  */
 const retireAboveStartBytes = 48 * 1024 * 1024
 /** Loading the parsers in a fresh process is not part of a job's time limit, but is bounded. */
