@@ -56,8 +56,8 @@ try {
     extractionCpuMsPerRound: tree.selectedCpuSeconds * 1000 / rounds,
     megabytesPerSecond: totals.bytes / 1024 / 1024 / seconds,
     failedPerRound: totals.failed / rounds,
-    peakRssMiB: tree.peakRssMiB,
-    extractionPeakRssMiB: tree.peakSelectedRssMiB
+    peakRssMiB: tree.peaks.total.rss,
+    extractionPeakRssMiB: tree.peaks.selected.rss
   }) + '\n')
 } finally {
   await processor.close()

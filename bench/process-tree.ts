@@ -28,9 +28,49 @@ export function processTree (root: number): number[] {
   return pids
 }
 
-function residentKiB (pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readProc(pid, 'status') ?? '')?.[1] ?? 0)
+/** Memory of one process or a sum over processes, in KiB or MiB as the name around it says. */
+export interface Memory {
+  /** Resident pages, each shared page (the node binary, libraries) counted in full. */
+  rss: number
+  /** Proportional set size: each shared page divided among the processes that map it. */
+  pss: number
 }
+
+/** The same memory for the sampled tree, for the processes `select` kept, and for the others. */
+export interface TreeMemory {
+  total: Memory
+  selected: Memory
+  others: Memory
+}
+
+const rssLine = /^Rss:\s+(\d+) kB$/m
+const pssLine = /^Pss:\s+(\d+) kB$/m
+
+/**
+ * The process's memory in KiB from /proc/<pid>/smaps_rollup. Summing `Pss` over processes
+ * counts a page they share once (a page shared with processes outside the sum, such as
+ * another node process of the machine, is counted only in part); summing `Rss` counts it
+ * once per process.
+ */
+function memoryKiB (pid: number): Memory {
+  const rollup = readProc(pid, 'smaps_rollup') ?? ''
+  return { rss: Number(rssLine.exec(rollup)?.[1] ?? 0), pss: Number(pssLine.exec(rollup)?.[1] ?? 0) }
+}
+
+function add (a: Memory, b: Memory): Memory {
+  return { rss: a.rss + b.rss, pss: a.pss + b.pss }
+}
+
+function higher (a: Memory, b: Memory): Memory {
+  return { rss: Math.max(a.rss, b.rss), pss: Math.max(a.pss, b.pss) }
+}
+
+function inMiB (kib: Memory): Memory {
+  return { rss: kib.rss / 1024, pss: kib.pss / 1024 }
+}
+
+const none: Memory = { rss: 0, pss: 0 }
+const noTree: TreeMemory = { total: none, selected: none, others: none }
 
 function cpuTicks (pid: number): number | undefined {
   const stat = readProc(pid, 'stat')
@@ -41,12 +81,8 @@ function cpuTicks (pid: number): number | undefined {
 }
 
 export interface TreeSample {
-  /** Highest sum of the tree's resident memory seen at one instant, in MiB. */
-  peakRssMiB: number
-  /** The same peak for the processes `select` kept. */
-  peakSelectedRssMiB: number
-  /** The same peak for the others (the root, and any child `select` did not keep). */
-  peakOthersRssMiB: number
+  /** Highest sums seen at one instant, in MiB, each on its own (they need not fall at the same instant). */
+  peaks: TreeMemory
   /** CPU seconds (user + system) that the processes `select` kept used while sampled. */
   selectedCpuSeconds: number
   /** How many processes were seen over the whole run (replaced ones included). */
@@ -54,10 +90,10 @@ export interface TreeSample {
 }
 
 /**
- * Samples a process tree every `everyMs`: the peak of its summed resident memory (the
- * memory the tree really holds at once, unlike a sum of each process's own peak, which
- * happen at different times) and the CPU time of the selected processes. A process that
- * exits is counted with its last sample, so a replaced extraction process still counts.
+ * Samples a process tree every `everyMs`: the peaks of its summed memory (the memory the
+ * tree really holds at once, unlike a sum of each process's own peak, which happen at
+ * different times) and the CPU time of the selected processes. A process that exits is
+ * counted with its last sample, so a replaced extraction process still counts.
  */
 export class ProcessTreeSampler {
   readonly #root: number
@@ -65,10 +101,8 @@ export class ProcessTreeSampler {
   readonly #timer: NodeJS.Timeout
   readonly #firstTicks = new Map<number, number>()
   readonly #lastTicks = new Map<number, number>()
-  #peak = 0
-  #peakSelected = 0
-  #peakOthers = 0
-  #current = { selectedMiB: 0, othersMiB: 0 }
+  #peaks = noTree
+  #current = noTree
   /** Set by resetCpu: a process first seen after it started within the count, all its time counts. */
   #counting = false
 
@@ -82,32 +116,36 @@ export class ProcessTreeSampler {
 
   /** Takes one sample now; call it right before reading results so the end is not missed. */
   sample (): void {
-    let total = 0
-    let selected = 0
+    let selected = none
+    let others = none
     for (const pid of processTree(this.#root)) {
-      const kib = residentKiB(pid)
-      total += kib
-      if (!this.#select(pid)) continue
-      selected += kib
+      const memory = memoryKiB(pid)
+      if (!this.#select(pid)) {
+        others = add(others, memory)
+        continue
+      }
+      selected = add(selected, memory)
       const ticks = cpuTicks(pid)
       if (ticks === undefined) continue
       if (!this.#firstTicks.has(pid)) this.#firstTicks.set(pid, this.#counting ? 0 : ticks)
       this.#lastTicks.set(pid, ticks)
     }
-    this.#peak = Math.max(this.#peak, total / 1024)
-    this.#peakSelected = Math.max(this.#peakSelected, selected / 1024)
-    this.#peakOthers = Math.max(this.#peakOthers, (total - selected) / 1024)
-    this.#current = { selectedMiB: selected / 1024, othersMiB: (total - selected) / 1024 }
+    this.#current = { total: inMiB(add(selected, others)), selected: inMiB(selected), others: inMiB(others) }
+    this.#peaks = {
+      total: higher(this.#peaks.total, this.#current.total),
+      selected: higher(this.#peaks.selected, this.#current.selected),
+      others: higher(this.#peaks.others, this.#current.others)
+    }
   }
 
-  /** The last sample's resident memory: the selected processes' sum, and the others'. */
-  get current (): { selectedMiB: number, othersMiB: number } {
+  /** The last sample's memory, in MiB. */
+  get current (): TreeMemory {
     return this.#current
   }
 
-  /** The peaks so far, in MiB: the whole tree, the selected processes, the others. */
-  get peaks (): { totalMiB: number, selectedMiB: number, othersMiB: number } {
-    return { totalMiB: this.#peak, selectedMiB: this.#peakSelected, othersMiB: this.#peakOthers }
+  /** The peaks so far, in MiB. */
+  get peaks (): TreeMemory {
+    return this.#peaks
   }
 
   /** Starts the CPU count afresh (after a warm-up) while keeping the processes known. */
@@ -122,13 +160,7 @@ export class ProcessTreeSampler {
     clearInterval(this.#timer)
     let ticks = 0
     for (const [pid, last] of this.#lastTicks) ticks += last - (this.#firstTicks.get(pid) ?? last)
-    return {
-      peakRssMiB: this.#peak,
-      peakSelectedRssMiB: this.#peakSelected,
-      peakOthersRssMiB: this.#peakOthers,
-      selectedCpuSeconds: ticks / ticksPerSecond,
-      processesSeen: this.#lastTicks.size
-    }
+    return { peaks: this.#peaks, selectedCpuSeconds: ticks / ticksPerSecond, processesSeen: this.#lastTicks.size }
   }
 }
 

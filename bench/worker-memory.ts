@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { dropDatabase } from '../test/helpers/database.js'
 import { readCorpusFile, readManifest } from '../test/helpers/corpus.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
-import { isExtractionProcess, ProcessTreeSampler } from './process-tree.js'
+import { isExtractionProcess, type Memory, ProcessTreeSampler, type TreeMemory } from './process-tree.js'
 import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
 import { ensureDatabase } from '../src/db/pool.js'
 
@@ -16,7 +16,7 @@ import { ensureDatabase } from '../src/db/pool.js'
 // BENCH_MEMORY_CORPUS_EVERY-th document is the next corpus file in turn, the others cheap ones,
 // so that a long run still meets every expensive file many times. Prints the resident memory
 // now and the peaks so far every BENCH_MEMORY_REPORT_EVERY finished documents (a leak shows as
-// growth), then the peaks of the whole run, sampled every 50 ms.
+// growth), then the peaks of the whole run, sampled every 50 ms, each as RSS and PSS.
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const docs = Number(process.env.BENCH_MEMORY_DOCS ?? 10_000)
@@ -77,18 +77,23 @@ async function failuresByCode (): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((row) => [row.code ?? 'none', row.count]))
 }
 
+/** Memory in whole MiB, RSS beside PSS. */
+function rounded (memory: Memory): { rssMiB: number, pssMiB: number } {
+  return { rssMiB: Math.round(memory.rss), pssMiB: Math.round(memory.pss) }
+}
+
+/** The worker alone, its extraction processes, and both together, in whole MiB. */
+function byRole (tree: TreeMemory): Record<'worker' | 'extraction' | 'together', { rssMiB: number, pssMiB: number }> {
+  return { worker: rounded(tree.others), extraction: rounded(tree.selected), together: rounded(tree.total) }
+}
+
 /** One point of the memory curve, as a JSON line: what is resident now, and the peaks so far. */
 function reportProgress (finishedCount: number, seconds: number, sampler: ProcessTreeSampler): void {
-  const round = (mib: number): number => Math.round(mib)
-  const { current, peaks } = sampler
   process.stdout.write(JSON.stringify({
     finished: finishedCount,
     seconds: Math.round(seconds),
-    workerRssMiB: round(current.othersMiB),
-    extractionRssMiB: round(current.selectedMiB),
-    workerPeakRssMiB: round(peaks.othersMiB),
-    extractionPeakRssMiB: round(peaks.selectedMiB),
-    peakRssMiB: round(peaks.totalMiB)
+    now: byRole(sampler.current),
+    peaks: byRole(sampler.peaks)
   }) + '\n')
 }
 
@@ -136,11 +141,12 @@ try {
     failedByCode: await failuresByCode(),
     seconds,
     documentsPerSecond: docs / seconds,
-    // Three peaks, each the highest sum at one instant: the worker process with its extraction
-    // processes, the worker process alone, and its extraction processes alone.
-    peakRssMiB: tree.peakRssMiB,
-    workerPeakRssMiB: tree.peakOthersRssMiB,
-    extractionPeakRssMiB: tree.peakSelectedRssMiB,
+    // Each peak the highest sum at one instant, of RSS and of PSS: the worker process alone,
+    // its extraction processes alone, and the two together.
+    peaks: byRole(tree.peaks),
+    // CPU the extraction processes used, replaced ones up to their last sample: what replacing
+    // processes costs, less sensitive than the drain rate to other work on the machine.
+    extractionCpuSeconds: tree.selectedCpuSeconds,
     extractionProcessesSeen: tree.processesSeen
   }) + '\n')
 } finally {
