@@ -9,20 +9,6 @@ import type { DocumentInput, ProcessedDocument, ProcessingLimits } from './types
 
 /** A process is replaced after this many jobs, so caches and leaks of the parsers stay bounded. */
 const jobsPerProcess = 2_000
-/**
- * A process whose private resident memory is more than this above what it held once the
- * parsers were loaded is replaced after its job, while idle: V8 keeps the heap a heavy document
- * grew, and a process that met the corpus's heaviest PDFs stayed 50-80 MiB above its start for
- * the rest of its life. Measured on compiled processes (2026-12-02): a fresh one holds 26-29 MiB;
- * small PDFs and DOCX files add under 11 MiB, ordinary PDFs under 30, the heaviest 50-80. The
- * bound is relative so that a process run from the TypeScript sources, which starts far larger,
- * is judged by the same measure. 48 MiB lets ordinary documents run on in the process and
- * replaces it after the heaviest: over 3 passes of the corpus's PDF and DOCX files one process
- * became 7 and held 46 MiB between jobs (median) instead of 80. A replacement costs about 1 s
- * of CPU (loading the parsers, then documents in a cold process): a bound much lower would
- * replace processes after ordinary PDFs too (bench/results.md, "Worker memory").
- */
-const retireAboveStartBytes = 48 * 1024 * 1024
 /** Loading the parsers in a fresh process is not part of a job's time limit, but is bounded. */
 const startupTimeoutMs = 60_000
 /** Console output one process may pass to ours over its life. */
@@ -47,8 +33,6 @@ interface Slot {
   child: ChildProcess
   ready: boolean
   jobsRun: number
-  /** Private resident bytes above which the process is replaced after a job; set once it is ready. */
-  retireAboveBytes: number
   job: Job | null
   timer: NodeJS.Timeout | null
   /** Reads the process's memory while it loads the parsers or runs a job; idle, it cannot grow. */
@@ -143,7 +127,6 @@ export class ExtractionPool {
       child,
       ready: false,
       jobsRun: 0,
-      retireAboveBytes: Infinity,
       job: null,
       timer: null,
       memoryWatch: null,
@@ -211,8 +194,6 @@ export class ExtractionPool {
     if (slot.dead) return
     if ('ready' in reply) {
       slot.ready = true
-      // Never above half the limit: what a document leaves behind must not count against the next one.
-      slot.retireAboveBytes = Math.min(this.#residentBytes(slot) + retireAboveStartBytes, this.#limits.maxMemoryMb * 1024 * 1024 / 2)
       this.#clearTimer(slot)
       this.#watchMemory(slot, false)
       this.#hold(slot, false)
@@ -228,7 +209,9 @@ export class ExtractionPool {
     this.#hold(slot, false)
     if (reply.ok) job.resolve(reply.result)
     else job.reject(new ProcessingError(isProcessingErrorCode(reply.code) ? reply.code : 'internal', reply.message))
-    if (slot.jobsRun >= jobsPerProcess || this.#residentBytes(slot) > slot.retireAboveBytes) this.#retire(slot)
+    // Memory a document leaves behind (caches, fragmentation) must not count against the
+    // next one: a process past half its limit is replaced while it is idle.
+    if (slot.jobsRun >= jobsPerProcess || this.#residentBytes(slot) > this.#limits.maxMemoryMb * 1024 * 1024 / 2) this.#retire(slot)
     this.#dispatch()
   }
 
