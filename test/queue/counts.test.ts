@@ -144,6 +144,20 @@ t.test('counts stay exact through a random mix of every transition, run concurre
     await stacks[0].queue.repair(1_000)
   }
   t.match(await stacks[0].pool.query('select status, error_kind from queue_items where id = $1', [poison.itemId]), { rows: [{ status: 'failed', error_kind: 'crashed' }] })
+
+  // And one that fails transiently on every attempt ends failed as exhausted, which the mix
+  // reaches only when its races let one document through all its attempts.
+  const stubborn = Buffer.from('a document that never gets through')
+  const { document: flaky } = await stacks[1].documents.upload({
+    tenant: 'beta', filename: 'flaky.txt', declaredType: undefined, bytes: stubborn, sha256: createHash('sha256').update(stubborn).digest('hex'), priority: 2
+  })
+  for (let attempt = 1; attempt <= flaky.maxAttempts; attempt++) {
+    const item = await stacks[1].queue.markInProgress({ id: flaky.itemId })
+    if (item === undefined) throw new Error(`attempt ${attempt} of the flaky document could not be claimed`)
+    t.equal(await stacks[1].queue.markFailed(item, { message: 'try again', permanent: false, code: 'internal' }), attempt < flaky.maxAttempts ? 'retrying' : 'failed')
+    await check(`after transient failure ${attempt}`)
+  }
+  t.match(await stacks[0].pool.query('select status, error_kind from queue_items where id = $1', [flaky.itemId]), { rows: [{ status: 'failed', error_kind: 'exhausted' }] })
   await check('at the end')
 
   // The mix is only a test of the counts if it reached every count.
