@@ -76,3 +76,22 @@ export function cpuCores (before: CpuSnapshot, after: CpuSnapshot, groups: Recor
   cores.other = Math.max(0, cores.machine - grouped)
   return cores
 }
+
+/**
+ * Waits until the processes `pids()` names (asked again at each poll, so children started
+ * meanwhile count) have used less than `idleCores` over the last `windowMs`: a worker that has
+ * loaded its code and started its extraction processes. Rejects after `timeoutMs`, or when
+ * `check()` throws (a worker that exited).
+ */
+export async function waitUntilIdle (pids: () => number[], options: { idleCores: number, windowMs: number, timeoutMs: number, check: () => void }): Promise<void> {
+  const deadline = performance.now() + options.timeoutMs
+  let earlier = await cpuSnapshot()
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, options.windowMs))
+    options.check()
+    const now = await cpuSnapshot()
+    if (cpuCores(earlier, now, { group: pids() }).group < options.idleCores) return
+    if (performance.now() > deadline) throw new Error(`the processes were still busy after ${options.timeoutMs / 1000} s`)
+    earlier = now
+  }
+}

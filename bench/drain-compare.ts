@@ -4,19 +4,22 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { dropDatabase } from '../test/helpers/database.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
-import { cpuCores, cpuSnapshot, type CpuSnapshot } from './cpu-usage.js'
+import { cpuCores, cpuSnapshot, waitUntilIdle } from './cpu-usage.js'
 import { processTree } from './process-tree.js'
+import { holdQueue } from './queue-gate.js'
 import { multipartFile, sampleText } from './sample-text.js'
 import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
 import { runUploadLoad } from './upload-load.js'
 import { ensureDatabase } from '../src/db/pool.js'
+import { WAKE_UP_QUEUE_NAME } from '../src/queue/wake-ups.js'
 
 // `node --import tsx bench/drain-compare.ts <checkout A> <checkout B> ...`: the drain of
 // `npm run bench` (a batch of 10 KB text documents uploaded with no worker running, then one
 // worker process drains it) for two or more checkouts, in alternating rounds so that a busy
-// machine weighs on all alike, and the median of each side. CPU per document is counted from the
-// first completion to the last, so the workers' start (loading the parsers) is left out: it
-// compares the steady cost of a document, which holds up on a shared machine better than docs/s.
+// machine weighs on all alike, and the median of each side. The worker starts on a held queue
+// and the drain is timed once it is idle, so its start (loading the parsers) is left out: CPU
+// per document compares the steady cost of a document, which holds up on a shared machine
+// better than docs/s.
 
 const dirs = process.argv.slice(2).map((dir) => resolve(dir))
 if (dirs.length < 2) throw new Error('usage: bench/drain-compare.ts <checkout A> <checkout B> [more checkouts]')
@@ -73,27 +76,27 @@ async function freshBatch (side: Side): Promise<void> {
 
 async function drain (side: Side, round: number): Promise<Run> {
   const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, side.name, String(round))}`]
+  // The worker starts on a held queue and is timed once it is idle: its start-up is not a document's cost.
+  const gate = await holdQueue(redisUrl, side.prefix, WAKE_UP_QUEUE_NAME)
   const worker = new BenchChild(`worker ${side.name}`, 'src/bin/worker.ts', { cwd: side.dir, env: { ...childEnv(side), WORKER_CONCURRENCY: String(concurrency) }, nodeArgs })
   try {
+    const checkRunning = (): void => {
+      if (!worker.running) throw new Error(`${side.name}: the worker exited:\n${worker.output()}`)
+    }
+    await waitUntilIdle(() => processTree(worker.pid), { idleCores: 0.05, windowMs: 1_000, timeoutMs: 120_000, check: checkRunning })
+    const before = await cpuSnapshot()
+    await gate.release()
     const deadline = Date.now() + drainTimeoutMs
-    const finished = async (): Promise<number> => await count(side, "select count(*)::int as n from documents where status in ('completed', 'failed')")
-    // The window opens at the first completion: the worker's start-up is not a document's cost.
-    let first: { snapshot: CpuSnapshot, done: number } | undefined
     let done = 0
     while (done < docs) {
       if (Date.now() > deadline) throw new Error(`${side.name}: ${done} of ${docs} finished in time:\n${worker.output()}`)
-      if (!worker.running) throw new Error(`${side.name}: the worker exited:\n${worker.output()}`)
-      await sleep(first === undefined ? 20 : 100)
-      const snapshot = await cpuSnapshot()
-      done = await finished()
-      if (first === undefined && done > 0) first = { snapshot, done }
+      checkRunning()
+      await sleep(100)
+      done = await count(side, "select count(*)::int as n from documents where status in ('completed', 'failed')")
     }
     const after = await cpuSnapshot()
-    if (first === undefined) throw new Error('no completion seen')
-    const cores = cpuCores(first.snapshot, after, { workers: processTree(worker.pid), postgres: await postgresPids(side), redis: 'redis-server' })
-    const seconds = (after.at - first.snapshot.at) / 1000
-    const measured = docs - first.done
-    const perDoc = (group: number): number => group * seconds * 1000 / measured
+    const cores = cpuCores(before, after, { workers: processTree(worker.pid), postgres: await postgresPids(side), redis: 'redis-server' })
+    const perDoc = (group: number): number => group * (after.at - before.at) / docs
     const [{ span }] = await queryOnce<{ span: number }>(side.dbUrl, 'select extract(epoch from max(finished_at) - min(finished_at))::float8 as span from queue_items')
     const failed = await count(side, "select count(*)::int as n from documents where status = 'failed'")
     if (failed > 0) throw new Error(`${side.name}: ${failed} documents failed`)

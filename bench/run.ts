@@ -8,8 +8,9 @@ import pg from 'pg'
 import { dropDatabase } from '../test/helpers/database.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
 import { renderProfile, summarizeProfiles } from './cpu-profile.js'
-import { backgroundLoad, cpuCores, cpuSnapshot, type CpuSnapshot } from './cpu-usage.js'
+import { backgroundLoad, cpuCores, cpuSnapshot, waitUntilIdle } from './cpu-usage.js'
 import { processTree } from './process-tree.js'
+import { holdQueue } from './queue-gate.js'
 import { machineInfo } from './machine.js'
 import { NAIVE_QUEUE_NAME } from './naive-pipeline.js'
 import { sectionsNotIn } from './results-file.js'
@@ -188,42 +189,45 @@ async function freshBatch (name: string, url: string, headers: Record<string, st
 }
 
 /**
- * Starts the workers on a backlog that is waiting in Postgres and BullMQ, and times the drain.
- * `table` has a `status` column; `spanSql` gives the counts, the span from first to last
- * completion in seconds, and (docqueue only) the per-item time percentiles.
+ * Starts the workers on a backlog that is waiting in Postgres and BullMQ, with the queue held
+ * paused until they are idle (code and parsers loaded, extraction processes started), then
+ * releases it and times the drain: the rate and CPU of workers that have finished starting,
+ * as a long-running deployment has them. `table` has a `status` column; `spanSql` gives the
+ * counts, the span from first to last completion in seconds, and (docqueue only) the per-item
+ * time percentiles.
  */
-async function drainPhase (name: string, script: string, processes: number, table: string, spanSql: string, profileAs?: string): Promise<DrainPhase> {
+async function drainPhase (name: string, script: string, processes: number, queueName: string, table: string, spanSql: string, profileAs?: string): Promise<DrainPhase> {
   const docs = await count(`select count(*)::int as n from ${table}`)
   await checkpoint()
-  log(`${name}: draining ${docs} documents with ${processes} worker process(es) × concurrency ${settings.concurrency}`)
-  const before = await cpuSnapshot()
-  const startedAt = performance.now()
+  log(`${name}: starting ${processes} worker process(es) × concurrency ${settings.concurrency} on a held queue`)
+  const gate = await holdQueue(redisUrl, prefix, queueName)
+  const spawned = await cpuSnapshot()
   const workers = Array.from({ length: processes }, (_, i) =>
     start(`${name} worker ${i + 1}`, script, { WORKER_CONCURRENCY: String(settings.concurrency) }, profileAs))
+  // A worker's extraction processes are its children: their CPU is the worker's.
+  const workerPids = (): number[] => workers.flatMap((worker) => processTree(worker.pid))
+  const checkRunning = (): void => {
+    const exited = workers.find((worker) => !worker.running)
+    if (exited !== undefined) throw new Error(`${exited.name} exited:\n${exited.output()}`)
+  }
+  await waitUntilIdle(workerPids, { idleCores: 0.05 * processes, windowMs: 1_000, timeoutMs: 120_000, check: checkRunning })
+  const before = await cpuSnapshot()
+  const startCpuSeconds = (cpuCores(spawned, before, { workers: workerPids() }).workers ?? 0) * (before.at - spawned.at) / 1000
+  log(`${name}: draining ${docs} documents`)
+  await gate.release()
   const deadline = Date.now() + drainTimeoutMs
   let done = 0
-  // The CPU per document is counted from the first poll that sees a document finished: loading
-  // the code and the parsers is a worker's start-up, reported apart, not a document's cost.
-  let steady: { snapshot: CpuSnapshot, done: number } | undefined
   while (done < docs) {
     if (Date.now() > deadline) throw new Error(`${name}: only ${done} of ${docs} documents finished within ${drainTimeoutMs / 1000} s:\n${workers[0].output()}`)
-    const exited = workers.find((worker) => !worker.running)
-    if (exited !== undefined) throw new Error(`${exited.name} exited while draining:\n${exited.output()}`)
+    checkRunning()
     await sleep(100)
     done = await count(`select count(*)::int as n from ${table} where status in ('completed', 'failed')`)
-    if (steady === undefined && done > 0 && done < docs) steady = { snapshot: await cpuSnapshot(), done }
   }
-  const wallSeconds = (performance.now() - startedAt) / 1000
   const postgres = await postgresPids()
   const after = await cpuSnapshot()
   const workerPeakRssBytes = await Promise.all(workers.map(async (worker) => await worker.peakRssBytes()))
-  // A worker's extraction processes are its children: their CPU is the worker's.
-  const groups = { workers: workers.flatMap((worker) => processTree(worker.pid)), postgres, redis: 'redis-server' }
-  const window = steady ?? { snapshot: before, done: 0 }
-  const cpu = cpuCores(window.snapshot, after, groups)
-  const cpuWindow = { seconds: (after.at - window.snapshot.at) / 1000, docs: docs - window.done }
-  const startCpu = cpuCores(before, window.snapshot, groups)
-  const startSeconds = (window.snapshot.at - before.at) / 1000
+  const cpu = cpuCores(before, after, { workers: workerPids(), postgres, redis: 'redis-server' })
+  const wallSeconds = (after.at - before.at) / 1000
   await Promise.all(workers.map(stop))
 
   const [{ completed, failed, span, p50, p99 }] = await query<{ completed: number, failed: number, span: number, p50: number | null, p99: number | null }>(spanSql)
@@ -237,12 +241,11 @@ async function drainPhase (name: string, script: string, processes: number, tabl
     docsPerSecond: span > 0 ? (completed + failed - 1) / span : Number.NaN,
     workerPeakRssBytes,
     cpu,
-    cpuWindow,
-    workerStartCpuSeconds: (startCpu.workers ?? 0) * startSeconds,
+    workerStart: { seconds: (before.at - spawned.at) / 1000, cpuSeconds: startCpuSeconds },
     ...(p50 === null || p99 === null ? {} : { itemMs: { p50, p99 } })
   }
   log(`${name}: ${completed} completed, ${failed} failed; ${drain.docsPerSecond.toFixed(0)} docs/s first to last completion, ` +
-    `${wallSeconds.toFixed(1)} s including worker start`)
+    `${wallSeconds.toFixed(1)} s from release to drained`)
   return drain
 }
 
@@ -287,7 +290,7 @@ async function drainRounds (setup: DrainSetup, uploadApi: RunningApi): Promise<D
     }
     await stop(api.child)
     api = undefined
-    drains.push(await drainPhase(setup.name, setup.workerScript, processes, setup.table, setup.spanSql, setup.workerProfileAs))
+    drains.push(await drainPhase(setup.name, setup.workerScript, processes, setup.queueName, setup.table, setup.spanSql, setup.workerProfileAs))
   }
   return drains
 }
