@@ -9,9 +9,10 @@ const SAMPLE_MESSAGE_LENGTH = 1000
  * Failed documents within `tenants` (null = all) grouped by their current item's failure code
  * and normalised error message (copied onto the document with the item's other filter fields,
  * migration 016), the largest groups first. Only the {@link FAILURE_SCAN_LIMIT} newest failed
- * documents are read, walking the status-and-creation indexes of `documents` alone, so the page
- * answers in bounded time with any number of failures; the time window then narrows those by
- * when they failed (the document's `updated_at`, written by the statement that failed it).
+ * documents are read, from one index of the failed documents that holds every column the
+ * grouping needs (migration 020), so the page answers in bounded time with any number of
+ * failures; the time window then narrows those by when they failed (the document's
+ * `updated_at`, written by the statement that failed it).
  */
 export async function loadFailureGroups (db: Queryable, query: FailuresQueryType, tenants: string[] | null): Promise<Failures> {
   const { rows } = await db.query<{ examined: number, scanned: number, groups: Array<Omit<FailureGroup, 'firstSeenAt' | 'lastSeenAt'> & { firstSeenAt: string, lastSeenAt: string }> }>(`
