@@ -44,24 +44,34 @@ function splitLong (text: string, start: number, end: number, max: number, parag
   if (from < end) out.push({ start: from, end, paragraphStart: first })
 }
 
-/** Sentences of every paragraph as spans of `text`, none longer than `max`. */
-function toUnits (text: string, max: number): Unit[] {
+/** A paragraph of `text` without its surrounding whitespace: [start, end), never empty. */
+interface Paragraph { start: number, end: number, text: string, base: number }
+
+/** The paragraphs of `text` (runs of lines without a blank line between them) that hold more than whitespace. */
+function * paragraphsOf (text: string): Generator<Paragraph> {
+  for (const match of text.matchAll(/[^\n]+(?:\n(?!\s*\n)[^\n]*)*/g)) {
+    let start = match.index
+    let end = start + match[0].length
+    while (start < end && isSpace(text[start])) start++
+    while (end > start && isSpace(text[end - 1])) end--
+    if (start < end) yield { start, end, text: match[0], base: match.index }
+  }
+}
+
+/** The paragraph's sentences as spans of `text`, none longer than `max`; the first opens the paragraph. */
+function sentenceUnits (text: string, paragraph: Paragraph, max: number): Unit[] {
   sentenceSegmenter ??= new Intl.Segmenter(undefined, { granularity: 'sentence' })
   const units: Unit[] = []
-  const paragraph = /[^\n]+(?:\n(?!\s*\n)[^\n]*)*/g
-  for (const match of text.matchAll(paragraph)) {
-    const base = match.index
-    let paragraphStart = true
-    for (const sentence of segmentText(sentenceSegmenter, match[0])) {
-      let start = base + sentence.index
-      let end = start + sentence.segment.length
-      while (start < end && isSpace(text[start])) start++
-      while (end > start && isSpace(text[end - 1])) end--
-      if (start === end) continue
-      if (end - start > max) splitLong(text, start, end, max, paragraphStart, units)
-      else units.push({ start, end, paragraphStart })
-      paragraphStart = false
-    }
+  let paragraphStart = true
+  for (const sentence of segmentText(sentenceSegmenter, paragraph.text)) {
+    let start = paragraph.base + sentence.index
+    let end = start + sentence.segment.length
+    while (start < end && isSpace(text[start])) start++
+    while (end > start && isSpace(text[end - 1])) end--
+    if (start === end) continue
+    if (end - start > max) splitLong(text, start, end, max, paragraphStart, units)
+    else units.push({ start, end, paragraphStart })
+    paragraphStart = false
   }
   return units
 }
@@ -72,11 +82,14 @@ function toUnits (text: string, max: number): Unit[] {
  * `minCharacters`. When the next sentence does not fit into a chunk that is still short, the
  * sentence is split at a word boundary to fill it, so every chunk but a text's last stays
  * within [min, max]. Chunk text is a verbatim slice of the input. Deterministic.
+ *
+ * Sentences matter only where a paragraph does not fit in the chunk it would join: a paragraph
+ * that fits is packed whole, as its sentences would have been one by one, and only the others
+ * are cut into sentences (Intl.Segmenter is most of the cost of chunking).
  */
 export function chunkText (text: string, options: ChunkOptions = defaultChunkOptions): string[] {
   const { minCharacters: min, maxCharacters: max } = options
   const chunks: string[] = []
-  const units = toUnits(text, max)
   let start = -1
   let end = -1
   const flush = (): void => {
@@ -86,23 +99,23 @@ export function chunkText (text: string, options: ChunkOptions = defaultChunkOpt
     }
     start = -1
   }
-  for (let i = 0; i < units.length; i++) {
-    const unit = units[i] as Unit
+  /** Adds one unit to the chunks; returns what is left of it to add next, if it was split to fill a short chunk. */
+  const add = (unit: Unit): Unit | undefined => {
     if (start < 0) {
       start = unit.start
       end = unit.end
-      continue
+      return undefined
     }
     const length = end - start
     if (unit.paragraphStart && length >= min) {
       flush()
       start = unit.start
       end = unit.end
-      continue
+      return undefined
     }
     if (unit.end - start <= max) {
       end = unit.end
-      continue
+      return undefined
     }
     if (length < min) {
       // Fill the short chunk with the head of this sentence; the rest becomes a new unit.
@@ -113,13 +126,24 @@ export function chunkText (text: string, options: ChunkOptions = defaultChunkOpt
         end = head.end
         flush()
         const restStart = pieces[1]?.start
-        if (restStart !== undefined) units.splice(i + 1, 0, { start: restStart, end: unit.end, paragraphStart: false })
-        continue
+        return restStart === undefined ? undefined : { start: restStart, end: unit.end, paragraphStart: false }
       }
     }
     flush()
     start = unit.start
     end = unit.end
+    return undefined
+  }
+  for (const paragraph of paragraphsOf(text)) {
+    // Where the paragraph's chunk would start: here, unless the current chunk is full enough to end.
+    const chunkStart = start < 0 || end - start >= min ? paragraph.start : start
+    if (paragraph.end - chunkStart <= max) {
+      add({ start: paragraph.start, end: paragraph.end, paragraphStart: true })
+      continue
+    }
+    for (const unit of sentenceUnits(text, paragraph, max)) {
+      for (let next: Unit | undefined = unit; next !== undefined;) next = add(next)
+    }
   }
   flush()
   return chunks

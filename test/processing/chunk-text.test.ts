@@ -46,6 +46,17 @@ t.test('a chunk is closed at a paragraph break once it is long enough', async (t
   t.ok(chunks.every((chunk) => chunk === paragraph))
 })
 
+t.test('a paragraph that does not fit beside a short chunk is cut between its sentences to fill it', async (t) => {
+  // About 800 characters each: two together pass the maximum, one alone is under the minimum.
+  const paragraphs = Array.from({ length: 6 }, (_, p) => Array.from({ length: 11 }, (_, i) => sentence(p * 11 + i)).join(' '))
+  const text = paragraphs.join('\n\n')
+  const chunks = chunkText(text)
+  for (const chunk of chunks.slice(0, -1)) t.ok(chunk.length >= 1000 && chunk.length <= 1500, `length ${chunk.length}`)
+  t.ok(chunks.every((chunk) => /^Sentence number \d+ .*measured way\.$/s.test(chunk)), 'every chunk is whole sentences')
+  t.ok(chunks.some((chunk) => !paragraphs.some((paragraph) => paragraph.startsWith(chunk.slice(0, 20)))), 'some chunk starts inside a paragraph')
+  t.equal(chunks.join(' ').replace(/\s+/g, ' '), text.replace(/\s+/g, ' '), 'concatenation is the text')
+})
+
 t.test('text without spaces or sentence ends is cut at the maximum, never inside a surrogate pair', async (t) => {
   const text = '字'.repeat(3000) + '😀'.repeat(1000)
   const chunks = chunkText(text)
