@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { dropDatabase } from '../test/helpers/database.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
-import { cpuCores, cpuSnapshot, waitUntilIdle } from './cpu-usage.js'
+import { cpuCores, cpuSnapshot, waitUntilIdle, type CpuSnapshot } from './cpu-usage.js'
 import { processTree } from './process-tree.js'
 import { holdQueue } from './queue-gate.js'
 import { multipartFile, sampleText } from './sample-text.js'
@@ -83,9 +83,14 @@ async function drain (side: Side, round: number): Promise<Run> {
     const checkRunning = (): void => {
       if (!worker.running) throw new Error(`${side.name}: the worker exited:\n${worker.output()}`)
     }
-    await waitUntilIdle(() => processTree(worker.pid), { idleCores: 0.05, windowMs: 1_000, timeoutMs: 120_000, check: checkRunning })
-    const before = await cpuSnapshot()
-    await gate.release()
+    let before: CpuSnapshot
+    try {
+      await waitUntilIdle(() => processTree(worker.pid), { idleCores: 0.05, windowMs: 1_000, timeoutMs: 120_000, check: checkRunning })
+      before = await cpuSnapshot()
+    } finally {
+      // Also after a failure: the gate's connection would keep the script from exiting.
+      await gate.release()
+    }
     const deadline = Date.now() + drainTimeoutMs
     let done = 0
     while (done < docs) {

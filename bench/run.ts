@@ -8,7 +8,7 @@ import pg from 'pg'
 import { dropDatabase } from '../test/helpers/database.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
 import { renderProfile, summarizeProfiles } from './cpu-profile.js'
-import { backgroundLoad, cpuCores, cpuSnapshot, waitUntilIdle } from './cpu-usage.js'
+import { backgroundLoad, cpuCores, cpuSnapshot, waitUntilIdle, type CpuSnapshot } from './cpu-usage.js'
 import { processTree } from './process-tree.js'
 import { holdQueue } from './queue-gate.js'
 import { machineInfo } from './machine.js'
@@ -200,21 +200,28 @@ async function drainPhase (name: string, script: string, processes: number, queu
   const docs = await count(`select count(*)::int as n from ${table}`)
   await checkpoint()
   log(`${name}: starting ${processes} worker process(es) × concurrency ${settings.concurrency} on a held queue`)
-  const gate = await holdQueue(redisUrl, prefix, queueName)
-  const spawned = await cpuSnapshot()
-  const workers = Array.from({ length: processes }, (_, i) =>
-    start(`${name} worker ${i + 1}`, script, { WORKER_CONCURRENCY: String(settings.concurrency) }, profileAs))
+  const workers: BenchChild[] = []
   // A worker's extraction processes are its children: their CPU is the worker's.
   const workerPids = (): number[] => workers.flatMap((worker) => processTree(worker.pid))
   const checkRunning = (): void => {
     const exited = workers.find((worker) => !worker.running)
     if (exited !== undefined) throw new Error(`${exited.name} exited:\n${exited.output()}`)
   }
-  await waitUntilIdle(workerPids, { idleCores: 0.05 * processes, windowMs: 1_000, timeoutMs: 120_000, check: checkRunning })
-  const before = await cpuSnapshot()
+  const gate = await holdQueue(redisUrl, prefix, queueName)
+  const spawned = await cpuSnapshot()
+  let before: CpuSnapshot
+  try {
+    for (let i = 0; i < processes; i++) {
+      workers.push(start(`${name} worker ${i + 1}`, script, { WORKER_CONCURRENCY: String(settings.concurrency) }, profileAs))
+    }
+    await waitUntilIdle(workerPids, { idleCores: 0.05 * processes, windowMs: 1_000, timeoutMs: 120_000, check: checkRunning })
+    before = await cpuSnapshot()
+    log(`${name}: draining ${docs} documents`)
+  } finally {
+    // Also after a failure: the gate's connection would keep the bench from exiting.
+    await gate.release()
+  }
   const startCpuSeconds = (cpuCores(spawned, before, { workers: workerPids() }).workers ?? 0) * (before.at - spawned.at) / 1000
-  log(`${name}: draining ${docs} documents`)
-  await gate.release()
   const deadline = Date.now() + drainTimeoutMs
   let done = 0
   while (done < docs) {
