@@ -6,6 +6,7 @@ import type { Test } from 'tap'
 import { buildApiApp, createApiServices, type ApiServices } from '../../src/api-process.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { dropDatabase } from './database.js'
+import { deleteKeysUnder } from './redis-keys.js'
 import { createMigratedDatabase } from './template-database.js'
 import { openInfrastructure, type Infrastructure } from '../../src/infrastructure.js'
 import { createLogger } from '../../src/logger.js'
@@ -28,7 +29,7 @@ export interface TestStack extends Infrastructure, ApiServices {
 }
 
 /**
- * An isolated docqueue for one test file: its own database and BullMQ prefix, both removed at
+ * An isolated docqueue for one test file: its own database and Redis prefix, both removed at
  * teardown, with everything opened on it closed in reverse order.
  */
 // The stack's Redis connection gives a command 2 s (REDIS commandTimeout in src/queue/redis.ts);
@@ -74,6 +75,8 @@ export class TestContext {
       ...overrides
     }), options.faults === true ? createFaultInjector() : undefined)
     context.#cleanups.push(async () => { await dropDatabase(context.config.DATABASE_URL) })
+    // Runs after everything opened on the context is closed, so nothing writes a key afterwards.
+    context.#cleanups.push(async () => { await deleteKeysUnder(redisUrl, context.config.QUEUE_PREFIX) })
     t.teardown(async () => {
       // Every cleanup runs even if one fails, so no connection is left to hold the process open.
       const failures: unknown[] = []
