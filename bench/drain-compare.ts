@@ -4,11 +4,11 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { dropDatabase } from '../test/helpers/database.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
-import { cpuCores, cpuSnapshot, waitUntilIdle, type CpuSnapshot } from './cpu-usage.js'
-import { processTree } from './process-tree.js'
-import { holdQueue } from './queue-gate.js'
+import { cpuCores, cpuSnapshot } from './cpu-usage.js'
+import { assertRunning, startOnHeldQueue, workerTrees } from './queue-gate.js'
 import { multipartFile, sampleText } from './sample-text.js'
-import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
+import { databaseUrl, queryOnce } from './stores.js'
+import { deleteRedisKeys } from '../test/helpers/redis-keys.js'
 import { runUploadLoad } from './upload-load.js'
 import { ensureDatabase } from '../src/db/pool.js'
 import { WAKE_UP_QUEUE_NAME } from '../src/queue/wake-ups.js'
@@ -77,37 +77,26 @@ async function freshBatch (side: Side): Promise<void> {
 async function drain (side: Side, round: number): Promise<Run> {
   const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, side.name, String(round))}`]
   // The worker starts on a held queue and is timed once it is idle: its start-up is not a document's cost.
-  const gate = await holdQueue(redisUrl, side.prefix, WAKE_UP_QUEUE_NAME)
-  const worker = new BenchChild(`worker ${side.name}`, 'src/bin/worker.ts', { cwd: side.dir, env: { ...childEnv(side), WORKER_CONCURRENCY: String(concurrency) }, nodeArgs })
+  const { workers, released: before } = await startOnHeldQueue({ redisUrl, prefix: side.prefix, name: WAKE_UP_QUEUE_NAME }, () =>
+    [new BenchChild(`worker ${side.name}`, 'src/bin/worker.ts', { cwd: side.dir, env: { ...childEnv(side), WORKER_CONCURRENCY: String(concurrency) }, nodeArgs })])
   try {
-    const checkRunning = (): void => {
-      if (!worker.running) throw new Error(`${side.name}: the worker exited:\n${worker.output()}`)
-    }
-    let before: CpuSnapshot
-    try {
-      await waitUntilIdle(() => processTree(worker.pid), { idleCores: 0.05, windowMs: 1_000, timeoutMs: 120_000, check: checkRunning })
-      before = await cpuSnapshot()
-    } finally {
-      // Also after a failure: the gate's connection would keep the script from exiting.
-      await gate.release()
-    }
     const deadline = Date.now() + drainTimeoutMs
     let done = 0
     while (done < docs) {
-      if (Date.now() > deadline) throw new Error(`${side.name}: ${done} of ${docs} finished in time:\n${worker.output()}`)
-      checkRunning()
+      if (Date.now() > deadline) throw new Error(`${side.name}: ${done} of ${docs} finished in time:\n${workers[0].output()}`)
+      assertRunning(workers)
       await sleep(100)
       done = await count(side, "select count(*)::int as n from documents where status in ('completed', 'failed')")
     }
     const after = await cpuSnapshot()
-    const cores = cpuCores(before, after, { workers: processTree(worker.pid), postgres: await postgresPids(side), redis: 'redis-server' })
+    const cores = cpuCores(before, after, { workers: workerTrees(workers), postgres: await postgresPids(side), redis: 'redis-server' })
     const perDoc = (group: number): number => group * (after.at - before.at) / docs
     const [{ span }] = await queryOnce<{ span: number }>(side.dbUrl, 'select extract(epoch from max(finished_at) - min(finished_at))::float8 as span from queue_items')
     const failed = await count(side, "select count(*)::int as n from documents where status = 'failed'")
     if (failed > 0) throw new Error(`${side.name}: ${failed} documents failed`)
     return { docsPerSecond: (docs - 1) / span, workerMs: perDoc(cores.workers), postgresMs: perDoc(cores.postgres), redisMs: perDoc(cores.redis) }
   } finally {
-    await worker.stop()
+    await Promise.all(workers.map(async (worker) => { await worker.stop() }))
   }
 }
 

@@ -8,15 +8,15 @@ import pg from 'pg'
 import { dropDatabase } from '../test/helpers/database.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
 import { renderProfile, summarizeProfiles } from './cpu-profile.js'
-import { backgroundLoad, cpuCores, cpuSnapshot, waitUntilIdle, type CpuSnapshot } from './cpu-usage.js'
-import { processTree } from './process-tree.js'
-import { holdQueue } from './queue-gate.js'
+import { backgroundLoad, cpuCores, cpuSnapshot } from './cpu-usage.js'
+import { assertRunning, startOnHeldQueue, workerTrees } from './queue-gate.js'
 import { machineInfo } from './machine.js'
 import { NAIVE_QUEUE_NAME } from './naive-pipeline.js'
 import { sectionsNotIn } from './results-file.js'
 import { renderExtraction, renderReport, type BenchSettings, type DrainPhase, type ExtractionStats, type PipelineResults, type UploadPhase } from './report.js'
 import { multipartFile, sampleText } from './sample-text.js'
-import { databaseUrl, deleteRedisKeys, queryOnce, redisVersion, waitingJobs } from './stores.js'
+import { databaseUrl, queryOnce, redisVersion, waitingJobs } from './stores.js'
+import { deleteRedisKeys } from '../test/helpers/redis-keys.js'
 import { runUploadLoad, type UploadStats } from './upload-load.js'
 import { ensureDatabase } from '../src/db/pool.js'
 
@@ -200,40 +200,23 @@ async function drainPhase (name: string, script: string, processes: number, queu
   const docs = await count(`select count(*)::int as n from ${table}`)
   await checkpoint()
   log(`${name}: starting ${processes} worker process(es) × concurrency ${settings.concurrency} on a held queue`)
-  const workers: BenchChild[] = []
+  const { workers, spawned, released: before } = await startOnHeldQueue({ redisUrl, prefix, name: queueName }, () =>
+    Array.from({ length: processes }, (_, i) => start(`${name} worker ${i + 1}`, script, { WORKER_CONCURRENCY: String(settings.concurrency) }, profileAs)))
+  log(`${name}: draining ${docs} documents`)
   // A worker's extraction processes are its children: their CPU is the worker's.
-  const workerPids = (): number[] => workers.flatMap((worker) => processTree(worker.pid))
-  const checkRunning = (): void => {
-    const exited = workers.find((worker) => !worker.running)
-    if (exited !== undefined) throw new Error(`${exited.name} exited:\n${exited.output()}`)
-  }
-  const gate = await holdQueue(redisUrl, prefix, queueName)
-  const spawned = await cpuSnapshot()
-  let before: CpuSnapshot
-  try {
-    for (let i = 0; i < processes; i++) {
-      workers.push(start(`${name} worker ${i + 1}`, script, { WORKER_CONCURRENCY: String(settings.concurrency) }, profileAs))
-    }
-    await waitUntilIdle(workerPids, { idleCores: 0.05 * processes, windowMs: 1_000, timeoutMs: 120_000, check: checkRunning })
-    before = await cpuSnapshot()
-    log(`${name}: draining ${docs} documents`)
-  } finally {
-    // Also after a failure: the gate's connection would keep the bench from exiting.
-    await gate.release()
-  }
-  const startCpuSeconds = (cpuCores(spawned, before, { workers: workerPids() }).workers ?? 0) * (before.at - spawned.at) / 1000
+  const startCpuSeconds = (cpuCores(spawned, before, { workers: workerTrees(workers) }).workers ?? 0) * (before.at - spawned.at) / 1000
   const deadline = Date.now() + drainTimeoutMs
   let done = 0
   while (done < docs) {
     if (Date.now() > deadline) throw new Error(`${name}: only ${done} of ${docs} documents finished within ${drainTimeoutMs / 1000} s:\n${workers[0].output()}`)
-    checkRunning()
+    assertRunning(workers)
     await sleep(100)
     done = await count(`select count(*)::int as n from ${table} where status in ('completed', 'failed')`)
   }
   const postgres = await postgresPids()
   const after = await cpuSnapshot()
   const workerPeakRssBytes = await Promise.all(workers.map(async (worker) => await worker.peakRssBytes()))
-  const cpu = cpuCores(before, after, { workers: workerPids(), postgres, redis: 'redis-server' })
+  const cpu = cpuCores(before, after, { workers: workerTrees(workers), postgres, redis: 'redis-server' })
   const wallSeconds = (after.at - before.at) / 1000
   await Promise.all(workers.map(stop))
 

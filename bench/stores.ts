@@ -20,27 +20,6 @@ export async function queryOnce<T extends pg.QueryResultRow> (connectionString: 
   }
 }
 
-/**
- * Deletes every key matching `pattern` (a Redis glob such as `prefix:*`). SCAN walks the keyspace in steps, so a large Redis is
- * not blocked the way KEYS would block it; UNLINK frees the memory off the main thread.
- */
-export async function deleteRedisKeys (redisUrl: string, pattern: string): Promise<number> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true })
-  await redis.connect()
-  let deleted = 0
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) deleted += await redis.unlink(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
-  }
-  return deleted
-}
-
 /** The Redis server's version, from INFO. */
 export async function redisVersion (redisUrl: string): Promise<string> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true })

@@ -5,7 +5,8 @@ import { dropDatabase } from '../test/helpers/database.js'
 import { startHeldUpload } from '../test/helpers/held-upload.js'
 import { processMemory, resetPeakRss, unreadBytesOnPort } from '../test/helpers/process-memory.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
-import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
+import { databaseUrl, queryOnce } from './stores.js'
+import { deleteRedisKeys } from '../test/helpers/redis-keys.js'
 import { ensureDatabase } from '../src/db/pool.js'
 
 // `node --import tsx bench/upload-memory.ts`: the API's resident memory while its upload budget

@@ -6,7 +6,8 @@ import { dropDatabase } from '../test/helpers/database.js'
 import { readCorpusFile, readManifest } from '../test/helpers/corpus.js'
 import { BenchChild, freePort, runScript } from './child-process.js'
 import { isExtractionProcess, type Memory, ProcessTreeSampler, type TreeMemory } from './process-tree.js'
-import { databaseUrl, deleteRedisKeys, queryOnce } from './stores.js'
+import { databaseUrl, queryOnce } from './stores.js'
+import { deleteRedisKeys } from '../test/helpers/redis-keys.js'
 import { ensureDatabase } from '../src/db/pool.js'
 
 // `node --import tsx bench/worker-memory.ts`: a real worker process (the compiled

@@ -6,7 +6,7 @@ import type { Test } from 'tap'
 import { buildApiApp, createApiServices, type ApiServices } from '../../src/api-process.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { dropDatabase } from './database.js'
-import { deleteKeysUnder } from './redis-keys.js'
+import { deleteRedisKeys } from './redis-keys.js'
 import { createMigratedDatabase } from './template-database.js'
 import { openInfrastructure, type Infrastructure } from '../../src/infrastructure.js'
 import { createLogger } from '../../src/logger.js'
@@ -76,7 +76,7 @@ export class TestContext {
     }), options.faults === true ? createFaultInjector() : undefined)
     context.#cleanups.push(async () => { await dropDatabase(context.config.DATABASE_URL) })
     // Runs after everything opened on the context is closed, so nothing writes a key afterwards.
-    context.#cleanups.push(async () => { await deleteKeysUnder(redisUrl, context.config.QUEUE_PREFIX) })
+    context.#cleanups.push(async () => { await deleteRedisKeys(redisUrl, `${context.config.QUEUE_PREFIX}:*`) })
     t.teardown(async () => {
       // Every cleanup runs even if one fails, so no connection is left to hold the process open.
       const failures: unknown[] = []

@@ -1,21 +1,24 @@
 import { Redis } from 'ioredis'
 
 /**
- * Deletes every key under `prefix:`: a test's BullMQ queue and whatever else its processes kept
- * there (rate-limit windows, login throttles), which would otherwise wait for their expiry.
- * SCAN walks the keyspace in steps, so a busy Redis is not blocked as with KEYS.
+ * Deletes every key matching `pattern` (a Redis glob such as `prefix:*`) and returns how many:
+ * a test's or a benchmark's queue and whatever else its processes kept under its prefix
+ * (rate-limit windows, login throttles). SCAN walks the keyspace in steps, so a busy Redis is
+ * not blocked as with KEYS; UNLINK frees the memory off Redis's main thread.
  */
-export async function deleteKeysUnder (redisUrl: string, prefix: string): Promise<void> {
+export async function deleteRedisKeys (redisUrl: string, pattern: string): Promise<number> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true })
   await redis.connect()
+  let deleted = 0
   try {
     let cursor = '0'
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
       cursor = next
-      if (keys.length > 0) await redis.unlink(...keys)
+      if (keys.length > 0) deleted += await redis.unlink(...keys)
     } while (cursor !== '0')
   } finally {
     redis.disconnect()
   }
+  return deleted
 }
